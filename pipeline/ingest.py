@@ -1,0 +1,257 @@
+"""Read a report file as people actually have it and return its text lines.
+
+Reports arrive as scraped web pages, .docx files from government sites, PDFs with a text layer and .txt files
+in GBK or Big5. The file type is decided by the bytes (magic numbers, markup) as well as by the extension,
+because downloaded files are often misnamed. The encoding is detected by ``charset-normalizer`` rather than
+guessed by hand. Nothing here interprets the report: cleaning, de-duplication and structure belong to
+:mod:`pipeline.segment`.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import charset_normalizer
+import opencc
+
+from pipeline.errors import InputError
+
+SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
+
+# Encodings Chinese reports are published in. Restricting detection to them keeps charset-normalizer from
+# mistaking a short GB18030 file for a Western code page.
+CANDIDATE_ENCODINGS = ("utf_8", "gb18030", "big5", "utf_16", "utf_32")
+
+_HTML_BLOCKS = (
+    "p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+    "section", "article", "table", "ul", "ol", "blockquote", "pre", "title",
+)
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report file, read but not yet interpreted.
+
+    Attributes
+    ----------
+    report_id : str
+        The file name without extension; stable, so paragraph ids built on it are stable.
+    path : str
+        Where the report was read from.
+    file_type : str
+        ``txt``, ``html``, ``docx`` or ``pdf``, as decided from the content.
+    encoding : str
+        The detected text encoding (``""`` for docx/pdf, which carry their own).
+    lines : tuple[str, ...]
+        The original text, one entry per line/paragraph of the file, stripped of surrounding blanks.
+    """
+
+    report_id: str
+    path: str
+    file_type: str
+    encoding: str
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The original text, lines joined by newlines."""
+        return "\n".join(self.lines)
+
+    @property
+    def normalized_text(self) -> str:
+        """The text in the form features are computed on (see :func:`normalize_text`)."""
+        return normalize_text(self.text)
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def normalize_text(text: str) -> str:
+    """Unify width and script so that equivalent reports give identical text.
+
+    NFKC folds full-width letters, digits and punctuation (``（一）``, ``２０１９``) into their half-width forms,
+    and OpenCC converts traditional characters to simplified, so a Big5 report from a traditional-character
+    source classifies like its simplified twin.
+    """
+    return _t2s().convert(unicodedata.normalize("NFKC", text))
+
+
+def read_report(path: str | Path) -> Report:
+    """Read one report file of any supported type.
+
+    Parameters
+    ----------
+    path : str or Path
+        A .txt/.html/.htm/.docx/.pdf file. The content decides the reader; the extension is only a hint.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    InputError
+        For a missing, empty, binary, undecodable or unsupported file, with a one-line message naming it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file; check the path")
+    data = path.read_bytes()
+    if not data.strip():
+        raise InputError(f"{path}: the file is empty; remove it or re-download the report")
+    file_type = sniff_file_type(path, data)
+    encoding = ""
+    if file_type == "docx":
+        lines = _docx_lines(path, data)
+    elif file_type == "pdf":
+        lines = _pdf_lines(path, data)
+    else:
+        text, encoding = decode_bytes(path, data)
+        lines = _html_lines(text) if file_type == "html" else text.splitlines()
+    lines = tuple(clean for line in lines if (clean := _strip_line(line)))
+    if not lines:
+        raise InputError(f"{path}: no text found in this {file_type} file; check that it holds a report")
+    return Report(path.stem, str(path), file_type, encoding, lines)
+
+
+def sniff_file_type(path: Path, data: bytes) -> str:
+    """Decide the reader from the bytes first and the extension second."""
+    head = data[:4096]
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        if _is_docx(data):
+            return "docx"
+        raise InputError(f"{path}: a zip archive that is not a .docx; unpack it and pass the report inside")
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(f"{path}: an old binary Word/Excel file; save it as .docx (or .txt) and try again")
+    if _looks_binary(head):
+        raise InputError(f"{path}: binary data, not a report; supported types are {', '.join(SUPPORTED_SUFFIXES)}")
+    suffix = path.suffix.lower()
+    lowered = head.lower()
+    if suffix in (".html", ".htm") or any(tag in lowered for tag in (b"<html", b"<body", b"<!doctype html", b"<p>")):
+        return "html"
+    if suffix in (".docx", ".pdf"):
+        raise InputError(f"{path}: named {suffix} but the content is plain text; rename it to .txt")
+    return "txt"
+
+
+def _is_docx(data: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def _looks_binary(head: bytes) -> bool:
+    """NUL bytes mean binary unless the file is UTF-16/32 (which has a BOM or NULs in a regular pattern)."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    if b"\x00" not in head:
+        control = sum(byte < 9 or 13 < byte < 32 for byte in head)
+        return control > len(head) * 0.05
+    return not _looks_utf16(head)
+
+
+def _looks_utf16(head: bytes) -> bool:
+    even_nuls = head[0::2].count(0)
+    odd_nuls = head[1::2].count(0)
+    half = max(len(head) // 2, 1)
+    return (even_nuls > half * 0.3) != (odd_nuls > half * 0.3)
+
+
+def decode_bytes(path: Path, data: bytes) -> tuple[str, str]:
+    """Decode text bytes with the encoding charset-normalizer finds among :data:`CANDIDATE_ENCODINGS`."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf_8_sig"
+    try:
+        return data.decode("utf-8"), "utf_8"
+    except UnicodeDecodeError:
+        pass
+    match = charset_normalizer.from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
+    if match is None:
+        raise InputError(
+            f"{path}: cannot decode the text as UTF-8, GB18030/GBK, Big5 or UTF-16; "
+            "re-save the file as UTF-8"
+        )
+    return str(match), match.encoding
+
+
+def _strip_line(line: str) -> str:
+    # U+3000 (ideographic space) and NBSP indent scraped pages; they are layout, not content.
+    return line.replace("\u00a0", " ").replace("\u3000", " ").replace("\ufeff", "").strip()
+
+
+def _html_lines(markup: str) -> list[str]:
+    """Text of an HTML page, one line per block element, with scripts and styles removed."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "lxml")
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        title = tag.find("title") if tag.name == "head" else None
+        tag.replace_with(title) if title else tag.decompose()
+    for tag in soup.find_all(_HTML_BLOCKS):
+        tag.insert_before("\n")
+        tag.insert_after("\n")
+    return soup.get_text().splitlines()
+
+
+def _docx_lines(path: Path, data: bytes) -> list[str]:
+    """Paragraphs of a .docx in document order, table cells included."""
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as error:  # python-docx raises several unrelated types for a damaged package
+        raise InputError(f"{path}: a damaged .docx ({error.__class__.__name__}); open and re-save it in Word/WPS") from None
+    lines = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        lines.extend(cell.text for row in table.rows for cell in row.cells)
+    return lines
+
+
+def _pdf_lines(path: Path, data: bytes) -> list[str]:
+    """Text layer of a PDF with visual line breaks joined back into paragraphs."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError) as error:
+        raise InputError(f"{path}: a damaged or truncated PDF ({error}); re-download it") from None
+    lines = [line for page in pages for line in page.splitlines()]
+    if not any(line.strip() for line in lines):
+        raise InputError(f"{path}: the PDF has no text layer (a scan); run OCR on it first")
+    return reflow_lines(lines)
+
+
+def reflow_lines(lines: list[str]) -> list[str]:
+    """Join lines that a PDF broke at the page margin back into one paragraph.
+
+    A line that fills (nearly) the full measure is continued by the next line; a short line ends its
+    paragraph. The measure is the longest line on the pages, which for a
+    typeset report is the column width in characters.
+    """
+    stripped = [_strip_line(line) for line in lines]
+    measure = max((len(line) for line in stripped), default=0)
+    paragraphs: list[str] = []
+    current = ""
+    for line in stripped:
+        if not line:
+            continue
+        current += line
+        if len(line) < measure * 0.9:
+            paragraphs.append(current)
+            current = ""
+    if current:
+        paragraphs.append(current)
+    return paragraphs

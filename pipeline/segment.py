@@ -1,0 +1,267 @@
+"""Turn a :class:`~pipeline.ingest.Report` into paragraphs with heading paths and report parts.
+
+Chinese official reports number their headings in a fixed order — ``一、`` > ``（一）`` > ``1.`` > ``（1）``
+— and often put a heading and its text on one line (``（一）加强组织学习，坚持政治引领。县政府通过…``).
+The heading path is the evidence a reader uses to know what a paragraph is about; the report part
+(achievements, problems, plans…) says in what spirit it is written. Both are recovered here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pipeline.clean import is_addressee, is_chrome, is_signature_or_date, repeated_copy_indices
+from pipeline.ingest import Report, normalize_text
+from pipeline.metadata import ReportInfo, describe_report, find_title_index
+
+PARTS = ("preamble", "achievements", "responsibility", "problems", "plans", "closing")
+BODY_PARTS = ("achievements", "responsibility", "problems", "plans")
+FRAME_COLUMNS = (
+    "report_id", "para_id", "part", "heading_path", "text", "n_chars", "source",
+    "year", "issuer", "title",
+)
+HEADING_SEPARATOR = " > "
+
+# Heading markers in their conventional rank; matched on normalized text, so full-width forms are covered.
+_NUM = "[一二三四五六七八九十]+"
+HEADING_MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (1, re.compile(rf"^(第{_NUM}部分|{_NUM}\s*、)\s*")),
+    (2, re.compile(rf"^\(\s*{_NUM}\s*\)\s*")),
+    (3, re.compile(r"^\d{1,2}\s*(?:[.、](?!\d))\s*")),
+    (4, re.compile(r"^\(\s*\d{1,2}\s*\)\s*")),
+)
+# A lead phrase ends at the first full stop, or where an enumeration (一是…) starts without one.
+_LEAD_END = re.compile(r"[。:;!?]|(?=一是)")
+_MAX_HEADING_CHARS = 60
+_MAX_LEAD_CHARS = 45
+
+PART_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("responsibility", re.compile(r"第一责任人|主要负责人履行")),
+    ("problems", re.compile(r"(存在|面临)的?(主要)?(问题|不足|困难|差距)|问题(和|与|及)(原因|不足)|不足(和|与|及)原因|短板")),
+    ("plans", re.compile(r"下一步|下一年|今后|明年|(\d{4}|年度)\S{0,12}(工作)?(思路|计划|安排|打算|重点|展望)|工作(思路|打算|安排|计划)|努力方向")),
+)
+_PLANS_OPENING = re.compile(r"^(下一步|下一年度?|今后|\d{4}年,?我们将)")
+_CLOSING_OPENING = re.compile(r"^(特此报告|以上报告|专此报告)")
+_OUTSIDE_STRUCTURE = re.compile(f"{_PLANS_OPENING.pattern}|{_CLOSING_OPENING.pattern}")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One unit of text with where it sits in the report.
+
+    Attributes
+    ----------
+    report_id, para_id : str
+        ``para_id`` is ``<report_id>:<index>`` (``:<index>.<item>`` for enumeration items), stable as
+        long as the file does not change.
+    part : str
+        One of :data:`PARTS`.
+    heading_path : tuple[str, ...]
+        The headings above the paragraph, outermost first, markers included.
+    text : str
+        The original text (not normalized).
+    source : str
+        The file it came from.
+    """
+
+    report_id: str
+    para_id: str
+    part: str
+    heading_path: tuple[str, ...]
+    text: str
+    source: str
+    info: ReportInfo = field(compare=False)
+
+    @property
+    def n_chars(self) -> int:
+        return len(self.text)
+
+    @property
+    def normalized_text(self) -> str:
+        return normalize_text(self.text)
+
+
+@dataclass(frozen=True)
+class _Line:
+    original: str
+    normalized: str
+
+
+def segment_report(report: Report, split_items: bool = False, boilerplate: frozenset[str] = frozenset()) -> list[Paragraph]:
+    """Split a report into paragraphs, each with its heading path and report part.
+
+    Parameters
+    ----------
+    report : Report
+        As returned by :func:`pipeline.ingest.read_report`.
+    split_items : bool
+        Also split enumerations (``一是…二是…``, ``1.…2.…``) inside a paragraph into items, since one
+        paragraph often lists several themes.
+    boilerplate : frozenset of str
+        Normalized lines to drop, e.g. from :func:`pipeline.clean.find_boilerplate_lines`.
+    """
+    lines = [_Line(original, normalize_text(original)) for original in report.lines]
+    normalized = [line.normalized for line in lines]
+    body = _content_lines(lines, boilerplate)
+    info = describe_report(normalized, [line.normalized for line in body])
+    paragraphs: list[Paragraph] = []
+    for index, (path, part, text) in enumerate(_walk_structure(body)):
+        para_id = f"{report.report_id}:{index:04d}"
+        items = split_enumeration(text) if split_items else [text]
+        for number, item in enumerate(items, start=1):
+            item_id = para_id if len(items) == 1 else f"{para_id}.{number}"
+            paragraphs.append(Paragraph(report.report_id, item_id, part, path, item, report.path, info))
+    return paragraphs
+
+
+def _content_lines(lines: Sequence[_Line], boilerplate: frozenset[str]) -> list[_Line]:
+    """Drop chrome, the repeated copy, the title and document furniture; keep text and headings."""
+    normalized = [line.normalized for line in lines]
+    repeated = repeated_copy_indices(normalized)
+    title = find_title_index(normalized)
+    first_body = next(
+        (i for i, text in enumerate(normalized) if _is_body_start(text) and i not in repeated), len(lines)
+    )
+    kept = []
+    for index, line in enumerate(lines):
+        text = line.normalized
+        if index in repeated or index == title or text in boilerplate:
+            continue
+        if is_chrome(text) or is_signature_or_date(text) or (index <= first_body and is_addressee(text)):
+            continue
+        if title is not None and index < title:
+            continue  # category labels and navigation above the title
+        kept.append(line)
+    return kept
+
+
+def _is_body_start(text: str) -> bool:
+    return len(text) >= 40 or bool(_heading_rank(text))
+
+
+def _heading_rank(text: str) -> int:
+    for rank, marker in HEADING_MARKERS:
+        if marker.match(text):
+            return rank
+    return 0
+
+
+def _walk_structure(lines: Iterable[_Line]) -> Iterable[tuple[tuple[str, ...], str, str]]:
+    """Yield (heading path, part, text) for every paragraph, splitting inline leads off as headings."""
+    stack: list[tuple[int, str]] = []
+    seen_heading = False
+    for line in lines:
+        heading, body = split_heading(line)
+        rank = _heading_rank(line.normalized)
+        if rank:
+            # A numbered line closes the sections of its rank and below, whether or not it is a heading.
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+        if heading:
+            stack.append((rank, heading))
+            seen_heading = True
+        if not body:
+            continue
+        if seen_heading and _OUTSIDE_STRUCTURE.match(normalize_text(body)) and not _in_plans_section(stack):
+            stack.clear()  # "下一步，我们将…" or "特此报告" closes the numbered sections
+        path = tuple(text for _, text in stack)
+        yield path, _report_part(path, body, seen_heading), body
+
+
+def _in_plans_section(stack: list[tuple[int, str]]) -> bool:
+    return bool(stack) and _report_part_of_heading(stack[0][1]) == "plans"
+
+
+def split_heading(line: _Line) -> tuple[str, str]:
+    """Return (heading, body) for a line; either may be empty.
+
+    A numbered line that is short and not a sentence is a heading. A numbered line that opens with a
+    short lead phrase ended by a full stop (``（一）加强组织学习，坚持政治引领。县政府通过…``) is a heading
+    plus body. A numbered line whose first sentence is long is an enumerated paragraph, not a heading.
+    """
+    normalized, original = line.normalized, line.original
+    if not _heading_rank(normalized):
+        return "", original
+    end = _LEAD_END.search(normalized)
+    if end is None or end.end() == len(normalized) and end.group() == "。":
+        if len(normalized) <= _MAX_HEADING_CHARS:
+            return original.rstrip("。"), ""
+        return "", original
+    if end.start() <= _MAX_LEAD_CHARS and end.group() != ":":
+        cut = _matching_offset(original, normalized, end.end())
+        return original[:cut].rstrip("。;；!！?？ "), original[cut:].strip()
+    return "", original
+
+
+def _matching_offset(original: str, normalized: str, offset: int) -> int:
+    """Map an offset in the normalized line to the original (NFKC keeps length for CJK text)."""
+    if len(original) == len(normalized):
+        return offset
+    prefix = normalized[:offset]
+    for cut in range(len(original) + 1):
+        if normalize_text(original[:cut]) == prefix:
+            return cut
+    return offset
+
+
+def _report_part(path: tuple[str, ...], text: str, seen_heading: bool) -> str:
+    if not seen_heading:
+        return "preamble"
+    normalized = normalize_text(text)
+    if _CLOSING_OPENING.match(normalized):
+        return "closing"
+    if _PLANS_OPENING.match(normalized):
+        return "plans"
+    return _report_part_of_heading(path[0]) if path else "achievements"
+
+
+def _report_part_of_heading(heading: str) -> str:
+    """The report part a top-level heading announces; area sections are achievements."""
+    normalized = normalize_text(heading)
+    for part, cue in PART_CUES:
+        if cue.search(normalized):
+            return part
+    return "achievements"
+
+
+_ENUMERATORS = re.compile(r"(?:^|(?<=[。;；:：,，]))\s*(?=[一二三四五六七八九十]是|第[一二三四五六七八九十][,，、]|\d{1,2}[.、](?!\d)|[(（]\d{1,2}[)）])")
+
+
+def split_enumeration(text: str) -> list[str]:
+    """Split ``一是…二是…三是…`` (or ``1.…2.…``) enumerations into items; one item if there are none.
+
+    A split point must follow the start of the text or a sentence/clause end, so that numbers inside a
+    sentence ("共3.5万件") do not split it. Text before the first enumerator (``主要表现在:``) stays
+    attached to the first item, which it introduces.
+    """
+    starts = [match.start() for match in _ENUMERATORS.finditer(text)]
+    if len(starts) < 2:
+        return [text]
+    bounds = [0, *(start for start in starts if start > 0), len(text)]
+    items = [text[start:end].strip() for start, end in zip(bounds, bounds[1:])]
+    return [item for item in items if item]
+
+
+def paragraphs_to_frame(paragraphs: Sequence[Paragraph]) -> pd.DataFrame:
+    """The one conversion from paragraphs to the table every later stage reads (:data:`FRAME_COLUMNS`)."""
+    rows = [
+        {
+            "report_id": p.report_id,
+            "para_id": p.para_id,
+            "part": p.part,
+            "heading_path": HEADING_SEPARATOR.join(p.heading_path),
+            "text": p.text,
+            "n_chars": p.n_chars,
+            "source": p.source,
+            "year": p.info.year,
+            "issuer": p.info.issuer,
+            "title": p.info.title,
+        }
+        for p in paragraphs
+    ]
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+    return frame.astype({"year": "Int64", "n_chars": "int64"})
