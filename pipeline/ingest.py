@@ -22,6 +22,8 @@ import opencc
 from pipeline.errors import InputError
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
+# Document types found in report folders that rolcov cannot read; listed so the user is told, not ignored.
+UNREADABLE_SUFFIXES = (".doc", ".wps", ".rtf")
 
 # Encodings Chinese reports are published in. Restricting detection to them keeps charset-normalizer from
 # mistaking a short GB18030 file for a Western code page.
@@ -130,8 +132,8 @@ def sniff_file_type(path: Path, data: bytes) -> str:
         if _is_docx(data):
             return "docx"
         raise InputError(f"{path}: a zip archive that is not a .docx; unpack it and pass the report inside")
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(f"{path}: an old binary Word/Excel file; save it as .docx (or .txt) and try again")
+    if head.startswith(b"\xd0\xcf\x11\xe0") or path.suffix.lower() in UNREADABLE_SUFFIXES:
+        raise InputError(f"{path}: an old Word/WPS/RTF document; save it as .docx (or .txt) and try again")
     if _looks_binary(head):
         raise InputError(f"{path}: binary data, not a report; supported types are {', '.join(SUPPORTED_SUFFIXES)}")
     suffix = path.suffix.lower()
@@ -225,7 +227,7 @@ def _pdf_lines(path: Path, data: bytes) -> list[str]:
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
     except (PdfReadError, ValueError, KeyError) as error:
         raise InputError(f"{path}: a damaged or truncated PDF ({error}); re-download it") from None
     lines = [line for page in pages for line in page.splitlines()]
@@ -235,23 +237,49 @@ def _pdf_lines(path: Path, data: bytes) -> list[str]:
 
 
 def reflow_lines(lines: list[str]) -> list[str]:
-    """Join lines that a PDF broke at the page margin back into one paragraph.
+    """Join lines that a PDF broke at the page margin back into paragraphs.
 
-    A line that fills (nearly) the full measure is continued by the next line; a short line ends its
-    paragraph. The measure is the longest line on the pages, which for a
-    typeset report is the column width in characters.
+    ``lines`` come from pypdf's layout mode, which keeps each line's indentation. A new paragraph starts
+    at an indented line (公文 paragraphs are indented two characters) or after a line that stops well short
+    of the column width; any other line continues the paragraph before it.
     """
-    stripped = [_strip_line(line) for line in lines]
-    measure = max((len(line) for line in stripped), default=0)
+    rows = [(len(line) - len(line.lstrip()), _strip_line(line)) for line in lines]
+    rows = [(indent, text) for indent, text in rows if text]
+    if not rows:
+        return []
+    margin = min(indent for indent, _ in rows)
+    measure = max(_display_width(text) for _, text in rows)
     paragraphs: list[str] = []
-    current = ""
-    for line in stripped:
-        if not line:
-            continue
-        current += line
-        if len(line) < measure * 0.9:
-            paragraphs.append(current)
-            current = ""
-    if current:
-        paragraphs.append(current)
+    previous_full = False
+    for indent, text in rows:
+        if paragraphs and previous_full and indent <= margin:
+            paragraphs[-1] += text
+        else:
+            paragraphs.append(text)
+        previous_full = _display_width(text) >= measure * 0.85
     return paragraphs
+
+
+def _display_width(text: str) -> int:
+    """Width in half-width cells; CJK and ambiguous-width punctuation (“”) take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WFA" else 1 for char in text)
+
+
+def iter_report_files(paths: list[str | Path]) -> list[Path]:
+    """Expand files and directories into the report files to read, in a stable order.
+
+    Directories are searched recursively for the supported extensions (hidden files skipped); a file named
+    explicitly is always returned, so that a misnamed report still gets its content sniffed.
+    """
+    files: list[Path] = []
+    for entry in map(Path, paths):
+        if entry.is_dir():
+            found = (
+                path for path in entry.rglob("*")
+                if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES + UNREADABLE_SUFFIXES
+                and not any(part.startswith(".") for part in path.relative_to(entry).parts)
+            )
+            files.extend(sorted(found))
+        else:
+            files.append(entry)
+    return files

@@ -9,13 +9,17 @@ The heading path is the evidence a reader uses to know what a paragraph is about
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
 
 from pipeline.clean import is_addressee, is_chrome, is_signature_or_date, repeated_copy_indices
-from pipeline.ingest import Report, normalize_text
+from pipeline.errors import RolcovError
+from pipeline.ingest import Report, iter_report_files, normalize_text, read_report
 from pipeline.metadata import ReportInfo, describe_report, find_title_index
 
 PARTS = ("preamble", "achievements", "responsibility", "problems", "plans", "closing")
@@ -46,7 +50,6 @@ PART_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 _PLANS_OPENING = re.compile(r"^(下一步|下一年度?|今后|\d{4}年,?我们将)")
 _CLOSING_OPENING = re.compile(r"^(特此报告|以上报告|专此报告)")
-_OUTSIDE_STRUCTURE = re.compile(f"{_PLANS_OPENING.pattern}|{_CLOSING_OPENING.pattern}")
 
 
 @dataclass(frozen=True)
@@ -166,14 +169,18 @@ def _walk_structure(lines: Iterable[_Line]) -> Iterable[tuple[tuple[str, ...], s
             seen_heading = True
         if not body:
             continue
-        if seen_heading and _OUTSIDE_STRUCTURE.match(normalize_text(body)) and not _in_plans_section(stack):
-            stack.clear()  # "下一步，我们将…" or "特此报告" closes the numbered sections
+        if seen_heading and _closes_sections(normalize_text(body), stack):
+            stack.clear()
         path = tuple(text for _, text in stack)
         yield path, _report_part(path, body, seen_heading), body
 
 
-def _in_plans_section(stack: list[tuple[int, str]]) -> bool:
-    return bool(stack) and _report_part_of_heading(stack[0][1]) == "plans"
+def _closes_sections(text: str, stack: list[tuple[int, str]]) -> bool:
+    """"特此报告" ends the numbered sections; so does "下一步，我们将…" unless it sits in a plans section."""
+    if _CLOSING_OPENING.match(text):
+        return True
+    in_plans = bool(stack) and _report_part_of_heading(stack[0][1]) == "plans"
+    return bool(_PLANS_OPENING.match(text)) and not in_plans
 
 
 def split_heading(line: _Line) -> tuple[str, str]:
@@ -235,8 +242,8 @@ def split_enumeration(text: str) -> list[str]:
     """Split ``一是…二是…三是…`` (or ``1.…2.…``) enumerations into items; one item if there are none.
 
     A split point must follow the start of the text or a sentence/clause end, so that numbers inside a
-    sentence ("共3.5万件") do not split it. Text before the first enumerator (``主要表现在:``) stays
-    attached to the first item, which it introduces.
+    sentence ("共3.5万件") do not split it. Text before the first enumerator (``主要表现在:``) becomes
+    an item of its own, so every item keeps exactly the words it had in the paragraph.
     """
     starts = [match.start() for match in _ENUMERATORS.finditer(text)]
     if len(starts) < 2:
@@ -265,3 +272,20 @@ def paragraphs_to_frame(paragraphs: Sequence[Paragraph]) -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
     return frame.astype({"year": "Int64", "n_chars": "int64"})
+
+
+def segment_files(paths: Sequence[str | Path], split_items: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """Segment every report under ``paths``; return the paragraph table and one error line per failed file.
+
+    A bad file (empty, binary, undecodable) does not stop the others: its :class:`InputError` message is
+    collected and the remaining files are segmented.
+    """
+    frames, failures = [], []
+    files = iter_report_files(list(paths))
+    for path in tqdm(files, desc="segment", unit="report", disable=len(files) < 10, file=sys.stderr):
+        try:
+            frames.append(paragraphs_to_frame(segment_report(read_report(path), split_items=split_items)))
+        except RolcovError as error:
+            failures.append(str(error))
+    table = pd.concat(frames, ignore_index=True) if frames else paragraphs_to_frame([])
+    return table, failures

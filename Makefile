@@ -1,0 +1,30 @@
+# rolcov — `make run` does the main job on the shipped corpus, `make test` runs the tests.
+# Both create .venv, install rolcov with its test extras and fetch the pkuseg model on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+	$(BIN)/rolcov fetch-model
+
+run: setup
+	$(BIN)/rolcov segment corpus/raw
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python bench/segment_speed.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
