@@ -95,9 +95,14 @@ def test_heading_cues_recognise_seed_headings(shipped, heading, expected):
     assert expected in matched
 
 
-def test_enforcement_team_heading_is_not_capacity(shipped):
-    heading = "(三)加强行政执法队伍建设"
-    assert not any(re.search(p, heading) for p in shipped.label("capacity").heading_cues)
+@pytest.mark.parametrize("heading, not_expected", [
+    ("(三)加强行政执法队伍建设", "capacity"),                     # 000: enforcement staff, not training
+    ("一、牢固树立法治思想,加强法治建设组织领导", "decision_making"),  # 树立法治 contains 立法
+    ("(二)强化行政执法制度建设和创新", "decision_making"),           # 004: enforcement systems
+    ("(二)抓好顶层设计,精心谋划部署", "decision_making"),            # 决策部署-like wording is leadership
+])
+def test_heading_cues_avoid_known_false_hits(shipped, heading, not_expected):
+    assert not any(re.search(p, heading) for p in shipped.label(not_expected).heading_cues)
 
 
 def test_unknown_label_lookup_lists_known_ids(shipped):
