@@ -1,0 +1,199 @@
+"""The label set as data: load and validate a taxonomy YAML file into frozen objects.
+
+Themes live in ``corpus/taxonomy.yaml``, not in code, so annotators, keyword baseline, silver labels and model
+read one definition, model cards pin it by sha256, and another framework (``ROLCOV_TAXONOMY=x.yaml``, any ids)
+loads without code changes."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, NoReturn
+
+import yaml
+
+from pipeline.errors import TaxonomyError
+
+TAXONOMY_ENV_VAR = "ROLCOV_TAXONOMY"  # when set, load_taxonomy() reads this file instead of the default
+DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "corpus" / "taxonomy.yaml"
+LABEL_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+REQUIRED_LABEL_FIELDS = ("id", "name_zh", "name_en", "definition", "cues")
+_Fail = Callable[[str], NoReturn]
+
+
+@dataclass(frozen=True)
+class Label:
+    """One theme a paragraph can be about.
+
+    Attributes
+    ----------
+    id, name_zh, name_en, definition : str
+        Stable id (annotation files, ``p_<id>`` columns), display names, what the theme covers.
+    includes, excludes, cues : tuple of str
+        Annotator guidance (what belongs here / what goes where instead); terms for a keyword dictionary.
+    heading_cues : tuple of str
+        Python regexes searched in report headings to derive silver labels.
+    """
+
+    id: str
+    name_zh: str
+    name_en: str
+    definition: str
+    includes: tuple[str, ...]
+    excludes: tuple[str, ...]
+    cues: tuple[str, ...]
+    heading_cues: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PlanArea:
+    """One task area of a national plan and the single label it is counted under."""
+
+    plan: str
+    area: str
+    label: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """A validated label set, in display order.
+
+    Attributes
+    ----------
+    name, version, path, sha256 : str, str, Path, str
+        Identify the framework; ``sha256`` of the file bytes lets a model refuse another taxonomy.
+    labels, plan_areas : tuple of Label, tuple of PlanArea
+        Labels in file order (the column order downstream); national-plan areas mapped onto them (may be empty).
+    """
+
+    name: str
+    version: str
+    labels: tuple[Label, ...]
+    plan_areas: tuple[PlanArea, ...]
+    path: Path
+    sha256: str
+
+    @property
+    def ids(self) -> list[str]:
+        """Label ids in display order."""
+        return [label.id for label in self.labels]
+
+    def label(self, id: str) -> Label:
+        """Return the label with this id; raise `TaxonomyError` listing the known ids otherwise."""
+        for label in self.labels:
+            if label.id == id:
+                return label
+        raise TaxonomyError(f"{self.path}: unknown label id {id!r}; known ids are {', '.join(self.ids)}")
+
+    def name_zh(self, id: str) -> str:
+        """Chinese display name of a label id."""
+        return self.label(id).name_zh
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Read and validate a taxonomy file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The YAML file. Defaults to ``$ROLCOV_TAXONOMY`` if set, else `DEFAULT_TAXONOMY_PATH`.
+
+    Returns
+    -------
+    Taxonomy
+        Cached per (resolved path, modification time), so editing the file is picked up.
+
+    Raises
+    ------
+    TaxonomyError
+        One line naming the file and what to fix, for any problem the file's author can correct.
+    """
+    if path is None:
+        path = os.environ.get(TAXONOMY_ENV_VAR) or DEFAULT_TAXONOMY_PATH
+    resolved = Path(path).expanduser().resolve()
+    if not resolved.is_file():
+        _fail(resolved, f"taxonomy file not found; check the path or ${TAXONOMY_ENV_VAR}")
+    return _load_cached(resolved, resolved.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(path: Path, mtime_ns: int) -> Taxonomy:
+    raw = path.read_bytes()
+    fail: _Fail = functools.partial(_fail, path)
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        fail("not UTF-8 text; save the taxonomy as UTF-8")
+    except yaml.YAMLError as error:
+        where = f" at line {error.problem_mark.line + 1}" if getattr(error, "problem_mark", None) else ""
+        fail(f"YAML syntax error{where}: {getattr(error, 'problem', None) or error}; fix the YAML there")
+    if not isinstance(data, dict) or not isinstance(data.get("labels"), list) or not data["labels"]:
+        fail("the top level must be a mapping with name, version and a non-empty list 'labels'")
+    missing = [field for field in ("name", "version") if data.get(field) in (None, "")]
+    if missing:
+        fail(f"missing top-level field {missing[0]!r}; add it")
+    heading_cues = _heading_cues(data.get("heading_cues") or {}, fail)
+    labels = tuple(_label(entry, i, heading_cues, fail) for i, entry in enumerate(data["labels"], start=1))
+    ids = [label.id for label in labels]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        fail(f"duplicated label id {', '.join(duplicated)}; every label id must be unique")
+    unknown = sorted(set(heading_cues) - set(ids))
+    if unknown:
+        fail(f"heading_cues names unknown label {', '.join(unknown)}; use one of {', '.join(ids)}")
+    plan_areas = tuple(_plan_area(entry, ids, fail) for entry in data.get("plan_areas") or [])
+    return Taxonomy(name=str(data["name"]), version=str(data["version"]), labels=labels,
+                    plan_areas=plan_areas, path=path, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _fail(path: Path, problem: str) -> NoReturn:
+    raise TaxonomyError(f"{path}: {problem}") from None
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    # YAML reads an unquoted 12345 as an int; a cue is text whatever it looks like.
+    items = [] if value is None else value if isinstance(value, list) else [value]
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
+def _heading_cues(section: Any, fail: _Fail) -> dict[str, tuple[str, ...]]:
+    if not isinstance(section, dict):
+        fail("'heading_cues' must map label ids to lists of regular expressions")
+    cues = {str(label_id): _texts(patterns) for label_id, patterns in section.items()}
+    for label_id, pattern in ((label_id, p) for label_id, patterns in cues.items() for p in patterns):
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            fail(f"heading cue {pattern!r} of label {label_id!r} is not a valid Python regex ({error}); fix it")
+    return cues
+
+
+def _label(entry: Any, position: int, heading_cues: dict[str, tuple[str, ...]], fail: _Fail) -> Label:
+    if not isinstance(entry, dict):
+        fail(f"label #{position} must be a mapping with {', '.join(REQUIRED_LABEL_FIELDS)}")
+    for field in REQUIRED_LABEL_FIELDS:
+        if not _texts(entry.get(field)):
+            state = "empty" if field in entry else "missing"  # say which, so the fix is obvious
+            fail(f"label {entry.get('id') or f'#{position}'!r}: field {field!r} is {state}; fill it in")
+    label_id = str(entry["id"])
+    if not LABEL_ID_PATTERN.match(label_id):
+        fail(f"label id {label_id!r} must match ^[a-z][a-z0-9_]*$ (lower-case ASCII letters, digits, _)")
+    return Label(id=label_id, name_zh=str(entry["name_zh"]), name_en=str(entry["name_en"]),
+                 definition=str(entry["definition"]).strip(), includes=_texts(entry.get("includes")),
+                 excludes=_texts(entry.get("excludes")), cues=_texts(entry["cues"]),
+                 heading_cues=heading_cues.get(label_id, ()))
+
+
+def _plan_area(entry: Any, ids: list[str], fail: _Fail) -> PlanArea:
+    if not isinstance(entry, dict) or not all(entry.get(key) for key in ("plan", "area", "label")):
+        fail(f"plan area {entry!r} needs plan, area and label")
+    if str(entry["label"]) not in ids:
+        fail(f"plan area {entry['area']!r} ({entry['plan']}) maps to unknown label {entry['label']!r}; "
+             f"use one of {', '.join(ids)}")
+    return PlanArea(plan=str(entry["plan"]), area=str(entry["area"]), label=str(entry["label"]),
+                    note=str(entry.get("note") or ""))
