@@ -191,6 +191,9 @@ def label_indicators(table: pd.DataFrame, labels: Sequence[str], origin: str = "
 def label_probabilities(table: pd.DataFrame, indicators: pd.DataFrame, origin: str = "the classified table") -> pd.DataFrame:
     """Return paragraph × theme probabilities: the ``p_<id>`` columns, or the 0/1 labels when there are none.
 
+    A paragraph with empty probabilities (a hand-labelled file combined with classified ones) gets its
+    0/1 labels, so it counts as what the annotator said rather than as 0.
+
     Raises
     ------
     InputError
@@ -204,9 +207,9 @@ def label_probabilities(table: pd.DataFrame, indicators: pd.DataFrame, origin: s
         absent = sorted(set(columns).difference(present))
         raise InputError(f"{origin}: has some probability columns but lacks {', '.join(absent)}; "
                          "give all p_<id> columns or none.")
-    probs = table[columns].apply(pd.to_numeric, errors="coerce").fillna(0.0)
+    probs = table[columns].apply(pd.to_numeric, errors="coerce")
     probs.columns = list(indicators.columns)
-    return probs
+    return probs.where(probs.notna(), indicators.astype(float))
 
 
 def coverage_profile(

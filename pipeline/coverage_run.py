@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.coverage import CoverageThresholds, coverage_profile, validate_table
+from pipeline.coverage import CoverageThresholds, coverage_profile, label_indicators, theme_ids, validate_table
 from pipeline.errors import InputError
 from pipeline.gaps import coverage_gaps
 from pipeline.report import render_coverage_html
@@ -73,6 +73,7 @@ def _combined_table(inputs: Sequence[Path]) -> pd.DataFrame:
     tables, seen = [], {}
     for path in inputs:
         table = validate_table(read_table(path), origin=str(path))
+        label_indicators(table, theme_ids(table), origin=str(path))  # so an unknown label names its file and row
         for report_id in table["report_id"].unique():
             if report_id in seen:
                 raise InputError(f"{path}: report {report_id!r} is also in {seen[report_id]}; "

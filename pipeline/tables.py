@@ -61,8 +61,8 @@ def _read_by_suffix(path: Path, suffix: str) -> pd.DataFrame:
     if suffix == ".csv":
         return pd.read_csv(path, encoding="utf-8-sig", dtype={c: str for c in TEXT_COLUMNS})
     if suffix == ".jsonl":
-        # dtype=False keeps JSON strings as strings (no "007" -> 7); dates stay as written.
-        return pd.read_json(path, lines=True, dtype=False, convert_dates=False)
+        # dtype=False keeps JSON strings as strings: "007" stays "007".
+        return pd.read_json(path, lines=True, dtype=False)
     return pd.read_parquet(path)
 
 
