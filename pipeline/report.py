@@ -69,7 +69,7 @@ def render_coverage_html(
         f"<h1>法治政府建设情况报告 coverage — {len(reports)} report(s)</h1>",
         _reading_guide(),
         _heatmap(profile, themes, zh, anchors),
-        _gap_list(gaps, anchors),
+        _gap_list(gaps, anchors, _titles(profile)),
         *(_report_section(table, profile, gaps, r, anchors[r], themes, zh) for r in reports),
     ]
     page = ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
@@ -116,13 +116,19 @@ def _report_title(row: pd.Series, report_id: str) -> str:
     return f"{label or report_id}{year}"
 
 
-def _gap_list(gaps: pd.DataFrame, anchors: Mapping[str, str]) -> str:
+def _titles(profile: pd.DataFrame) -> dict[str, str]:
+    first = profile.drop_duplicates("report_id")
+    return {row["report_id"]: _report_title(row, row["report_id"]) for _, row in first.iterrows()}
+
+
+def _gap_list(gaps: pd.DataFrame, anchors: Mapping[str, str], titles: Mapping[str, str]) -> str:
     if gaps.empty:
         return '<section id="gaps"><h2>Gaps</h2><p>No gaps found.</p></section>'
     items = []
     for report_id, rows in gaps.groupby("report_id", sort=False):
         entries = "".join(f"<li><b>{escape(r.kind)}</b>: {escape(r.detail)}</li>" for r in rows.itertuples())
-        link = f'<a href="#{anchors[report_id]}">{escape(str(report_id))}</a>' if report_id in anchors else escape(str(report_id))
+        title = escape(titles.get(report_id, str(report_id)))
+        link = f'<a href="#{anchors[report_id]}">{title}</a>' if report_id in anchors else title
         items.append(f"<li>{link}<ul>{entries}</ul></li>")
     return f'<section id="gaps"><h2>Gaps</h2><ul>{"".join(items)}</ul></section>'
 

@@ -199,3 +199,14 @@ def test_run_coverage_writes_tables_and_html(report_a, tmp_path):
     assert ("capacity", "missing") in _kinds(gaps, "A")
     with pytest.raises(InputError, match="also in"):
         run_coverage([tmp_path / "a.jsonl", tmp_path / "a.jsonl"], tmp_path / "out2")
+
+
+def test_plot_heatmap_labels_themes_in_chinese(report_a, names, tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from pipeline.plots import plot_heatmap
+
+    ax = plot_heatmap(coverage_profile(report_a, labels=LABELS), names=names)
+    assert [t.get_text() for t in ax.get_xticklabels()][2] == "严格规范公正文明执法\nenforcement"
+    ax.figure.savefig(tmp_path / "heatmap.png")
