@@ -15,11 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError
+
+if TYPE_CHECKING:  # the taxonomy module is written in parallel; only its name is needed here
+    from pipeline.taxonomy import Taxonomy
 
 BODY_PARTS = ("achievements", "responsibility", "problems", "plans")
 KNOWN_PARTS = ("preamble", *BODY_PARTS, "closing")
@@ -107,7 +111,8 @@ def validate_table(table: pd.DataFrame, origin: str = "the classified table") ->
     _check_parts(out, origin)
     _check_n_chars(out, origin)
     _check_unique_ids(out, origin)
-    out["year"] = pd.to_numeric(out.get("year", np.nan), errors="coerce").round().astype("Int64")
+    year = out["year"] if "year" in out.columns else pd.Series(np.nan, index=out.index)
+    out["year"] = pd.to_numeric(year, errors="coerce").round().astype("Int64")
     for column in ("issuer", "title"):
         if column not in out.columns:
             out[column] = ""
@@ -318,7 +323,7 @@ def _ordered(profile: pd.DataFrame, report_ids: Sequence[str], themes: Sequence[
     return profile[list(PROFILE_COLUMNS)].reset_index(drop=True)
 
 
-def _taxonomy():
+def _taxonomy() -> Taxonomy | None:
     """The one place coverage consults the taxonomy; ``None`` until ``pipeline.taxonomy`` is available."""
     try:
         from pipeline.taxonomy import load_taxonomy

@@ -210,3 +210,32 @@ def test_plot_heatmap_labels_themes_in_chinese(report_a, names, tmp_path):
     ax = plot_heatmap(coverage_profile(report_a, labels=LABELS), names=names)
     assert [t.get_text() for t in ax.get_xticklabels()][2] == "严格规范公正文明执法\nenforcement"
     ax.figure.savefig(tmp_path / "heatmap.png")
+
+
+def test_table_without_metadata_columns_is_profiled(report_a):
+    bare = report_a.drop(columns=["year", "issuer", "title", "source", "heading_path", "primary"])
+    profile = coverage_profile(bare, labels=LABELS)
+    row = _row(profile, "A", "functions")
+    assert pd.isna(row["year"]) and row["issuer"] == "" and row["char_share"] == pytest.approx(0.4)
+    assert not (coverage_gaps(profile)["kind"].isin(["appeared", "disappeared"])).any()
+
+
+def test_run_coverage_takes_an_earlier_profile_or_a_classified_table_as_reference(report_a, tmp_path):
+    write_table(_peer_reports([9, 9, 9]), tmp_path / "peers.parquet")
+    run_coverage([tmp_path / "peers.parquet"], tmp_path / "peers")
+    write_table(report_a, tmp_path / "a.csv")
+    run_coverage([tmp_path / "a.csv"], tmp_path / "out", reference=tmp_path / "peers" / "profile.csv")
+    from_profile = read_table(tmp_path / "out" / "gaps.parquet")
+    below = from_profile.query("kind == 'below_reference'")
+    # peers: enforcement 90% each, so MAD 0 and limit min(90%, 45%) = 45% > A's 40%; functions 10% each.
+    assert below["theme"].tolist() == ["enforcement"]
+    assert "reference median 90.0% over 3 reports" in below.iloc[0]["detail"]
+    run_coverage([tmp_path / "a.csv"], tmp_path / "out", reference=tmp_path / "peers.parquet")
+    pd.testing.assert_frame_equal(read_table(tmp_path / "out" / "gaps.parquet"), from_profile)
+
+
+def test_unreadable_table_is_an_input_error_naming_the_file(tmp_path):
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet")
+    with pytest.raises(InputError, match="broken.parquet"):
+        read_table(broken)
