@@ -49,8 +49,8 @@ def coverage_bars_svg(report_profile: pd.DataFrame, names: Mapping[str, str], th
 
 
 def _axis_max(report_profile: pd.DataFrame) -> float:
-    """Round the largest whole-body share up to a tenth, so bars of different reports stay readable."""
-    top = report_profile.loc[report_profile["part"] == "all", "char_share"].max()
+    """Round the largest whole-body share (bar or probability tick) up to a tenth, so every mark fits."""
+    top = report_profile.loc[report_profile["part"] == "all", ["char_share", "prob_share"]].max().max()
     top = 0.0 if pd.isna(top) else float(top)
     return max(0.1, min(1.0, -(-top * 10 // 1) / 10))
 
