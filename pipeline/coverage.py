@@ -187,7 +187,7 @@ def label_indicators(table: pd.DataFrame, labels: Sequence[str], origin: str = "
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"{origin}: row {row + 1} (report {table.at[row, 'report_id']}) has unknown label(s) "
+            f"{origin}: row {row + 1} (report {table['report_id'].iloc[row]}) has unknown label(s) "
             f"{', '.join(unknown.iloc[row])}; use only {', '.join(labels)}."
         )
     return pd.DataFrame({theme: parsed.map(lambda ids, t=theme: t in ids) for theme in labels}, index=table.index)
