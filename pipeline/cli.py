@@ -13,10 +13,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+
 from pipeline import __version__
+from pipeline.coverage import CoverageThresholds
+from pipeline.coverage_run import run_coverage
 from pipeline.errors import RolcovError
 from pipeline.segment import BODY_PARTS, PARTS, segment_files
 from pipeline.tables import write_table
@@ -44,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rolcov {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_segment(commands)
+    _add_coverage(commands)
     _add_fetch_model(commands)
     return parser
 
@@ -70,6 +75,36 @@ examples:
     parser.add_argument("-o", "--output", type=Path, help="write the table to .csv, .jsonl or .parquet")
     parser.add_argument("--items", action="store_true", help="split enumerations (一是…二是…, 1.…2.…) into items")
     parser.set_defaults(handler=run_segment)
+
+
+def _add_coverage(commands: argparse._SubParsersAction) -> None:
+    defaults = CoverageThresholds()
+    parser = commands.add_parser(
+        "coverage",
+        help="coverage profiles and gaps of classified reports, as tables and an HTML page",
+        formatter_class=_formatter,
+        description=f"""\
+Aggregate classified paragraph tables (from `rolcov classify`, or labelled by hand: columns report_id,
+para_id, part, text, n_chars, labels[, p_<label>...]) into a coverage profile per report and theme, and
+list the gaps: themes missing or thin, themes only in plans/problems, themes far below the reference
+(the other reports in the run, or --reference), themes that appeared/disappeared for one issuer.
+
+A theme is `missing` with 0 body paragraphs, `thin` with fewer than --min-paragraphs
+({defaults.min_paragraphs}) or a character share below --min-share ({defaults.min_char_share}), else `covered`.
+
+OUT receives profile.csv/.parquet and gaps.csv/.parquet.
+
+examples:
+  rolcov coverage out/paragraphs.csv -o out --html out/coverage.html
+  rolcov coverage county_2022.parquet --reference province_profile.csv -o out/county""",
+    )
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="CLASSIFIED", help="classified tables (.csv/.jsonl/.parquet)")
+    parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT", help="directory for the profile and gap tables")
+    parser.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML report")
+    parser.add_argument("--reference", type=Path, metavar="REF", help="profile or classified table to compare against")
+    parser.add_argument("--min-paragraphs", type=int, default=defaults.min_paragraphs, help="fewer body paragraphs = thin")
+    parser.add_argument("--min-share", type=float, default=defaults.min_char_share, help="smaller character share = thin")
+    parser.set_defaults(handler=run_coverage_command)
 
 
 def _add_fetch_model(commands: argparse._SubParsersAction) -> None:
@@ -119,6 +154,13 @@ def corpus_summary(table: pd.DataFrame) -> str:
     columns = ["year", "issuer", "paragraphs", *PARTS, "chars", "headed"]
     total = f"{len(summary)} reports, {len(table)} paragraphs, {int(table.n_chars.sum())} characters"
     return summary[columns].to_string() + "\n" + total
+
+
+def run_coverage_command(args: argparse.Namespace) -> int:
+    thresholds = replace(CoverageThresholds(), min_paragraphs=args.min_paragraphs, min_char_share=args.min_share)
+    code = run_coverage(args.inputs, args.output, html=args.html, reference=args.reference, thresholds=thresholds)
+    print(f"wrote profile and gaps tables to {args.output}" + (f" and the report to {args.html}" if args.html else ""))
+    return code
 
 
 def run_fetch_model(args: argparse.Namespace) -> int:

@@ -1,8 +1,10 @@
-"""Read and write the tables that pass between stages, chosen by file extension.
+"""Read and write the tables that pass between rolcov stages, choosing the format by file extension.
 
-CSV is written as UTF-8 with a BOM because that is what Excel and WPS need to show Chinese text when a
-researcher double-clicks the file. Every write goes to a temporary file in the target directory and is
-then renamed, so an interrupted run never leaves a half-written table behind.
+Every write goes to a temporary file in the target's directory that is then renamed over the target, so a
+reader (or a crash) never sees half a file. CSV is written with a byte-order mark (``utf-8-sig``) because the people who open these tables most often do
+so in Excel, which otherwise shows Chinese text as mojibake. Parquet keeps dtypes exactly; JSON Lines is what
+annotation tools export. Columns that hold identifiers or text are read as strings so that ``"007"`` stays
+``"007"`` and an empty ``labels`` cell stays ``""`` rather than becoming a number or NaN.
 """
 
 from __future__ import annotations
@@ -17,59 +19,135 @@ import pandas as pd
 
 from pipeline.errors import InputError
 
-TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
+#: Columns that are identifiers or free text, never numbers, in every rolcov table.
+TEXT_COLUMNS = (
+    "report_id", "para_id", "part", "heading_path", "text", "source", "issuer", "title",
+    "labels", "primary", "theme", "kind", "detail", "status", "name_zh", "annotator",
+)
+READ_SUFFIXES = (".csv", ".jsonl", ".parquet")
+WRITE_SUFFIXES = READ_SUFFIXES
 
 
-@contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; rename it onto ``path`` only if the block succeeds."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(handle)
-    try:
-        yield Path(temporary)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+def read_table(path: Path | str) -> pd.DataFrame:
+    """Read a table from ``.csv`` (utf-8-sig), ``.jsonl`` or ``.parquet``.
 
+    Parameters
+    ----------
+    path : Path or str
+        The table file; the format is chosen by its extension.
 
-def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as .csv (UTF-8 with BOM), .jsonl or .parquet, atomically."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise InputError(f"{path}: unknown table type {suffix!r}; use one of {', '.join(TABLE_SUFFIXES)}")
-    with atomic_path(path) as temporary:
-        if suffix == ".csv":
-            frame.to_csv(temporary, index=False, encoding="utf-8-sig")
-        elif suffix == ".jsonl":
-            frame.to_json(temporary, orient="records", lines=True, force_ascii=False)
-        else:
-            frame.to_parquet(temporary, index=False)
-    return path
+    Returns
+    -------
+    pandas.DataFrame
+        The table with :data:`TEXT_COLUMNS` as strings (missing values as ``""``).
 
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a table written by :func:`write_table` (or by a user in Excel), by extension.
-
-    CSV cells are read as text, not numbers, so that ids such as ``001`` and label lists keep their form;
-    empty cells become empty strings.
+    Raises
+    ------
+    InputError
+        If the extension is not one of :data:`READ_SUFFIXES` or the file cannot be read or parsed.
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise InputError(f"{path}: unknown table type {suffix!r}; use one of {', '.join(TABLE_SUFFIXES)}")
-    if not path.is_file():
-        raise InputError(f"{path}: no such file; check the path")
+    if suffix not in READ_SUFFIXES:
+        raise InputError(
+            f"{path}: cannot read a table with extension {suffix or '(none)'!r}; "
+            f"save it as one of {', '.join(READ_SUFFIXES)}."
+        )
     try:
+        table = _read_by_suffix(path, suffix)
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        # pyarrow and pandas signal unreadable content with ValueError subclasses (ArrowInvalid, ParserError).
+        raise InputError(f"{path}: cannot read this {suffix} table ({error}); check the file is complete.") from error
+    return _text_columns_as_str(table)
+
+
+def _read_by_suffix(path: Path, suffix: str) -> pd.DataFrame:
+    if suffix == ".csv":
+        return pd.read_csv(path, encoding="utf-8-sig", dtype={c: str for c in TEXT_COLUMNS})
+    if suffix == ".jsonl":
+        # dtype=False keeps JSON strings as strings: "007" stays "007".
+        return pd.read_json(path, lines=True, dtype=False)
+    return pd.read_parquet(path)
+
+
+def _text_columns_as_str(table: pd.DataFrame) -> pd.DataFrame:
+    table = table.copy()
+    for column in TEXT_COLUMNS:
+        if column in table.columns:
+            table[column] = table[column].where(table[column].notna(), "").astype(str)
+    return table
+
+
+def write_table(table: pd.DataFrame, path: Path | str) -> Path:
+    """Write ``table`` to ``.csv`` (utf-8-sig, for Excel), ``.jsonl`` or ``.parquet``, atomically.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table to write; the index is not written.
+    path : Path or str
+        Target file; the format is chosen by its extension and its directory is created if missing.
+
+    Returns
+    -------
+    Path
+        ``path``, for chaining.
+
+    Raises
+    ------
+    InputError
+        If the extension is not one of :data:`WRITE_SUFFIXES`.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in WRITE_SUFFIXES:
+        raise InputError(f"{path}: cannot write a table as {suffix or '(none)'!r}; use .csv, .jsonl or .parquet.")
+    with atomic_path(path) as tmp:
         if suffix == ".csv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        if suffix == ".jsonl":
-            return pd.read_json(path, lines=True, dtype=False)
-        return pd.read_parquet(path)
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8; save the table as 'CSV UTF-8' in Excel/WPS") from None
-    except (ValueError, OSError, pd.errors.ParserError) as error:
-        raise InputError(f"{path}: cannot read this {suffix} table ({error}); check that it is complete") from None
+            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+        elif suffix == ".jsonl":
+            table.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        else:
+            table.to_parquet(tmp, index=False)
+    return path
+
+
+@contextmanager
+def atomic_path(path: Path | str) -> Iterator[Path]:
+    """Yield a temporary path that replaces ``path`` when the block finishes without error.
+
+    Parameters
+    ----------
+    path : Path or str
+        The file the caller means to write. Its directory is created if missing.
+
+    Yields
+    ------
+    Path
+        A fresh temporary file in the same directory (same file system, so ``os.replace`` is atomic).
+        If the block raises, the temporary file is removed and ``path`` is left untouched.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        tmp.chmod(0o666 & ~_umask())  # mkstemp makes the file private; the result should not be
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: Path | str, text: str) -> Path:
+    """Write ``text`` as UTF-8 to ``path`` atomically and return the path."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -32,3 +32,7 @@ def nlp():
     from pipeline.tokenize import load_tokenizer
 
     return load_tokenizer()
+
+
+# Hand-made classified tables for the coverage tests, shared as fixtures.
+from coverage_tables import names, report_a  # noqa: E402,F401

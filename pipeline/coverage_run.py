@@ -1,0 +1,91 @@
+"""Compose the coverage stages for the command line: read tables, profile, find gaps, write outputs.
+
+``rolcov coverage CLASSIFIED... -o OUT [--html FILE] [--reference REF]`` calls :func:`run_coverage`; the
+same steps are four function calls from Python (see the STYLE guide).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.coverage import CoverageThresholds, coverage_profile, label_indicators, theme_ids, validate_table
+from pipeline.errors import InputError
+from pipeline.gaps import coverage_gaps
+from pipeline.report import render_coverage_html
+from pipeline.tables import read_table, write_table
+
+OUTPUT_FILES = ("profile.csv", "profile.parquet", "gaps.csv", "gaps.parquet")
+
+
+def run_coverage(
+    inputs: Sequence[Path],
+    out: Path,
+    html: Path | None = None,
+    reference: Path | None = None,
+    thresholds: CoverageThresholds = CoverageThresholds(),
+) -> int:
+    """Profile the classified tables ``inputs`` and write profile and gaps tables to the directory ``out``.
+
+    Parameters
+    ----------
+    inputs : sequence of Path
+        Classified paragraph tables (``.csv``/``.jsonl``/``.parquet``), read and checked one by one so an error
+        names its file, then combined into one run (each report must come from a single file).
+    out : Path
+        Directory receiving :data:`OUTPUT_FILES`; created if missing.
+    html : Path, optional
+        Where to write the self-contained HTML report.
+    reference : Path, optional
+        A profile table written by an earlier run (``profile.csv``/``.parquet``) or a classified paragraph
+        table, whose reports are the reference for ``below_reference`` gaps. Default: leave-one-out.
+    thresholds : CoverageThresholds
+        Coverage and reference limits.
+
+    Returns
+    -------
+    int
+        Process exit status: 0.
+
+    Raises
+    ------
+    InputError
+        If an input cannot be read, breaks the table contract, or repeats a report of another input.
+    """
+    table = _combined_table(inputs)
+    profile = coverage_profile(table, thresholds=thresholds)
+    ref = None if reference is None else _reference_profile(reference, thresholds)
+    gaps = coverage_gaps(profile, reference=ref, thresholds=thresholds)
+    out = Path(out)
+    for name, frame in (("profile", profile), ("gaps", gaps)):
+        write_table(frame, out / f"{name}.csv")
+        write_table(frame, out / f"{name}.parquet")
+    if html is not None:
+        render_coverage_html(table, profile, gaps, html)
+    return 0
+
+
+def _combined_table(inputs: Sequence[Path]) -> pd.DataFrame:
+    if not inputs:
+        raise InputError("no classified table given; pass one or more .csv/.jsonl/.parquet files.")
+    tables, seen = [], {}
+    for path in inputs:
+        table = validate_table(read_table(path), origin=str(path))
+        label_indicators(table, theme_ids(table), origin=str(path))  # so an unknown label names its file and row
+        for report_id in table["report_id"].unique():
+            if report_id in seen:
+                raise InputError(f"{path}: report {report_id!r} is also in {seen[report_id]}; "
+                                 "give each report's paragraphs in one file only.")
+            seen[report_id] = path
+        tables.append(table)
+    return pd.concat(tables, ignore_index=True)
+
+
+def _reference_profile(path: Path, thresholds: CoverageThresholds) -> pd.DataFrame:
+    """Accept either a saved profile or a classified table as the reference, told apart by their columns."""
+    table = read_table(path)
+    if {"theme", "part", "char_share"}.issubset(table.columns):
+        return table
+    return coverage_profile(validate_table(table, origin=str(path)), thresholds=thresholds)

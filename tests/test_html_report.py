@@ -1,0 +1,92 @@
+"""The HTML coverage report renders offline in a real browser, with its chart and legible Chinese text.
+
+Needs ``chromium`` and ``fonts-noto-cjk`` (``apt-get install -y chromium fonts-noto-cjk``); skipped only when
+chromium is not installed. The Chinese check fails, rather than skips, when the CJK fonts are missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from coverage_tables import NAMES, paragraph_table
+from pipeline.coverage import coverage_profile
+from pipeline.gaps import coverage_gaps
+from pipeline.report import render_coverage_html
+from pipeline.svg_charts import FONT, PART_COLOURS
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--force-device-scale-factor=1", "--hide-scrollbars"]
+#: Distinct characters from the theme names; drawn with real glyphs they differ, as missing-glyph boxes they don't.
+PROBE_CHARS = "依法职能执行监督纠纷"
+
+
+def _chromium(tmp_path: Path, page: Path, *args: str) -> subprocess.CompletedProcess:
+    command = [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args, page.resolve().as_uri()]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+
+
+def _screenshot(tmp_path: Path, page: Path, size: str = "1280,2000") -> np.ndarray:
+    png = tmp_path / f"{page.stem}.png"
+    _chromium(tmp_path, page, f"--screenshot={png}", f"--window-size={size}")
+    return np.asarray(Image.open(png).convert("RGB")).astype(int)
+
+
+@pytest.fixture
+def rendered(tmp_path: Path) -> Path:
+    texts = ["按照要求，现将一年来法治政府建设情况报告如下：", "深化“放管服”改革，政务服务事项全流程网办。",
+             "持续推进乡镇综合执法改革，落实行政执法三项制度。", "开展执法人员培训<b>不是标签</b>。",
+             "党政主要负责人履行推进法治建设第一责任人职责。", "矛盾纠纷化解机制仍需完善。",
+             "下一步，健全多元化纠纷解决机制。", "特此报告。"]
+    rows = [("preamble", 100, "functions"), ("achievements", 200, "functions"),
+            ("achievements", 300, "enforcement;oversight"), ("achievements", 100, "enforcement"),
+            ("responsibility", 100, "leadership"), ("problems", 100, "dispute_resolution"),
+            ("plans", 200, "dispute_resolution;functions"), ("closing", 50, "")]
+    table = paragraph_table("清河-2022", rows, title="清河县2022年法治政府建设情况报告", texts=texts)
+    profile = coverage_profile(table)
+    return render_coverage_html(table, profile, coverage_gaps(profile, names=NAMES), tmp_path / "report.html",
+                                names=NAMES)
+
+
+def test_report_is_self_contained_and_escapes_text(rendered):
+    html = rendered.read_text(encoding="utf-8")
+    assert "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "") and "https://" not in html
+    assert "&lt;b&gt;不是标签&lt;/b&gt;" in html and "<b>不是标签</b>" not in html
+    assert 'href="#r0-t2"' in html and 'id="r0-t2"' in html  # heatmap number → enforcement paragraphs
+
+
+def test_report_screenshot_shows_chart_and_chinese(rendered, tmp_path):
+    pixels = _screenshot(tmp_path, rendered)
+    assert (pixels.sum(axis=2) < 600).mean() > 0.02, "screenshot is (nearly) blank"
+    achievements_blue = np.array([int(PART_COLOURS["achievements"][i:i + 2], 16) for i in (1, 3, 5)])
+    assert (np.abs(pixels - achievements_blue).sum(axis=2) < 12).sum() > 2000, "bar chart not drawn"
+    dom = _chromium(tmp_path, rendered, "--dump-dom").stdout
+    assert all(name in dom for name in NAMES.values()) and "清河县2022年法治政府建设情况报告" in dom
+
+
+def test_chinese_renders_as_distinct_glyphs_not_boxes(tmp_path):
+    """Missing fonts draw every character as the same box; real glyphs differ from each other."""
+    cells = "".join(
+        f'<div style="position:absolute;left:{20 + 110 * i}px;top:20px;width:100px;height:100px;'
+        f'font-size:80px;line-height:100px">{ch}</div>' for i, ch in enumerate(PROBE_CHARS)
+    )
+    page = tmp_path / "probe.html"
+    page.write_text(f'<!DOCTYPE html><html lang="zh-CN"><meta charset="utf-8"><body style="margin:0;'
+                    f'font-family:{FONT}">{cells}</body></html>', encoding="utf-8")
+    pixels = _screenshot(tmp_path, page, "1200,200")
+    ink = [(pixels[20:120, 20 + 110 * i:120 + 110 * i].sum(axis=2) < 384) for i in range(len(PROBE_CHARS))]
+    assert all(glyph.mean() > 0.03 for glyph in ink), "some characters drew no ink"
+    distinct = {glyph.tobytes() for glyph in ink}
+    assert len(distinct) == len(PROBE_CHARS), (
+        f"only {len(distinct)} distinct glyphs for {len(PROBE_CHARS)} characters: Chinese renders as boxes; "
+        "install fonts-noto-cjk"
+    )
