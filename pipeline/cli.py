@@ -137,7 +137,7 @@ examples:
   rolcov bootstrap corpus/raw --items -o silver.csv   also one row per enumeration item""",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (searched recursively)")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="annotation file to write (.csv/.jsonl/.parquet)")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="annotation file (.csv/.jsonl/.parquet)")
     parser.add_argument("--items", action="store_true", help="add enumeration items (para_id.n) after their paragraph")
     parser.set_defaults(handler=run_bootstrap)
 

@@ -104,7 +104,8 @@ def tasks_to_annotations(tasks: list[Mapping[str, Any]], source_file: str | Path
         data = task.get("data", {})
         if unknown or not data.get("report_id") or not data.get("para_id"):
             fix = (f"unknown choice {', '.join(unknown)}; the project's config must use the label ids "
-                   f"{', '.join(taxonomy.ids)}" if unknown else "the task has no report_id/para_id; export it with rolcov")
+                   f"{', '.join(taxonomy.ids)}" if unknown else
+                   "the task has no report_id/para_id; create tasks with `rolcov export`")
             raise AnnotationError(f"{source_file}: task {task.get('id')}: {fix}")
         primary = (choices.get(PRIMARY_CONTROL) or labels or [""])[0]
         rows.append({"report_id": data["report_id"], "para_id": data["para_id"], "text": data.get("text", ""),

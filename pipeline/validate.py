@@ -101,7 +101,8 @@ def load_rows(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
         stray = next((c for c in frame.columns if c.startswith("\ufeff")), None)
-        fix = f"the file has two BOMs; {_SAVE_AS_UTF8}" if stray else f"the header must be {','.join(REQUIRED_COLUMNS)},heading_path"
+        header = f"the header must be {','.join(REQUIRED_COLUMNS)},heading_path"
+        fix = f"the file has two BOMs; {_SAVE_AS_UTF8}" if stray else header
         return pd.DataFrame(), [Problem(str(path), 1, f"missing column(s) {', '.join(missing)}; {fix}")]
     if "heading_path" not in frame.columns:
         frame["heading_path"] = ""
