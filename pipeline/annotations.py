@@ -18,7 +18,8 @@ import pandas as pd
 from pipeline.errors import AnnotationError
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.validate import (
-    LABEL_SEPARATOR, Problem, check_rows, check_text_drift, load_rows, split_labels, validate_annotations,
+    FILE_COLUMNS, LABEL_SEPARATOR, Problem, check_rows, check_text_drift, load_rows, split_labels,
+    validate_annotations,
 )
 
 __all__ = [
@@ -26,10 +27,7 @@ __all__ = [
     "label_matrix", "read_annotations", "validate_annotations",
 ]
 
-ANNOTATION_COLUMNS = (
-    "report_id", "para_id", "text", "labels", "primary", "part", "annotator", "source", "heading_path",
-    "line", "file",
-)
+ANNOTATION_COLUMNS = (*FILE_COLUMNS, "line", "file")
 # Silver labels come from headings, which the codebook calls evidence, not truth: they count, but less.
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({"gold": 1.0, "silver": 0.3})
 _MAX_LISTED = 30

@@ -24,7 +24,7 @@ from pipeline.annotations import format_labels
 from pipeline.errors import AnnotationError
 from pipeline.tables import atomic_path
 from pipeline.taxonomy import Taxonomy
-from pipeline.validate import split_labels
+from pipeline.validate import FILE_COLUMNS, split_labels
 
 LABELS_CONTROL, PRIMARY_CONTROL, TEXT_OBJECT = "labels", "primary", "text"
 NO_LABEL = "_none"  # label ids start with a letter, so this choice can never clash with one
@@ -112,8 +112,7 @@ def tasks_to_annotations(tasks: list[Mapping[str, Any]], source_file: str | Path
                      "labels": format_labels(labels), "primary": primary, "part": data.get("part", ""),
                      "annotator": annotator or _annotator(annotation), "source": "gold",
                      "heading_path": data.get("heading_path", "")})
-    return pd.DataFrame(rows, columns=["report_id", "para_id", "text", "labels", "primary", "part",
-                                       "annotator", "source", "heading_path"])
+    return pd.DataFrame(rows, columns=list(FILE_COLUMNS))
 
 
 def _latest_annotation(task: Mapping[str, Any]) -> Mapping[str, Any] | None:

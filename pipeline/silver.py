@@ -19,8 +19,8 @@ from pipeline.annotations import format_labels, label_matrix
 from pipeline.ingest import normalize_text
 from pipeline.segment import HEADING_SEPARATOR
 from pipeline.taxonomy import Taxonomy
+from pipeline.validate import FILE_COLUMNS
 
-SILVER_COLUMNS = ("report_id", "para_id", "text", "labels", "primary", "part", "annotator", "source", "heading_path")
 AGREEMENT_COLUMNS = ("label", "n", "n_gold_pos", "n_silver_pos", "precision", "recall", "agreement", "kappa")
 
 
@@ -41,8 +41,8 @@ def silver_labels(paragraph_table: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataF
     Returns
     -------
     DataFrame
-        The annotation format (:data:`SILVER_COLUMNS`, labels as ``a;b``): labels of the deepest matching
-        heading in taxonomy order, ``primary`` the first of them, ``source=silver``,
+        The annotation file format (:data:`~pipeline.validate.FILE_COLUMNS`, labels as ``a;b``): labels
+        of the deepest matching heading in taxonomy order, ``primary`` the first of them, ``source=silver``,
         ``annotator=heading_cues@<version>``. Paragraphs without a matching heading get no label.
     """
     cues = [(label.id, [re.compile(cue) for cue in label.heading_cues]) for label in taxonomy.labels]
@@ -52,7 +52,7 @@ def silver_labels(paragraph_table: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataF
     silver["primary"] = [found[0] if found else "" for found in labels]
     silver["annotator"] = f"heading_cues@{taxonomy.version}"
     silver["source"] = "silver"
-    return silver[list(SILVER_COLUMNS)].reset_index(drop=True)
+    return silver[list(FILE_COLUMNS)].reset_index(drop=True)
 
 
 def _heading_labels(heading_path: str, cues: Sequence[tuple[str, list[re.Pattern[str]]]]) -> list[str]:

@@ -23,6 +23,7 @@ from pipeline.tables import read_table
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 REQUIRED_COLUMNS = ("report_id", "para_id", "text", "labels", "primary", "part", "annotator", "source")
+FILE_COLUMNS = (*REQUIRED_COLUMNS, "heading_path")  # heading_path is optional when reading
 SOURCES = ("gold", "silver")
 LABEL_SEPARATOR = ";"
 WRONG_SEPARATORS = (",", "，", "、", "|", "/")
@@ -101,7 +102,7 @@ def load_rows(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
         stray = next((c for c in frame.columns if c.startswith("\ufeff")), None)
-        header = f"the header must be {','.join(REQUIRED_COLUMNS)},heading_path"
+        header = f"the header must be {','.join(FILE_COLUMNS)}"
         fix = f"the file has two BOMs; {_SAVE_AS_UTF8}" if stray else header
         return pd.DataFrame(), [Problem(str(path), 1, f"missing column(s) {', '.join(missing)}; {fix}")]
     if "heading_path" not in frame.columns:
