@@ -70,3 +70,12 @@ def test_invalid_file_is_refused_with_file_line_and_fix(tmp_path):
     with pytest.raises(AnnotationError) as raised:
         read_annotations(path)
     assert f"{path}:2: unknown label id 'enforcment'; known ids are functions," in str(raised.value)
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+def test_jsonl_and_parquet_annotation_files_load_like_the_csv(tmp_path, suffix):
+    from pipeline.tables import write_table
+
+    gold = read_annotations(GOLD)
+    again = read_annotations(write_table(gold, tmp_path / f"gold{suffix}"))
+    assert again.labels.tolist() == gold.labels.tolist() and again.primary.tolist() == gold.primary.tolist()
