@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError
@@ -71,11 +72,18 @@ def _read_by_suffix(path: Path, suffix: str) -> pd.DataFrame:
 
 
 def _text_columns_as_str(table: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as ``str``; a list of labels (natural in JSON Lines and Parquet) becomes ``a;b``."""
     table = table.copy()
     for column in TEXT_COLUMNS:
         if column in table.columns:
-            table[column] = table[column].where(table[column].notna(), "").astype(str)
+            table[column] = [_as_text(value) for value in table[column]]
     return table
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ";".join(str(item) for item in value)
+    return "" if pd.isna(value) else str(value)
 
 
 def write_table(table: pd.DataFrame, path: Path | str) -> Path:
