@@ -6,8 +6,8 @@ How a paragraph gets its labels
    or more training reports) plus codebook-cue counts (and heading evidence if asked for).
 2. One L2 logistic regression per label scores the paragraph.
 3. Inner cross-validation, grouped by report, gives every training paragraph a score from a model that did
-   not see its report; a sigmoid (Platt scaling) fitted on those out-of-report scores turns scores into
-   calibrated probabilities, and the per-label threshold that maximises that label's (smoothed) F1 on them
+   not see its report; one sigmoid (Platt scaling) fitted on those out-of-report scores of all labels turns
+   scores into calibrated probabilities, and the per-label threshold that maximises that label's (smoothed) F1 on them
    becomes ``thresholds_``. Both are therefore tuned for reports the model has never seen.
 4. A label is assigned when its probability reaches its threshold. "No label" is the outcome when no label
    does; ``predict_none_proba`` gives the probability of that under independence, prod(1 - p_k).
@@ -61,8 +61,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         The fitted feature transformer.
     estimators_ : list of LogisticRegression or float
         One per label; a float is the constant score of a label that was always (or never) present.
-    calibration_ : ndarray of shape (n_labels, 2)
-        Platt slope and intercept per label.
+    calibration_ : ndarray of shape (2,)
+        Platt slope and intercept, shared by all labels so that the most probable label is also the one
+        with the highest score (per-label sigmoids reorder labels and cost top-1 accuracy).
     taxonomy_sha256_ : str
         Hash of the taxonomy file the model was trained with.
     """
@@ -98,8 +99,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             X, Y, weight = _with_codebook(X, Y, weight, taxonomy, self.classes_, self.codebook_weight)
         scores = self._out_of_report_scores(X, Y, weight)
         trusted = weight >= 1.0
-        self.calibration_ = np.array([_platt(scores[trusted, k], Y[trusted, k]) for k in range(Y.shape[1])])
-        probabilities = _sigmoid(scores * self.calibration_[:, 0] + self.calibration_[:, 1])
+        self.calibration_ = np.array(_platt(scores[trusted].ravel(), Y[trusted].ravel()))
+        probabilities = _sigmoid(scores * self.calibration_[0] + self.calibration_[1])
         self.thresholds_ = np.array([_best_threshold(probabilities[trusted, k], Y[trusted, k])
                                      for k in range(Y.shape[1])])
         self.features_, self.estimators_ = self._fit_once(X, Y, weight)
@@ -135,7 +136,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of each label in ``classes_`` order, shape (n, n_labels)."""
-        return _sigmoid(self.decision_function(X) * self.calibration_[:, 0] + self.calibration_[:, 1])
+        return _sigmoid(self.decision_function(X) * self.calibration_[0] + self.calibration_[1])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """0/1 matrix: probability at or above the label's threshold; an all-zero row means no label."""
