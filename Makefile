@@ -20,7 +20,7 @@ setup: $(STAMP)
 MODEL := models/default
 
 run: setup
-	@test -f $(MODEL)/model.json || $(BIN)/rolcov train corpus/annotations.csv -o $(MODEL)
+	@test -f $(MODEL)/model.json -a -f $(MODEL)/model.joblib || $(BIN)/rolcov train corpus/annotations.csv -o $(MODEL)
 	$(BIN)/rolcov classify corpus/raw --model $(MODEL) -o out/paragraphs.csv
 
 test: setup

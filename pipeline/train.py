@@ -25,9 +25,8 @@ SETTINGS = {"text_only": False, "with_headings": True}  # evaluation setting nam
 
 
 def default_classifier(use_headings: bool = False, taxonomy: Taxonomy | None = None) -> ParagraphClassifier:
-    """The shipped configuration (chosen in ``bench/compare_models.py``; see README "Classifier")."""
-    features = make_features(use_headings=use_headings, taxonomy=taxonomy, cue_weight=0.5)
-    return ParagraphClassifier(features=features, C=4.0, taxonomy=taxonomy)
+    """The shipped configuration: :func:`make_features` defaults, C=4, no codebook pseudo-examples."""
+    return ParagraphClassifier(features=make_features(use_headings=use_headings, taxonomy=taxonomy), taxonomy=taxonomy)
 
 
 def training_table(annotation_paths: Sequence[str | Path], silver_paths: Sequence[str | Path] = (),
