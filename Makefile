@@ -17,14 +17,18 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	$(BIN)/rolcov fetch-model
 
+MODEL := models/default
+
 run: setup
-	$(BIN)/rolcov segment corpus/raw
+	@test -f $(MODEL)/model.json -a -f $(MODEL)/model.joblib || $(BIN)/rolcov train corpus/annotations.csv -o $(MODEL)
+	$(BIN)/rolcov classify corpus/raw --model $(MODEL) -o out/paragraphs.csv
 
 test: setup
 	$(BIN)/python -m pytest -q
 
 bench: setup
 	$(BIN)/python bench/segment_speed.py
+	$(BIN)/python bench/compare_models.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -43,6 +43,8 @@ examples:
   rolcov segment corpus/raw                summary of every report in a folder
   rolcov segment report.docx -o paras.csv  one row per paragraph, for Excel/WPS or pandas
   rolcov validate corpus/annotations.csv   check an annotation file before training on it
+  rolcov train corpus/annotations.csv -o models/default   train the theme classifier
+  rolcov classify corpus/raw -o paragraphs.csv            label every paragraph with themes
 """
 
 
@@ -62,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_agreement(commands)
     _add_export(commands)
     _add_import(commands)
+    from pipeline.cli_model import add_model_commands  # imported here: cli_model imports this module
+
+    add_model_commands(commands)
     return parser
 
 

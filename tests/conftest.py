@@ -34,5 +34,38 @@ def nlp():
     return load_tokenizer()
 
 
+ANNOTATIONS = ROOT / "corpus" / "annotations.csv"
+HELD_OUT = "004"  # the largest seed report by paragraphs: the most stable single-report score
+
+
+@pytest.fixture(scope="session")
+def gold_table():
+    """The gold annotations as the training table (``weight`` column included)."""
+    from pipeline.train import training_table
+
+    return training_table([ANNOTATIONS])
+
+
+@pytest.fixture(scope="session")
+def four_report_model(gold_table):
+    """The default classifier trained on every seed report except :data:`HELD_OUT`."""
+    from pipeline.annotations import label_matrix
+    from pipeline.taxonomy import load_taxonomy
+    from pipeline.train import default_classifier
+
+    training = gold_table[~gold_table.report_id.str.startswith(HELD_OUT)]
+    return default_classifier().fit(training, label_matrix(training, load_taxonomy().ids))
+
+
+@pytest.fixture(scope="session")
+def saved_model_dir(tmp_path_factory) -> Path:
+    """A model directory written by `rolcov train` on the gold seeds (trained once per session)."""
+    from pipeline.cli import main
+
+    directory = tmp_path_factory.mktemp("models") / "seeds"
+    assert main(["train", str(ANNOTATIONS), "-o", str(directory)]) == 0
+    return directory
+
+
 # Hand-made classified tables for the coverage tests, shared as fixtures.
 from coverage_tables import names, report_a  # noqa: E402,F401

@@ -1,0 +1,129 @@
+"""The classifier's subcommands of ``rolcov``: ``train``, ``evaluate`` and ``classify``.
+
+Kept apart from :mod:`pipeline.cli` so each file stays readable; :func:`add_model_commands` registers them
+on the same parser, with the same exit codes and error handling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, _formatter
+
+
+def add_model_commands(commands: argparse._SubParsersAction) -> None:
+    """Add ``train``, ``evaluate`` and ``classify`` to the ``rolcov`` subcommands."""
+    _add_train(commands)
+    _add_evaluate(commands)
+    _add_classify(commands)
+
+
+def _add_train(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "train",
+        help="train the paragraph classifier on annotation files and save it with a model card",
+        formatter_class=_formatter,
+        description="""\
+Train the theme classifier on gold annotation files (and optionally silver rows, down-weighted), evaluate
+it leave-one-report-out, and write DIR/model.joblib, DIR/model.json (model card) and DIR/README.md.
+Takes well under two minutes on the seed corpus.
+
+examples:
+  rolcov train corpus/annotations.csv -o models/default
+  rolcov train corpus/annotations.csv --silver silver.csv --silver-weight 0.3 -o models/with-silver
+  rolcov train corpus/annotations.csv --headings -o models/headings   also learn from heading paths""",
+    )
+    parser.add_argument("annotations", nargs="+", metavar="ANNOTATIONS", help="gold annotation files (.csv/.jsonl/.parquet)")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="model directory to write")
+    parser.add_argument("--silver", action="append", default=[], metavar="FILE",
+                        help="silver annotation file, e.g. from `rolcov bootstrap` (repeatable)")
+    parser.add_argument("--silver-weight", type=float, default=0.3, help="sample weight of silver rows (default 0.3)")
+    parser.add_argument("--headings", action="store_true", help="use heading paths as extra evidence")
+    parser.set_defaults(handler=run_train)
+
+
+def _add_evaluate(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "evaluate",
+        help="leave-one-report-out scores of the classifier on annotation files",
+        formatter_class=_formatter,
+        description="""\
+Cross-validate the classifier one report at a time: train on all other reports, label the held-out one.
+Prints per-label precision/recall/F1, micro/macro F1, top-1 accuracy of the primary label, a confusion
+table and the paragraphs it got most wrong; paragraphs and enumeration items are scored separately.
+
+examples:
+  rolcov evaluate corpus/annotations.csv                   text only, printed
+  rolcov evaluate corpus/annotations.csv --headings -o out  text only and with headings, as
+                                                           out/evaluation.json and out/evaluation.md""",
+    )
+    parser.add_argument("annotations", nargs="+", metavar="ANNOTATIONS", help="annotation files")
+    parser.add_argument("-o", "--output", type=Path, help="directory for evaluation.json and evaluation.md")
+    parser.add_argument("--headings", action="store_true", help="also evaluate the model that uses heading paths")
+    parser.set_defaults(handler=run_evaluate)
+
+
+def _add_classify(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "classify",
+        help="label paragraphs of reports (or of a paragraph table) with themes",
+        formatter_class=_formatter,
+        description="""\
+Label every paragraph with the taxonomy's themes. Report files and folders are segmented first; tables
+(.csv/.jsonl/.parquet with a 'text' column) are classified row by row as given. The output has the input
+columns plus labels (';'-separated, empty = none), primary and p_<label> for every label.
+
+examples:
+  rolcov classify corpus/raw -o out/paragraphs.csv
+  rolcov classify paragraphs.csv --model models/default -o labelled.parquet""",
+    )
+    parser.add_argument("paths", nargs="+", metavar="INPUT", help="report files/folders or paragraph tables")
+    parser.add_argument("--model", type=Path, default=Path("models/default"), help="model directory (default models/default)")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="labelled table (.csv/.jsonl/.parquet)")
+    parser.set_defaults(handler=run_classify)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from pipeline.modelstore import read_card
+    from pipeline.train import train_model
+
+    card_path = train_model(args.annotations, args.output, args.silver, args.silver_weight, args.headings)
+    scores = read_card(card_path.parent)["evaluation"]["paragraphs"]
+    print(f"wrote {card_path.parent}/ (model.joblib, model.json, README.md); leave-one-report-out on "
+          f"paragraphs: macro-F1 {scores['macro_f1']:.3f}, micro-F1 {scores['micro_f1']:.3f}, "
+          f"top-1 {scores['top1_accuracy']:.3f}")
+    return EXIT_OK
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from pipeline.evaluate import format_evaluation, write_evaluation
+    from pipeline.train import evaluate_annotations, training_table
+
+    settings = ["text_only", "with_headings"] if args.headings else ["text_only"]
+    results = evaluate_annotations(training_table(args.annotations), settings=settings)
+    print(format_evaluation(results))
+    if args.output:
+        json_path, text_path = write_evaluation(results, args.output)
+        print(f"wrote {json_path} and {text_path}")
+    return EXIT_OK
+
+
+def run_classify(args: argparse.Namespace) -> int:
+    from pipeline.modelstore import load_model
+    from pipeline.tables import write_table
+    from pipeline.train import label_summary, read_paragraphs
+
+    model = load_model(args.model)
+    table, failures = read_paragraphs(args.paths)
+    for failure in failures:
+        print(f"error: {failure}", file=sys.stderr)
+    if table.empty:
+        print("error: no paragraphs to classify; check the inputs above", file=sys.stderr)
+        return EXIT_FAILED
+    labelled = model.classify(table)
+    write_table(labelled, args.output)
+    print(label_summary(labelled, model.classes_))
+    print(f"wrote {len(labelled)} labelled paragraphs to {args.output}")
+    return EXIT_PARTIAL if failures else EXIT_OK

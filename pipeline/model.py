@@ -1,0 +1,243 @@
+"""The paragraph classifier: one regularized logistic regression per theme, calibrated and thresholded by CV.
+
+How a paragraph gets its labels
+-------------------------------
+1. :func:`pipeline.features.make_features` turns the table into word/char n-grams (only those seen in two
+   or more training reports) plus codebook-cue counts (and heading evidence if asked for).
+2. One L2 logistic regression per label scores the paragraph.
+3. Inner cross-validation, grouped by report, gives every training paragraph a score from a model that did
+   not see its report; one sigmoid (Platt scaling) fitted on those out-of-report scores of all labels turns
+   scores into calibrated probabilities, and the per-label threshold that maximises that label's (smoothed) F1 on them
+   becomes ``thresholds_``. Both are therefore tuned for reports the model has never seen.
+4. A label is assigned when its probability reaches its threshold. "No label" is the outcome when no label
+   does; ``predict_none_proba`` gives the probability of that under independence, prod(1 - p_k).
+   ``primary`` is the label with the highest probability among those assigned (empty if none);
+   ``predict_primary`` always returns the top label, which is what top-1 accuracy scores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold, KFold
+
+from pipeline.errors import InputError
+from pipeline.features import make_features
+from pipeline.taxonomy import Taxonomy, load_taxonomy
+
+CODEBOOK_REPORT = "codebook"  # report_id of the pseudo-examples, so they form their own group
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.80, 0.025), 3)
+
+
+class ParagraphClassifier(ClassifierMixin, BaseEstimator):
+    """Multi-label theme classifier over a paragraph table.
+
+    Parameters
+    ----------
+    features : transformer, optional
+        Feature transformer over the table; default ``make_features(taxonomy=taxonomy)`` (text only). Pass
+        ``make_features(use_headings=True)`` to use the authors' headings. Cloned at fit.
+    C : float
+        Inverse L2 strength of each label's logistic regression; small because there are few reports.
+    class_weight : dict, "balanced" or None
+        Passed to each logistic regression; "balanced" keeps rare themes from being drowned out.
+    inner_folds : int
+        Folds (grouped by report) of the inner cross-validation that calibrates and sets thresholds.
+    codebook_weight : float
+        Sample weight of pseudo-examples built from the taxonomy (each label's definition, includes and
+        cue list, and each exclude as an example of the label it points to); 0 adds none.
+    taxonomy : Taxonomy, optional
+        Label set; default :func:`pipeline.taxonomy.load_taxonomy` at fit time.
+
+    Attributes
+    ----------
+    classes_ : ndarray of str
+        Label ids, the column order of ``predict_proba``.
+    thresholds_ : ndarray of float
+        Per-label decision thresholds on the calibrated probability.
+    features_ : transformer
+        The fitted feature transformer.
+    estimators_ : list of LogisticRegression or float
+        One per label; a float is the constant score of a label that was always (or never) present.
+    calibration_ : ndarray of shape (2,)
+        Platt slope and intercept, shared by all labels so that the most probable label is also the one
+        with the highest score (per-label sigmoids reorder labels and cost top-1 accuracy).
+    taxonomy_sha256_ : str
+        Hash of the taxonomy file the model was trained with.
+    """
+
+    def __init__(self, features=None, C=4.0, class_weight="balanced", inner_folds=4, codebook_weight=0.0,
+                 taxonomy: Taxonomy | None = None):
+        self.features = features
+        self.C = C
+        self.class_weight = class_weight
+        self.inner_folds = inner_folds
+        self.codebook_weight = codebook_weight
+        self.taxonomy = taxonomy
+
+    def fit(self, X: pd.DataFrame, Y, sample_weight=None):
+        """Learn from a table (``text``; ``report_id`` for grouping) and a 0/1 matrix of labels.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Paragraphs; needs ``text``. Without ``report_id`` the inner folds split rows, not reports, and
+            the n-gram report rule counts paragraphs (see :class:`pipeline.features.NgramFeatures`).
+        Y : DataFrame or array of shape (n, n_labels)
+            1 where the paragraph carries the label; DataFrame columns name the labels, otherwise the
+            columns follow the taxonomy's label order.
+        sample_weight : array of shape (n,), optional
+            E.g. 1.0 for gold and 0.3 for silver rows. Only rows of weight >= 1 set calibration and
+            thresholds, so noisy rows teach the model but do not decide where it draws the line.
+        """
+        taxonomy = self.taxonomy or load_taxonomy()
+        self.classes_ = np.asarray(list(Y.columns) if hasattr(Y, "columns") else taxonomy.ids)
+        X, Y, weight = _training_arrays(X, Y, sample_weight, len(self.classes_))
+        if self.codebook_weight > 0:
+            X, Y, weight = _with_codebook(X, Y, weight, taxonomy, self.classes_, self.codebook_weight)
+        scores = self._out_of_report_scores(X, Y, weight)
+        trusted = weight >= 1.0
+        self.calibration_ = np.array(_platt(scores[trusted].ravel(), Y[trusted].ravel()))
+        probabilities = _sigmoid(scores * self.calibration_[0] + self.calibration_[1])
+        self.thresholds_ = np.array([_best_threshold(probabilities[trusted, k], Y[trusted, k])
+                                     for k in range(Y.shape[1])])
+        self.features_, self.estimators_ = self._fit_once(X, Y, weight)
+        self.taxonomy_sha256_ = taxonomy.sha256
+        return self
+
+    def _fit_once(self, X, Y, weight):
+        features = clone(self.features if self.features is not None else make_features(taxonomy=self.taxonomy))
+        matrix = features.fit_transform(X)
+        estimators = []
+        for k in range(Y.shape[1]):
+            if Y[:, k].min() == Y[:, k].max():
+                estimators.append(10.0 if Y[0, k] else -10.0)
+                continue
+            model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000)
+            estimators.append(model.fit(matrix, Y[:, k], sample_weight=weight))
+        return features, estimators
+
+    def _out_of_report_scores(self, X, Y, weight) -> np.ndarray:
+        groups = X["report_id"].to_numpy() if "report_id" in X else None
+        n_groups = len(np.unique(groups)) if groups is not None else len(X)
+        folds = min(self.inner_folds, n_groups)
+        splitter = GroupKFold(folds) if groups is not None else KFold(folds, shuffle=True, random_state=0)
+        scores = np.zeros(Y.shape, dtype=float)
+        for train, test in splitter.split(X, Y, groups):
+            features, estimators = self._fit_once(X.iloc[train], Y[train], weight[train])
+            scores[test] = _decision_scores(estimators, features.transform(X.iloc[test]))
+        return scores
+
+    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
+        """Uncalibrated per-label scores, shape (n, n_labels)."""
+        return _decision_scores(self.estimators_, self.features_.transform(_as_table(X)))
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability of each label in ``classes_`` order, shape (n, n_labels)."""
+        return _sigmoid(self.decision_function(X) * self.calibration_[0] + self.calibration_[1])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """0/1 matrix: probability at or above the label's threshold; an all-zero row means no label."""
+        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+
+    def predict_none_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Probability that the paragraph carries no label, prod(1 - p_k) (labels taken as independent)."""
+        return np.prod(1.0 - self.predict_proba(X), axis=1)
+
+    def predict_primary(self, X: pd.DataFrame) -> np.ndarray:
+        """The most probable label of each paragraph, whether or not it passes its threshold."""
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def classify(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The input rows plus ``labels`` (";"-joined, taxonomy order), ``primary`` and ``p_<label>``."""
+        probabilities = self.predict_proba(frame)
+        assigned = probabilities >= self.thresholds_
+        return pd.concat([frame.reset_index(drop=True), label_columns(probabilities, assigned, self.classes_)],
+                         axis=1)
+
+
+def label_columns(probabilities: np.ndarray, assigned: np.ndarray, classes: np.ndarray) -> pd.DataFrame:
+    """``labels``, ``primary`` (most probable assigned label, or empty) and ``p_<label>`` columns."""
+    assigned = np.asarray(assigned, dtype=bool)
+    masked = np.where(assigned, probabilities, -1.0)
+    primary = np.where(assigned.any(axis=1), classes[np.argmax(masked, axis=1)], "")
+    labels = [";".join(classes[row]) for row in assigned]
+    columns = pd.DataFrame({"labels": labels, "primary": primary})
+    rounded = pd.DataFrame(probabilities.round(4), columns=[f"p_{label}" for label in classes])
+    return pd.concat([columns, rounded], axis=1)
+
+
+def _as_table(X) -> pd.DataFrame:
+    if not isinstance(X, pd.DataFrame) or "text" not in X:
+        raise InputError("the table to classify has no 'text' column; give one row per paragraph with its text")
+    return X
+
+
+def _training_arrays(X, Y, sample_weight, n_labels):
+    X = _as_table(X).reset_index(drop=True)
+    Y = np.asarray(Y, dtype=int)
+    if Y.shape != (len(X), n_labels):
+        raise ValueError(f"Y has shape {Y.shape}; expected ({len(X)}, {n_labels}), one column per label")
+    weight = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+    return X, Y, weight
+
+
+def codebook_examples(taxonomy: Taxonomy, classes) -> tuple[pd.DataFrame, np.ndarray]:
+    """Pseudo-paragraphs from the taxonomy: definition, includes and cue list per label; excludes → target.
+
+    An exclude line reads "text → label", so it is an example of the label it points to.
+    """
+    index = {label: k for k, label in enumerate(classes)}
+    texts, targets = [], []
+    for label in taxonomy.labels:
+        texts += [label.definition.split(" / ")[0], "、".join(label.cues), *label.includes]
+        targets += [label.id] * (2 + len(label.includes))
+        for line in label.excludes:
+            text, _, target = line.partition("→")
+            if target.strip() in index:
+                texts.append(text.strip())
+                targets.append(target.strip())
+    keep = [k for k, target in enumerate(targets) if target in index]
+    Y = np.zeros((len(keep), len(classes)), dtype=int)
+    Y[np.arange(len(keep)), [index[targets[k]] for k in keep]] = 1
+    return pd.DataFrame({"report_id": CODEBOOK_REPORT, "text": [texts[k] for k in keep]}), Y
+
+
+def _with_codebook(X, Y, weight, taxonomy, classes, codebook_weight):
+    pseudo, pseudo_Y = codebook_examples(taxonomy, classes)
+    X = pd.concat([X, pseudo], ignore_index=True)
+    return X, np.vstack([Y, pseudo_Y]), np.concatenate([weight, np.full(len(pseudo), codebook_weight)])
+
+
+def _decision_scores(estimators, matrix) -> np.ndarray:
+    columns = [np.full(matrix.shape[0], e) if isinstance(e, float) else e.decision_function(matrix)
+               for e in estimators]
+    return np.column_stack(columns)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def _platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Slope and intercept of a sigmoid fitted to out-of-report scores (identity-like if y is constant)."""
+    if y.min() == y.max():
+        return 1.0, 0.0
+    model = LogisticRegression(C=100.0).fit(scores.reshape(-1, 1), y)
+    return float(model.coef_[0, 0]), float(model.intercept_[0])
+
+
+def _best_threshold(probabilities: np.ndarray, y: np.ndarray) -> float:
+    """Threshold with the best F1, smoothed over neighbouring thresholds so one paragraph does not decide it."""
+    if y.sum() == 0:
+        return 0.5
+    f1 = np.array([_f1(y, probabilities >= t) for t in THRESHOLD_GRID])
+    smoothed = np.convolve(np.pad(f1, 2, mode="edge"), np.ones(5) / 5, mode="valid")
+    return float(THRESHOLD_GRID[int(np.argmax(smoothed))])
+
+
+def _f1(y: np.ndarray, predicted: np.ndarray) -> float:
+    true_positive = float(np.sum(predicted & (y == 1)))
+    return 2 * true_positive / max(float(predicted.sum() + y.sum()), 1.0)

@@ -1,0 +1,123 @@
+"""Train, evaluate and apply the paragraph classifier: the steps behind ``rolcov train/evaluate/classify``.
+
+Each function composes stages (annotations → classifier → model directory; files → paragraph table →
+labelled table) so that Python users get the same results as the command line in the same few calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.annotations import combine_annotations, label_matrix, read_annotations
+from pipeline.evaluate import evaluate_classifier
+from pipeline.features import make_features
+from pipeline.model import ParagraphClassifier
+from pipeline.modelstore import file_sha256, save_model, taxonomy_summary
+from pipeline.segment import segment_files
+from pipeline.tables import TABLE_SUFFIXES, read_table
+from pipeline.taxonomy import Taxonomy, load_taxonomy
+
+DEFAULT_MODEL_DIR = Path("models/default")
+SETTINGS = {"text_only": False, "with_headings": True}  # evaluation setting name -> use_headings
+
+
+def default_classifier(use_headings: bool = False, taxonomy: Taxonomy | None = None) -> ParagraphClassifier:
+    """The shipped configuration: :func:`make_features` defaults, C=4, no codebook pseudo-examples."""
+    return ParagraphClassifier(features=make_features(use_headings=use_headings, taxonomy=taxonomy), taxonomy=taxonomy)
+
+
+def training_table(annotation_paths: Sequence[str | Path], silver_paths: Sequence[str | Path] = (),
+                   silver_weight: float = 0.3, taxonomy: Taxonomy | None = None) -> pd.DataFrame:
+    """Read, validate and combine annotation files into one table with a ``weight`` column (gold wins)."""
+    taxonomy = taxonomy or load_taxonomy()
+    frames = [read_annotations(path, taxonomy) for path in [*annotation_paths, *silver_paths]]
+    return combine_annotations(frames, weights={"gold": 1.0, "silver": silver_weight})
+
+
+def evaluate_annotations(table: pd.DataFrame, taxonomy: Taxonomy | None = None,
+                         settings: Sequence[str] = ("text_only",)) -> dict:
+    """Leave-one-report-out results of the default classifier, per setting (``text_only``, ``with_headings``)."""
+    taxonomy = taxonomy or load_taxonomy()
+    Y = label_matrix(table, taxonomy.ids)
+    weight = table["weight"].to_numpy() if "weight" in table else None
+    results = {"method": "leave-one-report-out; trained on paragraphs+items (+silver), gold rows scored; "
+                         "paragraphs (ids without '.') and items scored separately, headline = paragraphs",
+               "taxonomy": taxonomy_summary(taxonomy)}
+    for name in settings:
+        results[name] = evaluate_classifier(table, Y, default_classifier(SETTINGS[name], taxonomy), weight)
+    return results
+
+
+def train_model(annotation_paths: Sequence[str | Path], output: str | Path, silver_paths: Sequence[str | Path] = (),
+                silver_weight: float = 0.3, use_headings: bool = False, taxonomy: Taxonomy | None = None) -> Path:
+    """Fit the default classifier on annotation files, evaluate it by LORO and save it with its card.
+
+    Returns
+    -------
+    Path
+        The written ``model.json``.
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    table = training_table(annotation_paths, silver_paths, silver_weight, taxonomy)
+    setting = "with_headings" if use_headings else "text_only"
+    evaluation = evaluate_annotations(table, taxonomy, [setting])[setting]
+    Y = label_matrix(table, taxonomy.ids)
+    classifier = default_classifier(use_headings, taxonomy).fit(table, Y, sample_weight=table["weight"].to_numpy())
+    card = {
+        "taxonomy": taxonomy_summary(taxonomy),
+        "params": {"use_headings": use_headings, "C": classifier.C, "inner_folds": classifier.inner_folds,
+                   "codebook_weight": classifier.codebook_weight, "silver_weight": silver_weight},
+        "training_data": _data_summary(table, [*annotation_paths, *silver_paths], taxonomy),
+        "evaluation": {unit: _headline(evaluation[unit]) for unit in ("paragraphs", "items") if unit in evaluation},
+    }
+    return save_model(classifier, output, card)
+
+
+def _data_summary(table: pd.DataFrame, paths: Sequence[str | Path], taxonomy: Taxonomy) -> dict:
+    per_label = {label: {source: int(rows["labels"].map(lambda labels: label in labels).sum())
+                         for source, rows in table.groupby("source")} for label in taxonomy.ids}
+    return {"files": [{"path": str(path), "sha256": file_sha256(path)} for path in paths],
+            "rows": int(len(table)), "reports": int(table.report_id.nunique()),
+            "per_source": {str(s): int(n) for s, n in table["source"].value_counts().items()},
+            "per_label": per_label}
+
+
+def _headline(scores: dict) -> dict:
+    keep = ("rows", "macro_f1", "micro_f1", "top1_accuracy", "top1_rows")
+    return {**{key: scores[key] for key in keep},
+            "per_label_f1": {label: m["f1"] for label, m in scores["per_label"].items()}}
+
+
+def read_paragraphs(paths: Sequence[str | Path]) -> tuple[pd.DataFrame, list[str]]:
+    """Paragraph table from report files/folders (segmented) and tables with a ``text`` column (as given).
+
+    Returns the table and one error line per input that could not be read.
+    """
+    tables = [Path(p) for p in paths if Path(p).suffix.lower() in TABLE_SUFFIXES]
+    reports = [p for p in paths if Path(p).suffix.lower() not in TABLE_SUFFIXES]
+    frames, failures = [], []
+    if reports:
+        segmented, failures = segment_files(reports)
+        frames.append(segmented)
+    for path in tables:
+        frame = read_table(path)
+        if "text" not in frame:
+            failures.append(f"{path}: no 'text' column; give one row per paragraph with its text in 'text'")
+            continue
+        frames.append(frame)
+    frames = [frame for frame in frames if not frame.empty]
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"text": []})), failures
+
+
+def label_summary(table: pd.DataFrame, classes: Sequence[str]) -> str:
+    """Per report (or overall): paragraphs and how many carry each label, and how many carry none."""
+    key = table["report_id"] if "report_id" in table else pd.Series("all", index=table.index)
+    labels = table["labels"].fillna("").str.split(";")
+    counts = pd.DataFrame({label: labels.map(lambda found, label=label: label in found) for label in classes})
+    summary = counts.groupby(key.to_numpy()).sum()
+    summary.insert(0, "paragraphs", key.value_counts().reindex(summary.index))
+    summary["none"] = (table["labels"].fillna("") == "").groupby(key.to_numpy()).sum()
+    return summary.to_string()
