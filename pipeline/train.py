@@ -17,7 +17,7 @@ from pipeline.features import make_features
 from pipeline.model import ParagraphClassifier
 from pipeline.modelstore import file_sha256, save_model, taxonomy_summary
 from pipeline.segment import segment_files
-from pipeline.tables import TABLE_SUFFIXES, read_table
+from pipeline.tables import READ_SUFFIXES, read_table
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 DEFAULT_MODEL_DIR = Path("models/default")
@@ -96,8 +96,8 @@ def read_paragraphs(paths: Sequence[str | Path]) -> tuple[pd.DataFrame, list[str
 
     Returns the table and one error line per input that could not be read.
     """
-    tables = [Path(p) for p in paths if Path(p).suffix.lower() in TABLE_SUFFIXES]
-    reports = [p for p in paths if Path(p).suffix.lower() not in TABLE_SUFFIXES]
+    tables = [Path(p) for p in paths if Path(p).suffix.lower() in READ_SUFFIXES]
+    reports = [p for p in paths if Path(p).suffix.lower() not in READ_SUFFIXES]
     frames, failures = [], []
     if reports:
         segmented, failures = segment_files(reports)
