@@ -1,0 +1,28 @@
+"""The coverage-gap notebook runs top to bottom on the classified seed corpus."""
+
+from __future__ import annotations
+
+import nbformat
+from nbclient import NotebookClient
+
+from conftest import ROOT
+from pipeline.modelstore import load_model
+from pipeline.tables import write_table
+from pipeline.train import read_paragraphs
+
+NOTEBOOK = ROOT / "notebooks" / "coverage_gaps.ipynb"
+
+
+def test_coverage_notebook_executes(saved_model_dir, seed_paths, tmp_path, monkeypatch):
+    paragraphs, _ = read_paragraphs([next(iter(seed_paths.values())).parent])
+    classified = write_table(load_model(saved_model_dir).classify(paragraphs), tmp_path / "paragraphs.csv")
+    monkeypatch.setenv("ROLCOV_CLASSIFIED", str(classified))
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "114 paragraphs of 5 reports" in text
+    assert any("image/png" in o.get("data", {}) for o in outputs), "the heatmap was not drawn"
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    assert "below_reference" in html or "thin" in html or "missing" in html
