@@ -25,8 +25,10 @@ from pipeline.segment import HEADING_SEPARATOR
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 # Normalized text -> pkuseg words. Cross-validation fits the same texts many times over and pkuseg is the
-# slow part, so words are computed once per process per distinct text.
+# slow part, so words are computed once per process per distinct text. Classifying thousands of reports
+# sees each text once, so the cache is emptied when it grows past a bound rather than growing with the run.
 _WORD_CACHE: dict[str, tuple[str, ...]] = {}
+_WORD_CACHE_LIMIT = 50_000
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -37,6 +39,9 @@ def paragraph_words(texts: list[str]) -> list[tuple[str, ...]]:
     seen before in this process are segmented, in one batch.
     """
     missing = list(dict.fromkeys(text for text in texts if text not in _WORD_CACHE))
+    if len(_WORD_CACHE) + len(missing) > _WORD_CACHE_LIMIT:
+        _WORD_CACHE.clear()
+        missing = list(dict.fromkeys(texts))
     if missing:
         from pipeline.tokenize import tokenize_texts  # imported late: spaCy is only needed for word features
 
