@@ -46,6 +46,8 @@ _MAX_LEAD_CHARS = 45
 PART_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("responsibility", re.compile(r"第一责任人|主要负责人履行")),
     ("problems", re.compile(r"(存在|面临)的?(主要)?(问题|不足|困难|差距)|问题(和|与|及)(原因|不足)|不足(和|与|及)原因|短板")),
+    # a heading that reports what was done is achievements even when it names the year's "重点工作"
+    ("achievements", re.compile(r"举措|成效|完成情况|进展情况|开展情况|落实情况")),
     ("plans", re.compile(r"下一步|下一年|今后|明年|(\d{4}|年度)\S{0,12}(工作)?(思路|计划|安排|打算|重点|展望)|工作(思路|打算|安排|计划)|努力方向")),
 )
 _PLANS_OPENING = re.compile(r"^(下一步|下一年度?|今后|\d{4}年,?我们将)")
@@ -179,7 +181,7 @@ def _closes_sections(text: str, stack: list[tuple[int, str]]) -> bool:
     """"特此报告" ends the numbered sections; so does "下一步，我们将…" unless it sits in a plans section."""
     if _CLOSING_OPENING.match(text):
         return True
-    in_plans = bool(stack) and _report_part_of_heading(stack[0][1]) == "plans"
+    in_plans = bool(stack) and report_part_of_heading(stack[0][1]) == "plans"
     return bool(_PLANS_OPENING.match(text)) and not in_plans
 
 
@@ -223,10 +225,10 @@ def _report_part(path: tuple[str, ...], text: str, seen_heading: bool) -> str:
         return "closing"
     if _PLANS_OPENING.match(normalized):
         return "plans"
-    return _report_part_of_heading(path[0]) if path else "achievements"
+    return report_part_of_heading(path[0]) if path else "achievements"
 
 
-def _report_part_of_heading(heading: str) -> str:
+def report_part_of_heading(heading: str) -> str:
     """The report part a top-level heading announces; area sections are achievements."""
     normalized = normalize_text(heading)
     for part, cue in PART_CUES:

@@ -94,3 +94,21 @@ def test_enumerations_split_into_items_that_rebuild_the_paragraph(seed_paths, ke
         if len(pieces) > 1:
             assert all(p.heading_path == paragraph.heading_path and p.part == paragraph.part for p in pieces)
     assert any(item.text.startswith("二是") for item in items)
+
+
+@pytest.mark.parametrize(
+    ("heading", "part"),
+    [
+        ("一、2022年度推进法治政府建设的主要举措和成效", "achievements"),
+        ("一、2022年法治政府建设重点工作完成情况", "achievements"),
+        ("二、党政主要负责人履行推进法治建设第一责任人职责情况", "responsibility"),
+        ("三、推进法治政府建设存在的不足和原因", "problems"),
+        ("四、2023年推进法治政府建设的主要安排", "plans"),
+        ("五、下一步工作打算", "plans"),
+        ("二、完善依法行政制度体系", "achievements"),
+    ],
+)
+def test_top_level_heading_decides_the_report_part(heading, part):
+    from pipeline.segment import report_part_of_heading
+
+    assert report_part_of_heading(heading) == part
