@@ -1,6 +1,6 @@
 """Learning curve: does annotating the paragraphs `rolcov suggest` picks beat annotating random ones?
 
-Run:  PYTHONPATH=. .venv/bin/python bench/learning_curve.py [--seeds 5] [--jobs 2]
+Run:  PYTHONPATH=. .venv/bin/python bench/learning_curve.py [--seeds 3] [--jobs 2]
 Writes bench/results/learning_curve.png and bench/results/learning_curve.md.
 
 Protocol (leave-one-report-out, as `rolcov evaluate`)
@@ -186,7 +186,7 @@ def markdown(curves: pd.DataFrame, seeds: int, minutes: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=5, help="random start sets / orders (default 5)")
+    parser.add_argument("--seeds", type=int, default=3, help="random start sets / orders (default 3)")
     parser.add_argument("--jobs", type=int, default=2, help="parallel processes (default 2)")
     args = parser.parse_args()
     start = time.perf_counter()

@@ -11,8 +11,9 @@ Scoring
 
        closeness_k = 1 - |p_k - t_k| / (t_k if p_k < t_k else 1 - t_k)      # 1 at the threshold, 0 at 0 or 1
 
-   A paragraph's ``uncertainty`` is the maximum over labels (one undecided theme is enough to make the
-   answer informative); that label is its ``uncertain_label``.
+   A paragraph's ``uncertainty`` is the mean over labels — how many of its seven decisions are open — and
+   the label closest to its threshold is its ``uncertain_label``. (The maximum saturates: almost every
+   paragraph has one theme near its threshold, so it barely ranks them; see README "Annotation loop".)
 2. **Diversity** — greedy selection: each step takes the candidate with the highest
    ``uncertainty - DIVERSITY_WEIGHT * s``, where ``s`` is its largest cosine similarity to a paragraph
    already chosen, in the model's own feature space (``features_.transform``). A candidate at least
@@ -100,14 +101,14 @@ def suggest_paragraphs(classifier: ParagraphClassifier, table: pd.DataFrame, k: 
 
 
 def label_uncertainty(probabilities: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per paragraph, the largest closeness of a label's probability to its threshold, and that label's index.
+    """Per paragraph, the mean closeness of its labels' probabilities to their thresholds, and the closest label.
 
     Closeness is 1 at the threshold and falls linearly to 0 at probability 0 or 1 (module docstring), so
     labels with low and high thresholds are judged on the same scale.
     """
     room = np.where(probabilities < thresholds, thresholds, 1.0 - thresholds)
     closeness = 1.0 - np.abs(probabilities - thresholds) / np.maximum(room, 1e-9)
-    return closeness.max(axis=1), closeness.argmax(axis=1)
+    return closeness.mean(axis=1), closeness.argmax(axis=1)
 
 
 def select_diverse(uncertainty: np.ndarray, vectors, reports: np.ndarray, focus: np.ndarray, k: int,

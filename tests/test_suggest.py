@@ -37,9 +37,9 @@ def annotated_subset(tmp_path_factory):
     return path
 
 
-def test_uncertainty_is_one_at_the_threshold_and_zero_at_the_extremes():
-    uncertainty, label = label_uncertainty(np.array([[0.3, 0.0], [1.0, 0.0], [0.15, 0.7]]), np.array([0.3, 0.6]))
-    assert uncertainty.tolist() == pytest.approx([1.0, 0.0, 0.75]) and label.tolist() == [0, 0, 1]
+def test_uncertainty_is_one_at_the_thresholds_and_zero_at_the_extremes():
+    uncertainty, label = label_uncertainty(np.array([[0.3, 0.6], [1.0, 0.0], [0.15, 0.7]]), np.array([0.3, 0.6]))
+    assert uncertainty.tolist() == pytest.approx([1.0, 0.0, 0.625]) and label.tolist() == [0, 0, 1]
 
 
 def test_suggestions_are_distinct_and_spread_over_the_reports(saved_model_dir, seed_paragraphs):
