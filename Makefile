@@ -32,6 +32,7 @@ test: setup
 bench: setup
 	$(BIN)/python bench/segment_speed.py
 	$(BIN)/python bench/compare_models.py
+	$(BIN)/python bench/learning_curve.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

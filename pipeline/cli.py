@@ -45,6 +45,7 @@ examples:
   rolcov validate corpus/annotations.csv   check an annotation file before training on it
   rolcov train corpus/annotations.csv -o models/default   train the theme classifier
   rolcov classify corpus/raw -o paragraphs.csv            label every paragraph with themes
+  rolcov suggest new/ -n 30 -o next.csv                   paragraphs to annotate next
 """
 
 
@@ -67,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     from pipeline.cli_model import add_model_commands  # imported here: cli_model imports this module
 
     add_model_commands(commands)
+    from pipeline.cli_suggest import add_suggest_command  # the annotation loop; same import reason
+
+    add_suggest_command(commands)
     return parser
 
 

@@ -1,0 +1,96 @@
+"""The ``rolcov suggest`` subcommand: which paragraphs to annotate next, pre-filled with the model's guess.
+
+Kept apart from :mod:`pipeline.cli` and :mod:`pipeline.cli_model` so the annotation loop can change without
+touching the train/evaluate/classify commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, _formatter
+
+LABEL_STUDIO = "label-studio"
+
+
+def add_suggest_command(commands: argparse._SubParsersAction) -> None:
+    """Add ``suggest`` to the ``rolcov`` subcommands."""
+    parser = commands.add_parser(
+        "suggest",
+        help="pick the paragraphs the model most needs annotated next, pre-filled with its guess",
+        formatter_class=_formatter,
+        description="""\
+Choose N paragraphs to annotate next: those whose theme the model is least sure about (probability close
+to a label's threshold), unlike each other in the model's feature space, and spread over reports and
+themes. Already annotated paragraphs (--exclude) are skipped. Report files and folders are segmented;
+tables (.csv/.jsonl/.parquet) need report_id, para_id and text (e.g. from `rolcov segment --items -o`).
+
+The output is an annotation file (codebook §9) pre-filled with the model's labels and primary, with
+source=silver and annotator=model@<hash12>, plus silver_labels (from headings), model_labels,
+uncertain_label and uncertainty. Correct labels/primary, set source=gold and annotator to your name,
+then `rolcov validate` and `rolcov train OLD.csv NEW.csv`. With a .json output or --format label-studio,
+Label Studio tasks with the guess as predictions are written instead (plus tasks.config.xml).
+
+examples:
+  rolcov suggest new_reports/ --model models/default -n 30 --exclude corpus/annotations.csv -o next.csv
+  rolcov suggest new_reports/ --model models/default -n 30 -o tasks.json   for Label Studio""",
+    )
+    parser.add_argument("paths", nargs="+", metavar="UNLABELLED", help="report files/folders or paragraph tables")
+    parser.add_argument("--model", type=Path, default=Path("models/default"), help="model directory (default models/default)")
+    parser.add_argument("-n", type=_positive, default=30, metavar="K", help="how many paragraphs to suggest (default 30)")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="annotation file (.csv/.jsonl/.parquet) or tasks .json")
+    parser.add_argument("--exclude", action="append", default=[], type=Path, metavar="ANNOTATIONS",
+                        help="annotation file whose paragraphs are already done (repeatable)")
+    parser.add_argument("--format", choices=["table", LABEL_STUDIO], help="default: label-studio for .json, else table")
+    parser.add_argument("--seed", type=int, default=0, help="tie-breaking seed (default 0)")
+    parser.set_defaults(handler=run_suggest)
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number of paragraphs")
+    return number
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from pipeline.annotations import read_annotations
+    from pipeline.modelstore import load_model
+    from pipeline.suggest import model_annotator, suggest_paragraphs
+    from pipeline.train import read_paragraphs
+
+    model = load_model(args.model)
+    table, failures = read_paragraphs(args.paths)
+    for failure in failures:
+        print(f"error: {failure}", file=sys.stderr)
+    if table.empty:
+        print("error: no paragraphs to choose from; check the inputs above", file=sys.stderr)
+        return EXIT_FAILED
+    done = [read_annotations(path) for path in args.exclude]
+    suggestions = suggest_paragraphs(model, table, args.n, exclude=pd.concat(done) if done else None,
+                                     random_state=args.seed, annotator=model_annotator(args.model))
+    if suggestions.empty:
+        print("error: every paragraph given is already annotated; give new reports", file=sys.stderr)
+        return EXIT_FAILED
+    print(_write_suggestions(suggestions, args))
+    return EXIT_PARTIAL if failures else EXIT_OK
+
+
+def _write_suggestions(suggestions, args: argparse.Namespace) -> str:
+    if (args.format or (LABEL_STUDIO if args.output.suffix.lower() == ".json" else "table")) == LABEL_STUDIO:
+        from pipeline.labelstudio import annotations_to_tasks, labeling_config, write_tasks
+        from pipeline.taxonomy import load_taxonomy
+
+        tasks_path, config_path = write_tasks(annotations_to_tasks(suggestions), labeling_config(load_taxonomy()),
+                                              args.output)
+        return f"wrote {len(suggestions)} suggested tasks to {tasks_path} and the labeling config to {config_path}"
+    from pipeline.tables import write_table
+
+    write_table(suggestions, args.output)
+    reports = suggestions["report_id"].nunique()
+    return (f"wrote {len(suggestions)} suggested paragraphs from {reports} report(s) to {args.output}; correct "
+            "labels/primary, set source=gold and annotator, then `rolcov validate` it")

@@ -1,0 +1,111 @@
+"""The annotation loop's promises: suggestions are distinct, spread over reports, skip what is annotated, and
+come back through correct → validate → train; training refuses gold files that disagree."""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ANNOTATIONS, RAW
+from pipeline.annotations import read_annotations
+from pipeline.cli import EXIT_FAILED, EXIT_OK, main
+from pipeline.modelstore import load_model, read_card
+from pipeline.suggest import SUGGESTION_COLUMNS, label_uncertainty, suggest_paragraphs
+from pipeline.tables import read_table, write_table
+from pipeline.validate import FILE_COLUMNS, validate_annotations
+
+HELD_BACK = ("003", "004")  # paragraphs of these reports play "not annotated yet"
+
+
+@pytest.fixture(scope="module")
+def seed_paragraphs(seed_tables) -> pd.DataFrame:
+    return pd.concat(seed_tables.values(), ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def annotated_subset(tmp_path_factory):
+    """Gold file without the paragraphs (items stay) of :data:`HELD_BACK`, so all five reports are trained on."""
+    gold = read_table(ANNOTATIONS)
+    held_back = gold.report_id.str[:3].isin(HELD_BACK) & ~gold.para_id.str.contains(".", regex=False)
+    path = tmp_path_factory.mktemp("loop") / "annotated.csv"
+    write_table(gold[~held_back], path)
+    return path
+
+
+def test_uncertainty_is_one_at_the_thresholds_and_zero_at_the_extremes():
+    uncertainty, label = label_uncertainty(np.array([[0.3, 0.6], [1.0, 0.0], [0.15, 0.7]]), np.array([0.3, 0.6]))
+    assert uncertainty.tolist() == pytest.approx([1.0, 0.0, 0.625]) and label.tolist() == [0, 0, 1]
+
+
+def test_suggestions_are_distinct_and_spread_over_the_reports(saved_model_dir, seed_paragraphs):
+    suggestions = suggest_paragraphs(load_model(saved_model_dir), seed_paragraphs, 12)
+    assert list(suggestions.columns) == list(SUGGESTION_COLUMNS) and len(suggestions) == 12
+    assert suggestions.para_id.is_unique
+    for first, second in itertools.combinations(suggestions.text, 2):
+        assert difflib.SequenceMatcher(None, first, second).ratio() < 0.9, (first[:30], second[:30])
+    assert suggestions.report_id.nunique() >= 3  # at least half of the five reports given
+    assert suggestions.uncertainty.between(0.0, 1.0).all()
+
+
+def test_already_annotated_paragraphs_are_never_suggested(saved_model_dir, seed_paragraphs, annotated_subset):
+    done = read_annotations(annotated_subset)
+    suggestions = suggest_paragraphs(load_model(saved_model_dir), seed_paragraphs, 10, exclude=done)
+    assert not set(suggestions.para_id) & set(done.para_id)
+    assert set(suggestions.report_id.str[:3]) == set(HELD_BACK)
+
+
+def _annotate_like_gold(suggested: pd.DataFrame, annotator: str) -> pd.DataFrame:
+    """What an annotator does with the file: correct labels/primary to the truth, claim the rows as gold."""
+    gold = read_table(ANNOTATIONS).set_index("para_id")
+    corrected = suggested.copy()
+    corrected["labels"] = corrected.para_id.map(gold["labels"])
+    corrected["primary"] = corrected.para_id.map(gold["primary"])
+    corrected["source"], corrected["annotator"] = "gold", annotator
+    return corrected
+
+
+def test_suggested_rows_round_trip_through_correct_validate_train(saved_model_dir, annotated_subset, tmp_path):
+    suggested_path = tmp_path / "next.csv"
+    assert main(["suggest", str(RAW), "--model", str(saved_model_dir), "-n", "8",
+                 "--exclude", str(annotated_subset), "-o", str(suggested_path)]) == EXIT_OK
+    suggested = read_table(suggested_path)
+    assert set(suggested.source) == {"silver"} and suggested.annotator.str.startswith("model@").all()
+    assert validate_annotations(suggested_path, raw_dir=RAW) == []  # usable as silver before correction
+
+    corrected_path = tmp_path / "zhang.csv"
+    write_table(_annotate_like_gold(suggested, "zhang"), corrected_path)
+    assert validate_annotations(corrected_path, raw_dir=RAW) == []
+    model_dir = tmp_path / "model"
+    assert main(["train", str(annotated_subset), str(corrected_path), "-o", str(model_dir)]) == EXIT_OK
+    data = read_card(model_dir)["training_data"]
+    assert data["rows"] == len(read_table(annotated_subset)) + 8
+    assert [entry["path"] for entry in data["files"]] == [str(annotated_subset), str(corrected_path)]
+
+
+def test_suggestions_for_label_studio_are_predictions_to_correct(saved_model_dir, tmp_path):
+    tasks_path = tmp_path / "tasks.json"
+    assert main(["suggest", str(RAW / "002_705c59168de025e6.txt"), "--model", str(saved_model_dir),
+                 "-n", "3", "-o", str(tasks_path)]) == EXIT_OK
+    tasks = json.loads(tasks_path.read_text(encoding="utf-8"))
+    assert len(tasks) == 3 and all(task["annotations"] == [] for task in tasks)
+    assert all(task["predictions"][0]["model_version"].startswith("model@") for task in tasks)
+    assert tasks_path.with_suffix(".config.xml").is_file()
+
+
+def test_train_refuses_gold_files_that_disagree_and_lists_each_conflict(tmp_path, capsys):
+    gold = read_annotations(ANNOTATIONS)
+    disputed = gold[gold.labels != ("capacity",)].head(2)
+    other_path = tmp_path / "li.csv"
+    write_table(disputed.assign(labels="capacity", primary="capacity", annotator="li")[list(FILE_COLUMNS)], other_path)
+    assert main(["train", str(ANNOTATIONS), str(other_path), "-o", str(tmp_path / "model")]) == EXIT_FAILED
+    error = capsys.readouterr().err
+    assert "2 paragraph(s) have conflicting gold labels" in error
+    for other_line, row in enumerate(disputed.itertuples(), start=2):
+        assert (f"{other_path}:{other_line}: gold labels capacity of {row.para_id} conflict with "
+                f"{ANNOTATIONS}:{row.line}") in error
+    assert not (tmp_path / "model").exists()
