@@ -26,6 +26,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
+from pipeline.errors import AnnotationError
 from pipeline.model import label_columns
 from pipeline.tables import atomic_path
 
@@ -48,6 +49,11 @@ def loro_probabilities(frame: pd.DataFrame, Y: np.ndarray, classifier, sample_we
         Passed to ``fit``.
     """
     frame = frame.reset_index(drop=True)
+    if frame.report_id.nunique() < 2:
+        raise AnnotationError(
+            f"the annotations cover {frame.report_id.nunique()} report(s); leave-one-report-out evaluation "
+            "needs at least 2 — annotate paragraphs of another report"
+        )
     Y = np.asarray(Y)
     weight = np.ones(len(frame)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     probabilities, decisions = np.zeros(Y.shape), np.zeros(Y.shape, dtype=int)

@@ -94,8 +94,8 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
 
     Attributes
     ----------
-    vectorizer_ : CountVectorizer
-        Counts over the kept vocabulary.
+    vectorizer_ : CountVectorizer or None
+        Counts over the kept vocabulary; None when the training texts had no n-gram at all.
     tfidf_ : TfidfTransformer
         Sub-linear tf, idf learned on the training table, rows L2-normalized.
     """
@@ -121,20 +121,29 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
 
     def fit(self, X: pd.DataFrame, y=None):
         documents = self._documents(X)
-        counter = self._counter()
-        counts = counter.fit_transform(documents)
         groups = X["report_id"].to_numpy() if "report_id" in X else np.arange(len(X))
-        spread = _reports_per_feature(counts, groups)
-        vocabulary = counter.get_feature_names_out()[spread >= self.min_reports]
+        # With fewer training reports than min_reports (an inner fold of a tiny corpus) the rule would
+        # keep nothing; it then asks for every report there is.
+        needed = min(self.min_reports, len(np.unique(groups)))
+        counter = self._counter()
+        try:
+            counts = counter.fit_transform(documents)
+        except ValueError:  # no n-gram at all, e.g. a table without headings
+            self.vectorizer_, self.tfidf_ = None, None
+            return self
+        vocabulary = counter.get_feature_names_out()[_reports_per_feature(counts, groups) >= needed]
         self.vectorizer_ = self._counter(vocabulary=list(vocabulary))
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(self.vectorizer_.transform(documents))
         return self
 
     def transform(self, X: pd.DataFrame):
+        if self.vectorizer_ is None:
+            return sparse.csr_matrix((len(X), 0))
         return self.tfidf_.transform(self.vectorizer_.transform(self._documents(X)))
 
     def get_feature_names_out(self, input_features=None):
-        return np.asarray([f"{self.analyzer}:{name}" for name in self.vectorizer_.get_feature_names_out()])
+        names = [] if self.vectorizer_ is None else self.vectorizer_.get_feature_names_out()
+        return np.asarray([f"{self.analyzer}:{name}" for name in names])
 
 
 def _reports_per_feature(counts: sparse.spmatrix, groups: np.ndarray) -> np.ndarray:

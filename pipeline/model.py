@@ -121,6 +121,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
 
     def _out_of_report_scores(self, X, Y, weight) -> np.ndarray:
         groups = X["report_id"].to_numpy() if "report_id" in X else None
+        if groups is not None and len(np.unique(groups)) < 2:
+            groups = None  # one report cannot be held out of itself: split its rows instead
         n_groups = len(np.unique(groups)) if groups is not None else len(X)
         folds = min(self.inner_folds, n_groups)
         splitter = GroupKFold(folds) if groups is not None else KFold(folds, shuffle=True, random_state=0)

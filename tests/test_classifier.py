@@ -136,3 +136,16 @@ def test_ngrams_of_a_single_report_are_dropped(gold_table):
     assert "执法" in vocabulary
     without_reports = NgramFeatures("char", (2, 2)).fit(gold_table.drop(columns="report_id"))
     assert "清河" in without_reports.vectorizer_.get_feature_names_out()  # repeated within one report
+
+
+def test_small_corpora_train_or_fail_with_a_clear_message(tmp_path, capsys):
+    """Two annotated reports are enough to train (and evaluate); one report is refused in one line."""
+    from pipeline.cli import EXIT_FAILED, EXIT_OK, main
+    from pipeline.tables import read_table, write_table
+
+    gold = read_table(ANNOTATIONS)
+    for count in (2, 1):
+        subset = write_table(gold[gold.report_id.str[:3].isin(["000", "001"][:count])], tmp_path / f"gold{count}.csv")
+        code = main(["train", str(subset), "-o", str(tmp_path / f"model{count}")])
+        assert code == (EXIT_OK if count == 2 else EXIT_FAILED)
+    assert "needs at least 2" in capsys.readouterr().err
