@@ -154,14 +154,16 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
     model_sha256 = read_card(model_dir)["model_file"]["sha256"]
     out_dir = Path(out_dir)
     parts = _parts_dir(out_dir, model_sha256)
-    inputs, unreadable = _content_keys(iter_report_files(list(paths)))
+    files = iter_report_files(list(paths))
+    inputs, unreadable = _content_keys(files)
     todo = [(str(path), key) for path, key in inputs if force or not _part(parts, key).is_file()]
     tasks = [todo[start:start + CHUNK_REPORTS] for start in range(0, len(todo), CHUNK_REPORTS)]
     calls = (delayed(_classify_chunk)(chunk, str(model_dir), model_sha256, str(parts)) for chunk in tasks)
     with tqdm(total=len(inputs), initial=len(inputs) - len(todo), desc="classify", unit="report",
               file=sys.stderr, disable=not progress) as bar:
         failed = _follow(_run_tasks(calls, jobs, backend, scheduler), bar)
-    failures = unreadable + failed
+    order = {str(path): number for number, path in enumerate(files)}
+    failures = sorted(unreadable + failed, key=lambda failure: order[failure[0]])
     done = [(path, _part(parts, key)) for path, key in inputs if str(path) not in {p for p, _ in failed}]
     rows = _merge_parts(done, out_dir / TABLE_FILE, model.classify(paragraphs_to_frame([])))
     if csv:
