@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -74,6 +75,8 @@ def run_classify(reports: Path, model: Path, out: Path, options: list[str]) -> d
     command = [sys.executable, "-m", "pipeline.cli", "classify", str(reports), "--model", str(model),
                "-o", str(out), *options]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    load = os.getloadavg()[0]  # other work on the machine shares its cores with this run
+    cpu_before = _children_cpu_seconds()
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     memory = TreeMemory(process.pid)
@@ -88,7 +91,14 @@ def run_classify(reports: Path, model: Path, out: Path, options: list[str]) -> d
 
     paragraphs = pq.ParquetFile(out / "paragraphs.parquet").metadata.num_rows
     return {"seconds": seconds, "paragraphs": paragraphs, "rate": paragraphs / seconds,
-            "peak_mb": memory.peak_bytes / 2**20}
+            "peak_mb": memory.peak_bytes / 2**20, "cpu_seconds": _children_cpu_seconds() - cpu_before,
+            "load_before": load}
+
+
+def _children_cpu_seconds() -> float:
+    """CPU time of finished descendants (the run and the workers it waited for), user + system."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def stage_seconds(reports: list[Path], model_dir: Path) -> dict[str, float]:
@@ -136,12 +146,14 @@ def report(runs: dict[tuple[int, str], dict], stages: dict[str, float], sample_p
              f"`bench/throughput.py` on {os.cpu_count()} cores: `rolcov classify DIR -o OUT` in a subprocess, "
              "wall-clock time including start-up (imports, pkuseg load in every worker) and the final merge; "
              "peak memory = summed RSS of the process tree (parent, workers, Dask nannies/scheduler).", "",
-             "| reports | mode | paragraphs | seconds | paragraphs/s | vs jobs 1 | peak RSS (MB) |",
-             "|---|---|---|---|---|---|---|"]
+             "CPU s = user+system time of the run's processes (Dask workers are not children of the "
+             "command, so theirs is missing); load = 1-minute load average just before the run (0 = idle).", "",
+             "| reports | mode | paragraphs | seconds | paragraphs/s | vs jobs 1 | peak RSS (MB) | CPU s | load |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for (size, mode), run in sorted(runs.items(), key=lambda item: (item[0][0], list(MODES).index(item[0][1]))):
         ratio = run["rate"] / runs[(size, "jobs 1")]["rate"]
         lines.append(f"| {size:,} | {mode} | {run['paragraphs']:,} | {run['seconds']:.0f} | {run['rate']:.0f} "
-                     f"| {ratio:.2f}× | {run['peak_mb']:,.0f} |")
+                     f"| {ratio:.2f}× | {run['peak_mb']:,.0f} | {run['cpu_seconds']:.0f} | {run['load_before']:.1f} |")
     per_stage = {name: value for name, value in stages.items() if not name.startswith("pkuseg model load")}
     total = sum(per_stage.values())
     lines += ["", f"Stage shares, in one process over {STAGE_SAMPLE} reports ({sample_paragraphs:,} paragraphs), "

@@ -164,7 +164,8 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
         failed = _follow(_run_tasks(calls, jobs, backend, scheduler), bar)
     order = {str(path): number for number, path in enumerate(files)}
     failures = sorted(unreadable + failed, key=lambda failure: order[failure[0]])
-    done = [(path, _part(parts, key)) for path, key in inputs if str(path) not in {p for p, _ in failed}]
+    failed_paths = {path for path, _ in failed}
+    done = [(path, _part(parts, key)) for path, key in inputs if str(path) not in failed_paths]
     rows = _merge_parts(done, out_dir / TABLE_FILE, model.classify(paragraphs_to_frame([])))
     if csv:
         _parquet_to_csv(out_dir / TABLE_FILE, out_dir / CSV_FILE)
