@@ -13,7 +13,7 @@ Why it is built this way:
   parent never holds more than one part, because the merge streams them into a Parquet writer one by one.
 * **Resume.** A part is named by the report's content hash and the model's hash and is written atomically
   (:func:`pipeline.tables.atomic_path`), so it exists only if complete. A rerun skips reports whose part
-  exists; a run killed at any point leaves whole parts and stray temporary files, which are removed.
+  exists; a run killed at any point leaves whole parts and stray temporary files, which the next run removes.
 * **One unit of work.** :func:`classify_report` is what every classify run does to a report, here and in
   the single-table ``rolcov classify -o FILE``.
 * **Models load once per worker process** (:func:`_worker_model` is cached; pkuseg through the cached
