@@ -109,9 +109,7 @@ def stage_seconds(reports: list[Path], model_dir: Path) -> dict[str, float]:
     from pipeline.tokenize import load_tokenizer
 
     model = load_model(model_dir)
-    started = time.perf_counter()
-    load_tokenizer()
-    seconds = {"pkuseg model load (once per worker)": time.perf_counter() - started}
+    load_tokenizer()  # once per worker in a batch; its cost is in bench/results/segment.md
     clock = {"ingest + segment": 0.0, "pkuseg tokenization": 0.0, "features (n-grams, cues)": 0.0, "model": 0.0}
     for path in reports:
         tick = time.perf_counter()
@@ -127,7 +125,7 @@ def stage_seconds(reports: list[Path], model_dir: Path) -> dict[str, float]:
         clock["pkuseg tokenization"] += words - tock
         clock["features (n-grams, cues)"] += features - words
         clock["model"] += max(done - features - (features - words), 0.0)
-    return {**seconds, **clock}
+    return clock
 
 
 def train_model(directory: Path) -> Path:
@@ -146,20 +144,19 @@ def report(runs: dict[tuple[int, str], dict], stages: dict[str, float], sample_p
              f"`bench/throughput.py` on {os.cpu_count()} cores: `rolcov classify DIR -o OUT` in a subprocess, "
              "wall-clock time including start-up (imports, pkuseg load in every worker) and the final merge; "
              "peak memory = summed RSS of the process tree (parent, workers, Dask nannies/scheduler).", "",
-             "CPU s = user+system time of the run's processes (Dask workers are not children of the "
-             "command, so theirs is missing); load = 1-minute load average just before the run (0 = idle).", "",
+             "CPU s = user+system time of the run's processes, workers included; load = 1-minute load "
+             "average just before the run (0 = idle; other work on the machine shares its cores).", "",
              "| reports | mode | paragraphs | seconds | paragraphs/s | vs jobs 1 | peak RSS (MB) | CPU s | load |",
              "|---|---|---|---|---|---|---|---|---|"]
     for (size, mode), run in sorted(runs.items(), key=lambda item: (item[0][0], list(MODES).index(item[0][1]))):
         ratio = run["rate"] / runs[(size, "jobs 1")]["rate"]
         lines.append(f"| {size:,} | {mode} | {run['paragraphs']:,} | {run['seconds']:.0f} | {run['rate']:.0f} "
                      f"| {ratio:.2f}× | {run['peak_mb']:,.0f} | {run['cpu_seconds']:.0f} | {run['load_before']:.1f} |")
-    per_stage = {name: value for name, value in stages.items() if not name.startswith("pkuseg model load")}
-    total = sum(per_stage.values())
+    total = sum(stages.values())
     lines += ["", f"Stage shares, in one process over {STAGE_SAMPLE} reports ({sample_paragraphs:,} paragraphs), "
-              f"pkuseg already loaded ({stages['pkuseg model load (once per worker)']:.1f} s once per worker):", "",
+              "pkuseg already loaded (once per worker; see segment.md for its cost):", "",
               "| stage | seconds | share | paragraphs/s if only this stage ran |", "|---|---|---|---|"]
-    for name, value in per_stage.items():
+    for name, value in stages.items():
         lines.append(f"| {name} | {value:.2f} | {value / total:.0%} | {sample_paragraphs / value:,.0f} |")
     ceiling = sample_paragraphs / total
     lines += ["", f"One core does at most {ceiling:,.0f} paragraphs/s end to end, so {os.cpu_count()} cores cap "

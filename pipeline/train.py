@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.annotations import combine_annotations, label_matrix, read_annotations
+from pipeline.batch import classify_report
 from pipeline.evaluate import evaluate_classifier
 from pipeline.features import make_features
 from pipeline.model import ParagraphClassifier
 from pipeline.modelstore import file_sha256, save_model, taxonomy_summary
-from pipeline.batch import classify_report
 from pipeline.segment import map_reports, segment_files
 from pipeline.tables import READ_SUFFIXES, read_table
 from pipeline.taxonomy import Taxonomy, load_taxonomy
