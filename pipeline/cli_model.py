@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, _formatter
+from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, _formatter
+from pipeline.cli_batch import BATCH_EXAMPLES, add_batch_options, batch_options_used, is_batch_output, run_batch
 
 
 def add_model_commands(commands: argparse._SubParsersAction) -> None:
@@ -74,14 +75,18 @@ def _add_classify(commands: argparse._SubParsersAction) -> None:
 Label every paragraph with the taxonomy's themes. Report files and folders are segmented first; tables
 (.csv/.jsonl/.parquet with a 'text' column) are classified row by row as given. The output has the input
 columns plus labels (';'-separated, empty = none), primary and p_<label> for every label.
+With an output directory instead of a table file, reports are classified in parallel and resumably.
 
 examples:
   rolcov classify corpus/raw -o out/paragraphs.csv
-  rolcov classify paragraphs.csv --model models/default -o labelled.parquet""",
+  rolcov classify paragraphs.csv --model models/default -o labelled.parquet
+""" + BATCH_EXAMPLES,
     )
     parser.add_argument("paths", nargs="+", metavar="INPUT", help="report files/folders or paragraph tables")
     parser.add_argument("--model", type=Path, default=Path("models/default"), help="model directory (default models/default)")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="labelled table (.csv/.jsonl/.parquet)")
+    parser.add_argument("-o", "--output", type=Path, required=True,
+                        help="labelled table (.csv/.jsonl/.parquet), or a directory for a batch run")
+    add_batch_options(parser)
     parser.set_defaults(handler=run_classify)
 
 
@@ -111,18 +116,23 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def run_classify(args: argparse.Namespace) -> int:
+    if is_batch_output(args.output):
+        return run_batch(args)
+    if batch_options_used(args):
+        print(f"error: {', '.join(batch_options_used(args))} need an output directory (-o DIR), not a table file",
+              file=sys.stderr)
+        return EXIT_USAGE
     from pipeline.modelstore import load_model
     from pipeline.tables import write_table
-    from pipeline.train import label_summary, read_paragraphs
+    from pipeline.train import classify_inputs, label_summary
 
     model = load_model(args.model)
-    table, failures = read_paragraphs(args.paths)
+    labelled, failures = classify_inputs(args.paths, model)
     for failure in failures:
         print(f"error: {failure}", file=sys.stderr)
-    if table.empty:
+    if labelled.empty:
         print("error: no paragraphs to classify; check the inputs above", file=sys.stderr)
         return EXIT_FAILED
-    labelled = model.classify(table)
     write_table(labelled, args.output)
     print(label_summary(labelled, model.classes_))
     print(f"wrote {len(labelled)} labelled paragraphs to {args.output}")

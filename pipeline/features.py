@@ -12,6 +12,7 @@ therefore keep only n-grams seen in at least ``min_reports`` different reports o
 from __future__ import annotations
 
 import re
+from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -25,10 +26,12 @@ from pipeline.segment import HEADING_SEPARATOR
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 # Normalized text -> pkuseg words. Cross-validation fits the same texts many times over and pkuseg is the
-# slow part, so words are computed once per process per distinct text. Classifying thousands of reports
-# sees each text once, so the cache is emptied when it grows past a bound rather than growing with the run.
+# slow part, so words are computed once per process per distinct text. The cache is bounded (oldest texts
+# dropped first) because a worker classifying thousands of reports sees each text once: unbounded, it
+# would hold every paragraph of the run (about 10 KB per text, measured). The limit, ~100 MB, is well above a
+# training set (~1,000 texts today); a training set larger than it still trains, with pkuseg run more often.
 _WORD_CACHE: dict[str, tuple[str, ...]] = {}
-_WORD_CACHE_LIMIT = 50_000
+WORD_CACHE_TEXTS = 10_000
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -39,15 +42,17 @@ def paragraph_words(texts: list[str]) -> list[tuple[str, ...]]:
     seen before in this process are segmented, in one batch.
     """
     missing = list(dict.fromkeys(text for text in texts if text not in _WORD_CACHE))
-    if len(_WORD_CACHE) + len(missing) > _WORD_CACHE_LIMIT:
-        _WORD_CACHE.clear()
-        missing = list(dict.fromkeys(texts))
+    fresh: dict[str, tuple[str, ...]] = {}
     if missing:
         from pipeline.tokenize import tokenize_texts  # imported late: spaCy is only needed for word features
 
         for text, words in zip(missing, tokenize_texts(missing)):
-            _WORD_CACHE[text] = tuple(word for word in words if _WORDLIKE.search(word))
-    return [_WORD_CACHE[text] for text in texts]
+            fresh[text] = tuple(word for word in words if _WORDLIKE.search(word))
+    found = [fresh[text] if text in fresh else _WORD_CACHE[text] for text in texts]
+    _WORD_CACHE.update(fresh)
+    for oldest in list(islice(_WORD_CACHE, max(len(_WORD_CACHE) - WORD_CACHE_TEXTS, 0))):
+        del _WORD_CACHE[oldest]
+    return found
 
 
 def _joined_words(words: tuple[str, ...]) -> str:

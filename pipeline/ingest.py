@@ -25,6 +25,12 @@ SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
 # Document types found in report folders that rolcov cannot read; listed so the user is told, not ignored.
 UNREADABLE_SUFFIXES = (".doc", ".wps", ".rtf")
 
+# A long annual report is under 1 MB of text; a "text" file 50 times that is a log, a dump or a mistake, and
+# decoding it would take minutes and gigabytes. docx/pdf are not limited: images make them legitimately big.
+MAX_TEXT_BYTES = 50 * 1024 * 1024
+# Enough bytes to tell the file type and binary content apart without reading the whole file.
+SNIFF_BYTES = 4096
+
 # Encodings Chinese reports are published in. Restricting detection to them keeps charset-normalizer from
 # mistaking a short GB18030 file for a Western code page.
 CANDIDATE_ENCODINGS = ("utf_8", "gb18030", "big5", "utf_16", "utf_32")
@@ -85,13 +91,19 @@ def normalize_text(text: str) -> str:
     return _t2s().convert(unicodedata.normalize("NFKC", text))
 
 
-def read_report(path: str | Path) -> Report:
+def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES) -> Report:
     """Read one report file of any supported type.
+
+    The type, binary content and size are checked on the file's first :data:`SNIFF_BYTES` and its size
+    before the whole file is read, so a 200 MB binary or text dump is refused at once instead of being
+    loaded and decoded.
 
     Parameters
     ----------
     path : str or Path
         A .txt/.html/.htm/.docx/.pdf file. The content decides the reader; the extension is only a hint.
+    max_text_bytes : int
+        Largest .txt/.html file accepted (default :data:`MAX_TEXT_BYTES`, 50 MB).
 
     Returns
     -------
@@ -100,15 +112,22 @@ def read_report(path: str | Path) -> Report:
     Raises
     ------
     InputError
-        For a missing, empty, binary, undecodable or unsupported file, with a one-line message naming it.
+        For a missing, empty, binary, oversized, undecodable or unsupported file, with a one-line message
+        naming it.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file; check the path")
-    data = path.read_bytes()
-    if not data.strip():
+    size = path.stat().st_size
+    with path.open("rb") as stream:
+        head = stream.read(SNIFF_BYTES)
+    if not head.strip() and size <= SNIFF_BYTES:
         raise InputError(f"{path}: the file is empty; remove it or re-download the report")
-    file_type = sniff_file_type(path, data)
+    file_type = sniff_file_type(path, head)
+    if file_type in ("txt", "html") and size > max_text_bytes:
+        raise InputError(f"{path}: {size / 2**20:.0f} MB is too large for a text report (limit "
+                         f"{max_text_bytes / 2**20:.0f} MB); check that it is a report, or split it")
+    data = path.read_bytes()
     encoding = ""
     if file_type == "docx":
         lines = _docx_lines(path, data)
@@ -123,15 +142,17 @@ def read_report(path: str | Path) -> Report:
     return Report(path.stem, str(path), file_type, encoding, lines)
 
 
-def sniff_file_type(path: Path, data: bytes) -> str:
-    """Decide the reader from the bytes first and the extension second."""
-    head = data[:4096]
+def sniff_file_type(path: Path, head: bytes) -> str:
+    """Decide the reader from the first bytes of the file first and the extension second.
+
+    A zip header is taken as .docx here; :func:`_docx_lines` refuses a zip that is not one, since telling
+    them apart needs the archive's directory at the end of the file.
+    """
+    head = head[:SNIFF_BYTES]
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
-        if _is_docx(data):
-            return "docx"
-        raise InputError(f"{path}: a zip archive that is not a .docx; unpack it and pass the report inside")
+        return "docx"
     if head.startswith(b"\xd0\xcf\x11\xe0") or path.suffix.lower() in UNREADABLE_SUFFIXES:
         raise InputError(f"{path}: an old Word/WPS/RTF document; save it as .docx (or .txt) and try again")
     if _looks_binary(head):
@@ -210,6 +231,8 @@ def _docx_lines(path: Path, data: bytes) -> list[str]:
     """Paragraphs of a .docx in document order, table cells included."""
     import docx
 
+    if not _is_docx(data):
+        raise InputError(f"{path}: a zip archive that is not a .docx; unpack it and pass the report inside")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises several unrelated types for a damaged package

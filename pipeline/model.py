@@ -153,8 +153,12 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def classify(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """The input rows plus ``labels`` (";"-joined, taxonomy order), ``primary`` and ``p_<label>``."""
-        probabilities = self.predict_proba(frame)
+        """The input rows plus ``labels`` (";"-joined, taxonomy order), ``primary`` and ``p_<label>``.
+
+        An empty table gives an empty table with those columns (scikit-learn refuses zero rows), so a
+        batch that classified nothing still writes a table of the documented shape.
+        """
+        probabilities = self.predict_proba(frame) if len(frame) else np.zeros((0, len(self.classes_)))
         assigned = probabilities >= self.thresholds_
         return pd.concat([frame.reset_index(drop=True), label_columns(probabilities, assigned, self.classes_)],
                          axis=1)

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 from tqdm import tqdm
 
 from pipeline.clean import is_addressee, is_chrome, is_signature_or_date, repeated_copy_indices
-from pipeline.errors import RolcovError
+from pipeline.errors import InputError, RolcovError
 from pipeline.ingest import Report, iter_report_files, normalize_text, read_report
 from pipeline.metadata import ReportInfo, describe_report, find_title_index
 
@@ -276,18 +277,41 @@ def paragraphs_to_frame(paragraphs: Sequence[Paragraph]) -> pd.DataFrame:
     return frame.astype({"year": "Int64", "n_chars": "int64"})
 
 
-def segment_files(paths: Sequence[str | Path], split_items: bool = False) -> tuple[pd.DataFrame, list[str]]:
-    """Segment every report under ``paths``; return the paragraph table and one error line per failed file.
+def segment_file(path: str | Path, split_items: bool = False) -> pd.DataFrame:
+    """Read and segment one report file into its paragraph table (:data:`FRAME_COLUMNS`).
 
-    A bad file (empty, binary, undecodable) does not stop the others: its :class:`InputError` message is
-    collected and the remaining files are segmented.
+    Raises
+    ------
+    InputError
+        If the file cannot be read, or nothing in it is a paragraph (only page chrome, a title, a date):
+        every later stage needs at least one row.
+    """
+    paragraphs = segment_report(read_report(path), split_items=split_items)
+    if not paragraphs:
+        raise InputError(f"{path}: no paragraphs left after removing page chrome, title and signature; "
+                         "check that it holds a report")
+    return paragraphs_to_frame(paragraphs)
+
+
+def map_reports(paths: Sequence[str | Path], work: Callable[[Path], pd.DataFrame],
+                desc: str = "segment") -> tuple[list[pd.DataFrame], list[str]]:
+    """Apply ``work`` to every report file under ``paths`` in turn; return its tables and one error per failure.
+
+    A bad file (empty, binary, undecodable) does not stop the others: its :class:`RolcovError` message is
+    collected and the remaining files are processed. A progress bar appears from ten files on.
     """
     frames, failures = [], []
     files = iter_report_files(list(paths))
-    for path in tqdm(files, desc="segment", unit="report", disable=len(files) < 10, file=sys.stderr):
+    for path in tqdm(files, desc=desc, unit="report", disable=len(files) < 10, file=sys.stderr):
         try:
-            frames.append(paragraphs_to_frame(segment_report(read_report(path), split_items=split_items)))
+            frames.append(work(path))
         except RolcovError as error:
             failures.append(str(error))
+    return frames, failures
+
+
+def segment_files(paths: Sequence[str | Path], split_items: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """Segment every report under ``paths``; return the paragraph table and one error line per failed file."""
+    frames, failures = map_reports(paths, partial(segment_file, split_items=split_items))
     table = pd.concat(frames, ignore_index=True) if frames else paragraphs_to_frame([])
     return table, failures

@@ -7,16 +7,18 @@ labelled table) so that Python users get the same results as the command line in
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
 from pipeline.annotations import combine_annotations, label_matrix, read_annotations
+from pipeline.batch import classify_report
 from pipeline.evaluate import evaluate_classifier
 from pipeline.features import make_features
 from pipeline.model import ParagraphClassifier
 from pipeline.modelstore import file_sha256, save_model, taxonomy_summary
-from pipeline.segment import segment_files
+from pipeline.segment import map_reports, segment_files
 from pipeline.tables import READ_SUFFIXES, read_table
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
@@ -110,6 +112,22 @@ def read_paragraphs(paths: Sequence[str | Path]) -> tuple[pd.DataFrame, list[str
         frames.append(frame)
     frames = [frame for frame in frames if not frame.empty]
     return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame({"text": []})), failures
+
+
+def classify_inputs(paths: Sequence[str | Path], model: ParagraphClassifier) -> tuple[pd.DataFrame, list[str]]:
+    """Labelled table of report files/folders and paragraph tables: what ``rolcov classify -o FILE`` writes.
+
+    Reports go one at a time through :func:`pipeline.batch.classify_report`, the same work a batch run
+    (:func:`pipeline.batch.classify_reports`) does in its workers; tables are classified as given.
+    Returns the table and one error line per input that could not be read.
+    """
+    reports = [p for p in paths if Path(p).suffix.lower() not in READ_SUFFIXES]
+    tables = [p for p in paths if Path(p).suffix.lower() in READ_SUFFIXES]
+    frames, failures = map_reports(reports, partial(classify_report, model=model), desc="classify")
+    given, table_failures = read_paragraphs(tables)
+    frames.append(model.classify(given))  # empty when no table was given: keeps the columns if nothing else has rows
+    table = pd.concat([frame for frame in frames if not frame.empty] or frames[-1:], ignore_index=True)
+    return table, failures + table_failures
 
 
 def label_summary(table: pd.DataFrame, classes: Sequence[str]) -> str:

@@ -1,0 +1,193 @@
+"""Batch throughput: `rolcov classify DIR -o OUT` on a synthetic corpus of the seed reports, jobs 1/2 and Dask.
+
+One command: `.venv/bin/python bench/throughput.py` (about 15 minutes on 2 cores) writes
+bench/results/throughput.md. It
+
+1. trains a model from corpus/annotations.csv into a temporary directory (or uses --model);
+2. writes N report files (default 1,000 and 2,000) by repeating the five seeds; every line of 60+
+   characters of copy k gets a "（第k份）" tag and a last line names the copy, so that no two files and no
+   two paragraphs are identical (pkuseg's per-process word cache would otherwise make copies free);
+3. runs the real command line in a subprocess for each size and mode (--jobs 1, --jobs 2, --backend dask
+   --jobs 2), timing it and sampling the summed RSS of its process tree (workers included) every 0.1 s;
+4. times the stages in this process on a sample of reports: ingest+segment, pkuseg, features, model.
+
+Figures are from one run on a shared machine: compare ratios, not absolutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "throughput.md"
+MODES = {"jobs 1": ["--jobs", "1"], "jobs 2": ["--jobs", "2"], "dask LocalCluster, 2 workers": ["--backend", "dask", "--jobs", "2"]}
+STAGE_SAMPLE = 100
+
+
+def write_corpus(directory: Path, count: int) -> Path:
+    """``count`` varied copies of the seed reports in ``directory``."""
+    seeds = sorted((ROOT / "corpus" / "raw").glob("*.txt"))
+    directory.mkdir(parents=True)
+    for number in range(count):
+        seed = seeds[number % len(seeds)]
+        lines = [line[:-1] + f"（第{number}份）" + line[-1] if len(line) >= 60 else line
+                 for line in seed.read_text(encoding="utf-8").splitlines()]
+        lines.append(f"本报告为第{number}份抄件，用于吞吐量测试。")
+        (directory / f"{number:05d}_{seed.name}").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return directory
+
+
+class TreeMemory(threading.Thread):
+    """Peak of the summed resident memory of a process and all its descendants, sampled every 0.1 s."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.root, self.peak_bytes, self.done = psutil.Process(pid), 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            total = 0
+            try:
+                processes = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                return
+            for process in processes:
+                try:
+                    total += process.memory_info().rss
+                except psutil.NoSuchProcess:
+                    pass  # a worker that exited between listing and reading holds no memory
+            self.peak_bytes = max(self.peak_bytes, total)
+            self.done.wait(0.1)
+
+
+def run_classify(reports: Path, model: Path, out: Path, options: list[str]) -> dict:
+    """Run the command line once; wall time, paragraphs, peak tree RSS."""
+    command = [sys.executable, "-m", "pipeline.cli", "classify", str(reports), "--model", str(model),
+               "-o", str(out), *options]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    load = os.getloadavg()[0]  # other work on the machine shares its cores with this run
+    cpu_before = _children_cpu_seconds()
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    memory = TreeMemory(process.pid)
+    memory.start()
+    output, _ = process.communicate()
+    seconds = time.perf_counter() - started
+    memory.done.set()
+    memory.join()
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited with {process.returncode}: {output}")
+    import pyarrow.parquet as pq
+
+    paragraphs = pq.ParquetFile(out / "paragraphs.parquet").metadata.num_rows
+    return {"seconds": seconds, "paragraphs": paragraphs, "rate": paragraphs / seconds,
+            "peak_mb": memory.peak_bytes / 2**20, "cpu_seconds": _children_cpu_seconds() - cpu_before,
+            "load_before": load}
+
+
+def _children_cpu_seconds() -> float:
+    """CPU time of finished descendants (the run and the workers it waited for), user + system."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def stage_seconds(reports: list[Path], model_dir: Path) -> dict[str, float]:
+    """Seconds per stage over ``reports`` in this process (pkuseg loaded before timing)."""
+    from pipeline.features import normalized_column, paragraph_words
+    from pipeline.modelstore import load_model
+    from pipeline.segment import segment_file
+    from pipeline.tokenize import load_tokenizer
+
+    model = load_model(model_dir)
+    load_tokenizer()  # once per worker in a batch; its cost is in bench/results/segment.md
+    clock = {"ingest + segment": 0.0, "pkuseg tokenization": 0.0, "features (n-grams, cues)": 0.0, "model": 0.0}
+    for path in reports:
+        tick = time.perf_counter()
+        frame = segment_file(path)
+        tock = time.perf_counter()
+        paragraph_words(normalized_column(frame, "text"))  # fills the word cache the features read
+        words = time.perf_counter()
+        model.features_.transform(frame)
+        features = time.perf_counter()
+        model.classify(frame)  # features again, from the warm cache, plus the model
+        done = time.perf_counter()
+        clock["ingest + segment"] += tock - tick
+        clock["pkuseg tokenization"] += words - tock
+        clock["features (n-grams, cues)"] += features - words
+        clock["model"] += max(done - features - (features - words), 0.0)
+    return clock
+
+
+def train_model(directory: Path) -> Path:
+    from pipeline.train import train_model as train
+
+    train([ROOT / "corpus" / "annotations.csv"], directory)
+    return directory
+
+
+def report(runs: dict[tuple[int, str], dict], stages: dict[str, float], sample_paragraphs: int) -> str:
+    """The Markdown results page."""
+    sizes = sorted({size for size, _ in runs})
+    largest = sizes[-1]
+    base = runs[(largest, "jobs 1")]["rate"]
+    lines = ["# Batch throughput", "",
+             f"`bench/throughput.py` on {os.cpu_count()} cores: `rolcov classify DIR -o OUT` in a subprocess, "
+             "wall-clock time including start-up (imports, pkuseg load in every worker) and the final merge; "
+             "peak memory = summed RSS of the process tree (parent, workers, Dask nannies/scheduler).", "",
+             "CPU s = user+system time of the run's processes, workers included; load = 1-minute load "
+             "average just before the run (0 = idle; other work on the machine shares its cores).", "",
+             "| reports | mode | paragraphs | seconds | paragraphs/s | vs jobs 1 | peak RSS (MB) | CPU s | load |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for (size, mode), run in sorted(runs.items(), key=lambda item: (item[0][0], list(MODES).index(item[0][1]))):
+        ratio = run["rate"] / runs[(size, "jobs 1")]["rate"]
+        lines.append(f"| {size:,} | {mode} | {run['paragraphs']:,} | {run['seconds']:.0f} | {run['rate']:.0f} "
+                     f"| {ratio:.2f}× | {run['peak_mb']:,.0f} | {run['cpu_seconds']:.0f} | {run['load_before']:.1f} |")
+    total = sum(stages.values())
+    lines += ["", f"Stage shares, in one process over {STAGE_SAMPLE} reports ({sample_paragraphs:,} paragraphs), "
+              "pkuseg already loaded (once per worker; see segment.md for its cost):", "",
+              "| stage | seconds | share | paragraphs/s if only this stage ran |", "|---|---|---|---|"]
+    for name, value in stages.items():
+        lines.append(f"| {name} | {value:.2f} | {value / total:.0%} | {sample_paragraphs / value:,.0f} |")
+    ceiling = sample_paragraphs / total
+    lines += ["", f"One core does at most {ceiling:,.0f} paragraphs/s end to end, so {os.cpu_count()} cores cap "
+              f"the run at about {ceiling * (os.cpu_count() or 1):,.0f} paragraphs/s; at {largest:,} reports "
+              f"jobs 1 reached {base:.0f}.", ""]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000], help="corpus sizes (reports)")
+    parser.add_argument("--model", type=Path, help="model directory (default: train one from the gold seeds)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="rolcov-throughput-") as scratch:
+        scratch = Path(scratch)
+        model = args.model or train_model(scratch / "model")
+        runs = {}
+        for size in sorted(args.sizes):
+            corpus = write_corpus(scratch / f"reports-{size}", size)
+            for mode, options in MODES.items():
+                runs[(size, mode)] = run_classify(corpus, model, scratch / f"out-{size}-{len(runs)}", options)
+                print(size, mode, {k: round(v, 1) for k, v in runs[(size, mode)].items()}, flush=True)
+        sample = sorted(corpus.iterdir())[:STAGE_SAMPLE]
+        stages = stage_seconds(sample, model)
+        from pipeline.segment import segment_file
+
+        sample_paragraphs = sum(len(segment_file(path)) for path in sample)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(report(runs, stages, sample_paragraphs), encoding="utf-8")
+    print(RESULTS.read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main()
