@@ -248,8 +248,10 @@ def _run_tasks(calls: Iterator, jobs: int, backend: str, scheduler: str | None) 
 @contextmanager
 def _dask_client(jobs: int, scheduler: str | None) -> Iterator[object]:
     """A client of the cluster at ``scheduler``, or of a local cluster of ``jobs`` one-thread processes."""
-    from dask.distributed import Client, LocalCluster  # optional extra: pip install rolcov[dask]
-
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise RolcovError("--backend dask needs Dask: pip install 'rolcov[dask]' (or use --backend loky)") from None
     if scheduler:
         with Client(scheduler) as client:
             yield client

@@ -38,23 +38,39 @@ rolcov reads Chinese local-government rule-of-law reports (法治政府建设情
 paragraphs, labels each paragraph with the themes of the rule-of-law framework and shows which themes a
 report covers and where it has gaps.
 
-examples:
-  rolcov fetch-model                       download the pkuseg word-segmentation model once
-  rolcov segment corpus/raw                summary of every report in a folder
-  rolcov segment report.docx -o paras.csv  one row per paragraph, for Excel/WPS or pandas
-  rolcov validate corpus/annotations.csv   check an annotation file before training on it
-  rolcov train corpus/annotations.csv -o models/default   train the theme classifier
-  rolcov classify corpus/raw -o paragraphs.csv            label every paragraph with themes
-  rolcov suggest new/ -n 30 -o next.csv                   paragraphs to annotate next
+the main job, step by step (make run does the same on the shipped corpus):
+  rolcov fetch-model                                     pkuseg word-segmentation model, once
+  rolcov segment corpus/raw                              paragraphs, headings, parts: a summary
+  rolcov train corpus/annotations.csv -o models/default  classifier + model card
+  rolcov classify reports/ --model models/default -o out/paragraphs.csv
+  rolcov coverage out/paragraphs.csv -o out --html out/coverage.html
+
+more: rolcov classify reports/ --jobs 2 -o out/run (parallel, resumable), rolcov suggest (what to
+annotate next), rolcov validate / bootstrap / agreement / export / import (annotations).
+Every command has --help with examples. Exit codes: 0 done, 1 some inputs failed (named on stderr),
+2 bad command line, 3 nothing could be done.
 """
 
 
-def _formatter(prog: str) -> argparse.HelpFormatter:
+def help_formatter(prog: str) -> argparse.HelpFormatter:
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
 
+def print_failures(failures: Sequence[str]) -> None:
+    """One ``error:`` line per input that could not be used; the run goes on with the others."""
+    print_failures(failures)
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts (jobs, paragraphs): a whole number of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rolcov", description=DESCRIPTION, formatter_class=_formatter)
+    parser = argparse.ArgumentParser(prog="rolcov", description=DESCRIPTION, formatter_class=help_formatter)
     parser.add_argument("--version", action="version", version=f"rolcov {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_segment(commands)
@@ -78,7 +94,7 @@ def _add_segment(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "segment",
         help="split report files into paragraphs with heading paths and report parts",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description="""\
 Split reports (.txt in UTF-8/GBK/Big5, .html, .docx, .pdf with a text layer) into paragraphs.
 Web-page chrome, the title, signature and date are removed; a report printed twice is kept once.
@@ -103,7 +119,7 @@ def _add_coverage(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "coverage",
         help="coverage profiles and gaps of classified reports, as tables and an HTML page",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description=f"""\
 Aggregate classified paragraph tables (from `rolcov classify`, or labelled by hand: columns report_id,
 para_id, part, text, n_chars, labels[, p_<label>...]) into a coverage profile per report and theme, and
@@ -132,7 +148,7 @@ def _add_fetch_model(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "fetch-model",
         help="download and verify the pkuseg word-segmentation model (once)",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description="""\
 Download the pkuseg "mixed" model (180 MB, inside the pkuseg==0.0.25 wheel on PyPI) into the cache
 directory and verify its checksums. Set ROLCOV_PKUSEG_MODEL to use another directory or another pkuseg
@@ -150,7 +166,7 @@ def _add_validate(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "validate",
         help="check annotation files: label ids, primary, duplicates, separators, encoding, text drift",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description="""\
 Check annotation files (corpus/codebook.md §9) and print every problem as
 file:line: what is wrong; what to do. Each paragraph's text is compared with its report as segmented
@@ -170,7 +186,7 @@ def _add_bootstrap(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "bootstrap",
         help="silver labels for every paragraph from its headings (taxonomy heading_cues)",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description="""\
 Segment reports and label each paragraph with the themes its deepest heading names (the taxonomy's
 heading_cues), written in the annotation format with source=silver, annotator=heading_cues@<version>.
@@ -190,7 +206,7 @@ def _add_agreement(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "agreement",
         help="per-label agreement (precision, recall, Cohen's kappa) of silver labels with gold",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description="""\
 Compare two annotation files on the paragraphs both contain (same report_id and para_id): positives on
 each side, precision and recall of SILVER against GOLD, percent agreement and Cohen's kappa per label,
@@ -210,7 +226,7 @@ def _add_export(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "export",
         help="write annotations as Label Studio tasks plus the project's labeling config",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description="""\
 Write one Label Studio task per paragraph: gold rows as annotations, silver/model rows as predictions
 (pre-annotations). The labeling config for the project is written next to the tasks
@@ -229,7 +245,7 @@ def _add_import(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "import",
         help="turn a Label Studio JSON export into an annotation file",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description="""\
 Read a Label Studio JSON export and write the annotation format (source=gold). Per task the latest
 annotation counts; skipped (cancelled) annotations and tasks with predictions only are left out. Primary
@@ -246,8 +262,7 @@ example:
 
 def run_segment(args: argparse.Namespace) -> int:
     table, failures = segment_files(args.paths, split_items=args.items)
-    for failure in failures:
-        print(f"error: {failure}", file=sys.stderr)
+    print_failures(failures)
     if table.empty:
         print("error: no paragraphs were produced; check the paths above", file=sys.stderr)
         return EXIT_FAILED
@@ -297,8 +312,7 @@ def run_bootstrap(args: argparse.Namespace) -> int:
     if args.items and not table.empty:
         items, _ = segment_files(args.paths, split_items=True)  # same files: failures already collected
         table = pd.concat([table, items]).drop_duplicates("para_id").sort_values(["report_id", "para_id"])
-    for failure in failures:
-        print(f"error: {failure}", file=sys.stderr)
+    print_failures(failures)
     if table.empty:
         print("error: no paragraphs were produced; check the paths above", file=sys.stderr)
         return EXIT_FAILED

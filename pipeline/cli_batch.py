@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
+from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, positive_int
 
 BATCH_EXAMPLES = """\
   rolcov classify reports/ --jobs 2 -o out/run1          parallel, resumable: out/run1/paragraphs.parquet,
@@ -19,19 +19,12 @@ BATCH_EXAMPLES = """\
   rolcov classify reports/ --backend dask --scheduler tcp://10.0.0.5:8786 -o /shared/out/run1"""
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
 def add_batch_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--jobs``, ``--backend``, ``--scheduler``, ``--force`` and ``--csv`` to ``classify``."""
     group = parser.add_argument_group(
         "batch runs (-o DIRECTORY)",
         "report files and folders only; see README 'Batch runs' for the output layout and clusters")
-    group.add_argument("-j", "--jobs", type=_positive, default=1,
+    group.add_argument("-j", "--jobs", type=positive_int, default=1,
                        help="worker processes, each holding pkuseg (~900 MB); default 1")
     # pipeline.batch.BACKENDS, spelled out here so that `rolcov --help` does not import scikit-learn
     group.add_argument("--backend", choices=("loky", "dask"), default="loky",

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, _formatter
+from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, help_formatter, print_failures
 from pipeline.cli_batch import BATCH_EXAMPLES, add_batch_options, batch_options_used, is_batch_output, run_batch
 
 
@@ -25,7 +25,7 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "train",
         help="train the paragraph classifier on annotation files and save it with a model card",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description="""\
 Train the theme classifier on gold annotation files (and optionally silver rows, down-weighted), evaluate
 it leave-one-report-out, and write DIR/model.joblib, DIR/model.json (model card) and DIR/README.md.
@@ -49,7 +49,7 @@ def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "evaluate",
         help="leave-one-report-out scores of the classifier on annotation files",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description="""\
 Cross-validate the classifier one report at a time: train on all other reports, label the held-out one.
 Prints per-label precision/recall/F1, micro/macro F1, top-1 accuracy of the primary label, a confusion
@@ -70,7 +70,7 @@ def _add_classify(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "classify",
         help="label paragraphs of reports (or of a paragraph table) with themes",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description="""\
 Label every paragraph with the taxonomy's themes. Report files and folders are segmented first; tables
 (.csv/.jsonl/.parquet with a 'text' column) are classified row by row as given. The output has the input
@@ -128,8 +128,7 @@ def run_classify(args: argparse.Namespace) -> int:
 
     model = load_model(args.model)
     labelled, failures = classify_inputs(args.paths, model)
-    for failure in failures:
-        print(f"error: {failure}", file=sys.stderr)
+    print_failures(failures)
     if labelled.empty:
         print("error: no paragraphs to classify; check the inputs above", file=sys.stderr)
         return EXIT_FAILED

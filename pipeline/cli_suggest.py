@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, _formatter
+from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, help_formatter, positive_int, print_failures
 
 LABEL_STUDIO = "label-studio"
 
@@ -20,7 +20,7 @@ def add_suggest_command(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "suggest",
         help="pick the paragraphs the model most needs annotated next, pre-filled with its guess",
-        formatter_class=_formatter,
+        formatter_class=help_formatter,
         description="""\
 Choose N paragraphs to annotate next: those whose theme the model is least sure about (probability close
 to a label's threshold), unlike each other in the model's feature space, and spread over reports and
@@ -39,20 +39,13 @@ examples:
     )
     parser.add_argument("paths", nargs="+", metavar="UNLABELLED", help="report files/folders or paragraph tables")
     parser.add_argument("--model", type=Path, default=Path("models/default"), help="model directory (default models/default)")
-    parser.add_argument("-n", type=_positive, default=30, metavar="K", help="how many paragraphs to suggest (default 30)")
+    parser.add_argument("-n", type=positive_int, default=30, metavar="K", help="how many paragraphs to suggest (default 30)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="annotation file (.csv/.jsonl/.parquet) or tasks .json")
     parser.add_argument("--exclude", action="append", default=[], type=Path, metavar="ANNOTATIONS",
                         help="annotation file whose paragraphs are already done (repeatable)")
     parser.add_argument("--format", choices=["table", LABEL_STUDIO], help="default: label-studio for .json, else table")
     parser.add_argument("--seed", type=int, default=0, help="tie-breaking seed (default 0)")
     parser.set_defaults(handler=run_suggest)
-
-
-def _positive(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive number of paragraphs")
-    return number
 
 
 def run_suggest(args: argparse.Namespace) -> int:
@@ -65,8 +58,7 @@ def run_suggest(args: argparse.Namespace) -> int:
 
     model = load_model(args.model)
     table, failures = read_paragraphs(args.paths)
-    for failure in failures:
-        print(f"error: {failure}", file=sys.stderr)
+    print_failures(failures)
     if table.empty:
         print("error: no paragraphs to choose from; check the inputs above", file=sys.stderr)
         return EXIT_FAILED
