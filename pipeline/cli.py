@@ -58,7 +58,8 @@ def help_formatter(prog: str) -> argparse.HelpFormatter:
 
 def print_failures(failures: Sequence[str]) -> None:
     """One ``error:`` line per input that could not be used; the run goes on with the others."""
-    print_failures(failures)
+    for failure in failures:
+        print(f"error: {failure}", file=sys.stderr)
 
 
 def positive_int(text: str) -> int:
