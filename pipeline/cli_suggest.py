@@ -23,8 +23,10 @@ def add_suggest_command(commands: argparse._SubParsersAction) -> None:
         formatter_class=help_formatter,
         description="""\
 Choose N paragraphs to annotate next: those whose theme the model is least sure about (probability close
-to a label's threshold), unlike each other in the model's feature space, and spread over reports and
-themes. Already annotated paragraphs (--exclude) are skipped. Report files and folders are segmented;
+to a label's threshold; themes with few annotated examples count more), typical rather than outliers,
+unlike each other and unlike what is annotated in the model's feature space, and spread over reports and
+themes. Already annotated paragraphs (--exclude) are skipped; with fewer than 30 of them, the pick is for
+typicality and diversity only (README "Annotation loop"). Report files and folders are segmented;
 tables (.csv/.jsonl/.parquet) need report_id, para_id and text (e.g. from `rolcov segment --items -o`).
 
 The output is an annotation file (codebook §9) pre-filled with the model's labels and primary, with

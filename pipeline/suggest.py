@@ -2,7 +2,8 @@
 
 Annotating costs a person's time, and five seed reports leave the model unsure about many kinds of
 paragraph. Labelling the ones it is already sure about teaches it little; labelling ten near-copies of one
-unsure paragraph teaches it one thing ten times. So a suggestion balances three things.
+unsure paragraph teaches it one thing ten times; and asking about a theme that already has dozens of
+examples teaches it less than asking about one that has three. So a suggestion balances four things.
 
 Scoring
 -------
@@ -11,20 +12,30 @@ Scoring
 
        closeness_k = 1 - |p_k - t_k| / (t_k if p_k < t_k else 1 - t_k)      # 1 at the threshold, 0 at 0 or 1
 
-   A paragraph's ``uncertainty`` is the mean over labels — how many of its seven decisions are open — and
-   the label closest to its threshold is its ``uncertain_label``. (The maximum saturates: almost every
-   paragraph has one theme near its threshold, so it barely ranks them; see README "Annotation loop".)
-2. **Diversity** — greedy selection: each step takes the candidate with the highest
-   ``uncertainty - DIVERSITY_WEIGHT * s``, where ``s`` is its largest cosine similarity to a paragraph
-   already chosen, in the model's own feature space (``features_.transform``). A candidate at least
-   :data:`NEAR_DUPLICATE` similar to a chosen one is never taken (a report printed twice, a paragraph and
-   its only enumeration item).
-3. **Quotas** — at most ``ceil(k / reports)`` suggestions per report and ``ceil(k / labels)`` per
-   ``uncertain_label`` while other candidates remain, so the batch covers the reports given and asks about
-   rare themes as often as common ones. When only over-quota candidates are left, the label quota is
-   lifted first, then the report quota.
+2. **Label need** — when the annotated rows (``exclude``) carry labels, label k's closeness is weighted by
+   ``1 / sqrt(1 + n_k)``, ``n_k`` being how many annotated rows carry it: an open decision about a theme
+   with few examples (oversight, dispute_resolution in the seed reports) is worth more than one about a
+   theme with many. A paragraph's ``uncertainty`` is the weighted mean of its closeness over labels (the
+   plain mean without labels) and its ``uncertain_label`` the label with the largest weighted closeness.
+3. **Typicality and diversity** — an uncertain outlier (a table row, a garbled line) settles one
+   decision, an uncertain paragraph like many others settles many, so the score is ``uncertainty *
+   typicality`` (:func:`representativeness`). Greedy selection: each step takes the candidate with the
+   highest ``score - DIVERSITY_WEIGHT * s``, where ``s`` is its largest cosine similarity to a paragraph
+   already annotated or already chosen, in the model's own feature space (``features_.transform``). A
+   candidate at least :data:`NEAR_DUPLICATE` similar to one of those is never taken (a report printed twice,
+   a paragraph and its only enumeration item).
+4. **Cold start** — while fewer than :data:`COLD_START` rows are annotated, the thresholds come from a
+   handful of rows and "close to the threshold" is noise, so the score is typicality alone and the greedy
+   pass is a density-weighted farthest-first: typical paragraphs unlike anything annotated or chosen.
+   (Without ``exclude`` nothing is known about the model's training set, so it counts as past the cold start.)
+
+**Quotas** — at most ``ceil(k / reports)`` suggestions per report and ``ceil(k / labels)`` per
+``uncertain_label`` while other candidates remain, so the batch covers the reports given and asks about
+several themes. When only over-quota candidates are left, the label quota is lifted first, then the report
+quota.
 
 Paragraphs already annotated (same ``report_id`` + ``para_id``, or the same text) are never suggested.
+`bench/learning_curve.py` measures whether this beats annotating at random (README "Annotation loop").
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ import numpy as np
 import pandas as pd
 from sklearn.preprocessing import normalize
 
+from pipeline.annotations import label_matrix
 from pipeline.errors import InputError
 from pipeline.model import ParagraphClassifier, label_columns
 from pipeline.modelstore import read_card
@@ -45,6 +57,7 @@ from pipeline.validate import FILE_COLUMNS
 
 DIVERSITY_WEIGHT = 0.5
 NEAR_DUPLICATE = 0.9
+COLD_START = 30  # annotated rows below which the thresholds are too noisy to steer by (module docstring)
 SUGGESTION_COLUMNS = (*FILE_COLUMNS, "silver_labels", "model_labels", "uncertain_label", "uncertainty")
 _KEY = ["report_id", "para_id"]
 
@@ -64,7 +77,9 @@ def suggest_paragraphs(classifier: ParagraphClassifier, table: pd.DataFrame, k: 
     k : int
         How many to suggest (fewer come back if fewer distinct paragraphs are left).
     exclude : DataFrame, optional
-        Already annotated rows (``report_id``, ``para_id``, ``text``), e.g. from :func:`read_annotations`.
+        Already annotated rows (``report_id``, ``para_id``, ``text``; ``labels`` if known), e.g. from
+        :func:`read_annotations`. Their labels set each label's need, their texts the diversity, and
+        fewer than :data:`COLD_START` of them mean a farthest-first pick (module docstring).
     random_state : int
         Breaks ties between equally scored paragraphs.
     annotator : str
@@ -84,10 +99,15 @@ def suggest_paragraphs(classifier: ParagraphClassifier, table: pd.DataFrame, k: 
     if candidates.empty:
         return pd.DataFrame(columns=list(SUGGESTION_COLUMNS))
     probabilities = classifier.predict_proba(candidates)
-    uncertainty, focus = label_uncertainty(probabilities, classifier.thresholds_)
+    uncertainty, focus = label_uncertainty(probabilities, classifier.thresholds_,
+                                           label_need(exclude, classifier.classes_))
     vectors = normalize(classifier.features_.transform(candidates))
+    covered = _similarity_to_annotated(vectors, classifier, exclude)
+    typical = representativeness(vectors)
+    cold = exclude is not None and len(exclude) < COLD_START
     rng = np.random.default_rng(random_state)
-    chosen = select_diverse(uncertainty, vectors, candidates["report_id"].to_numpy(), focus, k, rng)
+    chosen = select_diverse(typical if cold else uncertainty * typical, vectors,
+                            candidates["report_id"].to_numpy(), focus, k, rng, covered)
     guesses = label_columns(probabilities[chosen], probabilities[chosen] >= classifier.thresholds_,
                             classifier.classes_)
     rows = candidates.iloc[chosen].reset_index(drop=True)
@@ -100,19 +120,47 @@ def suggest_paragraphs(classifier: ParagraphClassifier, table: pd.DataFrame, k: 
     return rows[list(SUGGESTION_COLUMNS)]
 
 
-def label_uncertainty(probabilities: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per paragraph, the mean closeness of its labels' probabilities to their thresholds, and the closest label.
+def label_uncertainty(probabilities: np.ndarray, thresholds: np.ndarray,
+                      need: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per paragraph, the (need-weighted) mean closeness of its labels' probabilities to their thresholds,
+    and the label with the largest weighted closeness.
 
     Closeness is 1 at the threshold and falls linearly to 0 at probability 0 or 1 (module docstring), so
-    labels with low and high thresholds are judged on the same scale.
+    labels with low and high thresholds are judged on the same scale. ``need`` (one weight per label,
+    default equal) is :func:`label_need`; the result stays between 0 and 1.
     """
     room = np.where(probabilities < thresholds, thresholds, 1.0 - thresholds)
     closeness = 1.0 - np.abs(probabilities - thresholds) / np.maximum(room, 1e-9)
-    return closeness.mean(axis=1), closeness.argmax(axis=1)
+    need = np.ones(closeness.shape[1]) if need is None else np.asarray(need, dtype=float)
+    weighted = closeness * need
+    return weighted.sum(axis=1) / need.sum(), weighted.argmax(axis=1)
+
+
+def representativeness(vectors) -> np.ndarray:
+    """Each row's mean cosine similarity to all rows, scaled so the most typical row has 1.
+
+    An uncertain paragraph that resembles many others settles many decisions; an uncertain outlier (a
+    table row, a garbled line) settles one. Rows are L2-normalized, so the mean similarity is the dot
+    product with the mean vector.
+    """
+    density = np.asarray(vectors @ np.asarray(vectors.mean(axis=0)).ravel()).ravel()
+    return density / max(float(density.max()), 1e-12)
+
+
+def label_need(annotated: pd.DataFrame | None, classes) -> np.ndarray | None:
+    """``1 / sqrt(1 + n_k)`` per label, ``n_k`` = annotated rows carrying label k; None without labels.
+
+    The square root keeps a theme with no example at all from drowning every other question: a label
+    with 0 examples weighs 3 times one with 8, not 9 times.
+    """
+    if annotated is None or annotated.empty or "labels" not in annotated:
+        return None
+    counts = label_matrix(annotated.assign(labels=annotated["labels"].fillna("")), list(classes)).sum(axis=0)
+    return 1.0 / np.sqrt(1.0 + counts)
 
 
 def select_diverse(uncertainty: np.ndarray, vectors, reports: np.ndarray, focus: np.ndarray, k: int,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator, covered: np.ndarray | None = None) -> np.ndarray:
     """Greedy pick of up to ``k`` row indices: uncertain, unlike each other, spread over reports and labels.
 
     Parameters
@@ -127,13 +175,16 @@ def select_diverse(uncertainty: np.ndarray, vectors, reports: np.ndarray, focus:
         Batch size.
     rng : numpy Generator
         Tie-breaking jitter (far below any real score difference).
+    covered : array of shape (n,), optional
+        Each row's largest cosine similarity to an already annotated paragraph (default 0); the greedy
+        pass starts from it, so annotated content counts as chosen.
     """
     _, report_code = np.unique(reports, return_inverse=True)
     _, label_code = np.unique(focus, return_inverse=True)
     report_cap, label_cap = math.ceil(k / (report_code.max() + 1)), math.ceil(k / (label_code.max() + 1))
     report_count, label_count = np.zeros(report_code.max() + 1), np.zeros(label_code.max() + 1)
     base = uncertainty + rng.uniform(0.0, 1e-9, len(uncertainty))
-    similarity = np.zeros(len(uncertainty))
+    similarity = np.zeros(len(uncertainty)) if covered is None else np.asarray(covered, dtype=float).copy()
     available = np.ones(len(uncertainty), dtype=bool)
     chosen: list[int] = []
     while len(chosen) < k:
@@ -156,6 +207,14 @@ def select_diverse(uncertainty: np.ndarray, vectors, reports: np.ndarray, focus:
 def model_annotator(directory: str | Path) -> str:
     """``model@<first 12 hex of model.joblib's sha256>``: which model made a pre-filled guess."""
     return f"model@{read_card(directory)['model_file']['sha256'][:12]}"
+
+
+def _similarity_to_annotated(vectors, classifier: ParagraphClassifier, annotated: pd.DataFrame | None) -> np.ndarray:
+    """Each candidate's largest cosine similarity to an annotated row, in the model's feature space."""
+    if annotated is None or annotated.empty:
+        return np.zeros(vectors.shape[0])
+    seen = normalize(classifier.features_.transform(annotated.reset_index(drop=True)))
+    return np.asarray((vectors @ seen.T).max(axis=1).todense()).ravel()
 
 
 def _paragraph_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from conftest import ANNOTATIONS, RAW
 from pipeline.annotations import read_annotations
 from pipeline.cli import EXIT_FAILED, EXIT_OK, main
 from pipeline.modelstore import load_model, read_card
-from pipeline.suggest import SUGGESTION_COLUMNS, label_uncertainty, suggest_paragraphs
+from pipeline.suggest import SUGGESTION_COLUMNS, label_need, label_uncertainty, suggest_paragraphs
 from pipeline.tables import read_table, write_table
 from pipeline.validate import FILE_COLUMNS, validate_annotations
 
@@ -41,6 +41,15 @@ def test_uncertainty_is_one_at_the_thresholds_and_zero_at_the_extremes():
     uncertainty, label = label_uncertainty(np.array([[0.3, 0.6], [1.0, 0.0], [0.15, 0.7]]), np.array([0.3, 0.6]))
     assert uncertainty.tolist() == pytest.approx([1.0, 0.0, 0.625]) and label.tolist() == [0, 0, 1]
 
+
+
+def test_open_questions_about_rare_themes_count_more():
+    annotated = pd.DataFrame({"labels": [("leadership",)] * 8 + [()]})
+    need = label_need(annotated, ["leadership", "oversight"])
+    assert need.tolist() == pytest.approx([1 / 3, 1.0])
+    # equally close to both thresholds -> the rare theme is the one asked about
+    uncertainty, label = label_uncertainty(np.array([[0.3, 0.6], [0.3, 0.0]]), np.array([0.3, 0.6]), need)
+    assert label.tolist() == [1, 0] and uncertainty.tolist() == pytest.approx([1.0, 0.25])
 
 def test_suggestions_are_distinct_and_spread_over_the_reports(saved_model_dir, seed_paragraphs):
     suggestions = suggest_paragraphs(load_model(saved_model_dir), seed_paragraphs, 12)
