@@ -112,6 +112,8 @@ examples:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (searched recursively)")
     parser.add_argument("-o", "--output", type=Path, help="write the table to .csv, .jsonl or .parquet")
     parser.add_argument("--items", action="store_true", help="split enumerations (一是…二是…, 1.…2.…) into items")
+    parser.add_argument("--shared-lines", type=positive_int, metavar="N",
+                        help="also drop lines found word for word in N or more of the given reports (site templates)")
     parser.set_defaults(handler=run_segment)
 
 
@@ -262,7 +264,7 @@ example:
 
 
 def run_segment(args: argparse.Namespace) -> int:
-    table, failures = segment_files(args.paths, split_items=args.items)
+    table, failures = segment_files(args.paths, split_items=args.items, shared_lines=args.shared_lines or 0)
     print_failures(failures)
     if table.empty:
         print("error: no paragraphs were produced; check the paths above", file=sys.stderr)

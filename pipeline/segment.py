@@ -14,14 +14,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 from tqdm import tqdm
 
-from pipeline.clean import is_addressee, is_chrome, is_signature_or_date, repeated_copy_indices
+from pipeline.clean import find_boilerplate_lines, is_addressee, is_chrome, is_signature_or_date, repeated_copy_indices
 from pipeline.errors import InputError, RolcovError
 from pipeline.ingest import Report, iter_report_files, normalize_text, read_report
 from pipeline.metadata import ReportInfo, describe_report, find_title_index
+
+T = TypeVar("T")
 
 PARTS = ("preamble", "achievements", "responsibility", "problems", "plans", "closing")
 BODY_PARTS = ("achievements", "responsibility", "problems", "plans")
@@ -277,7 +280,7 @@ def paragraphs_to_frame(paragraphs: Sequence[Paragraph]) -> pd.DataFrame:
     return frame.astype({"year": "Int64", "n_chars": "int64"})
 
 
-def segment_file(path: str | Path, split_items: bool = False) -> pd.DataFrame:
+def segment_file(path: str | Path, split_items: bool = False, boilerplate: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Read and segment one report file into its paragraph table (:data:`FRAME_COLUMNS`).
 
     Raises
@@ -286,16 +289,16 @@ def segment_file(path: str | Path, split_items: bool = False) -> pd.DataFrame:
         If the file cannot be read, or nothing in it is a paragraph (only page chrome, a title, a date):
         every later stage needs at least one row.
     """
-    paragraphs = segment_report(read_report(path), split_items=split_items)
+    paragraphs = segment_report(read_report(path), split_items=split_items, boilerplate=boilerplate)
     if not paragraphs:
         raise InputError(f"{path}: no paragraphs left after removing page chrome, title and signature; "
                          "check that it holds a report")
     return paragraphs_to_frame(paragraphs)
 
 
-def map_reports(paths: Sequence[str | Path], work: Callable[[Path], pd.DataFrame],
-                desc: str = "segment") -> tuple[list[pd.DataFrame], list[str]]:
-    """Apply ``work`` to every report file under ``paths`` in turn; return its tables and one error per failure.
+def map_reports(paths: Sequence[str | Path], work: Callable[[Path], T],
+                desc: str = "segment") -> tuple[list[T], list[str]]:
+    """Apply ``work`` to every report file under ``paths`` in turn; return its results and one error per failure.
 
     A bad file (empty, binary, undecodable) does not stop the others: its :class:`RolcovError` message is
     collected and the remaining files are processed. A progress bar appears from ten files on.
@@ -310,8 +313,19 @@ def map_reports(paths: Sequence[str | Path], work: Callable[[Path], pd.DataFrame
     return frames, failures
 
 
-def segment_files(paths: Sequence[str | Path], split_items: bool = False) -> tuple[pd.DataFrame, list[str]]:
-    """Segment every report under ``paths``; return the paragraph table and one error line per failed file."""
-    frames, failures = map_reports(paths, partial(segment_file, split_items=split_items))
+def segment_files(paths: Sequence[str | Path], split_items: bool = False,
+                  shared_lines: int = 0) -> tuple[pd.DataFrame, list[str]]:
+    """Segment every report under ``paths``; return the paragraph table and one error line per failed file.
+
+    ``shared_lines`` > 0 also drops every line that occurs word for word in at least that many of the given
+    reports (a site's template text; see :func:`pipeline.clean.find_boilerplate_lines`). It is off by
+    default because it makes a report's paragraphs depend on which other files are in the run.
+    """
+    boilerplate = frozenset()
+    if shared_lines > 0:
+        readable, _ = map_reports(paths, read_report, desc="shared lines")  # failures are reported below
+        boilerplate = find_boilerplate_lines(readable, min_reports=shared_lines)
+    work = partial(segment_file, split_items=split_items, boilerplate=boilerplate)
+    frames, failures = map_reports(paths, work)
     table = pd.concat(frames, ignore_index=True) if frames else paragraphs_to_frame([])
     return table, failures

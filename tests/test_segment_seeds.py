@@ -112,3 +112,18 @@ def test_top_level_heading_decides_the_report_part(heading, part):
     from pipeline.segment import report_part_of_heading
 
     assert report_part_of_heading(heading) == part
+
+
+def test_lines_shared_by_many_reports_can_be_dropped_as_boilerplate(seed_paths, tmp_path):
+    """A site footer repeated under every report is text only when reports are read one by one."""
+    from pipeline.segment import segment_files
+
+    footer = "本站所有内容仅供参考,转载请注明出处并保留原文链接。"
+    for key in ("000", "001", "004"):
+        text = seed_paths[key].read_text(encoding="utf-8")
+        (tmp_path / seed_paths[key].name).write_text(f"{text}\n{footer}\n", encoding="utf-8")
+    kept, _ = segment_files([tmp_path])
+    dropped, _ = segment_files([tmp_path], shared_lines=3)
+    assert (kept.text == footer).sum() == 3
+    assert not (dropped.text == footer).any()
+    assert dropped.text.tolist() == kept.text[kept.text != footer].tolist()
