@@ -27,7 +27,7 @@ from pipeline.errors import RolcovError
 from pipeline.labelstudio import (
     annotations_to_tasks, labeling_config, read_tasks, tasks_to_annotations, write_tasks,
 )
-from pipeline.segment import BODY_PARTS, PARTS, segment_files
+from pipeline.segment import BODY_PARTS, PARTS, annotation_frame, map_reports, segment_files
 from pipeline.tables import write_table
 from pipeline.taxonomy import load_taxonomy
 
@@ -311,10 +311,11 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_bootstrap(args: argparse.Namespace) -> int:
     from pipeline.silver import silver_labels  # scikit-learn takes a second to import
 
-    table, failures = segment_files(args.paths)
-    if args.items and not table.empty:
-        items, _ = segment_files(args.paths, split_items=True)  # same files: failures already collected
-        table = pd.concat([table, items]).drop_duplicates("para_id").sort_values(["report_id", "para_id"])
+    if args.items:
+        frames, failures = map_reports(args.paths, annotation_frame)
+        table = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    else:
+        table, failures = segment_files(args.paths)
     print_failures(failures)
     if table.empty:
         print("error: no paragraphs were produced; check the paths above", file=sys.stderr)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -117,14 +117,27 @@ def segment_report(report: Report, split_items: bool = False, boilerplate: froze
     normalized = [line.normalized for line in lines]
     body = _content_lines(lines, boilerplate)
     info = describe_report(normalized, [line.normalized for line in body])
-    paragraphs: list[Paragraph] = []
-    for index, (path, part, text) in enumerate(_walk_structure(body)):
-        para_id = f"{report.report_id}:{index:04d}"
-        items = split_enumeration(text) if split_items else [text]
-        for number, item in enumerate(items, start=1):
-            item_id = para_id if len(items) == 1 else f"{para_id}.{number}"
-            paragraphs.append(Paragraph(report.report_id, item_id, part, path, item, report.path, info))
-    return paragraphs
+    paragraphs = [
+        Paragraph(report.report_id, f"{report.report_id}:{index:04d}", part, path, text, report.path, info)
+        for index, (path, part, text) in enumerate(_walk_structure(body))
+    ]
+    if not split_items:
+        return paragraphs
+    return [unit for paragraph in paragraphs for unit in (enumeration_items(paragraph) or [paragraph])]
+
+
+def enumeration_items(paragraph: Paragraph) -> list[Paragraph]:
+    """The items (``<para_id>.1``, ``.2`` …) of an enumerating paragraph; empty if it lists nothing."""
+    items = split_enumeration(paragraph.text)
+    if len(items) < 2:
+        return []
+    return [replace(paragraph, para_id=f"{paragraph.para_id}.{number}", text=item)
+            for number, item in enumerate(items, start=1)]
+
+
+def annotation_units(report: Report) -> list[Paragraph]:
+    """Every paragraph and, after each enumerating one, its items: the units an annotation file may hold."""
+    return [unit for paragraph in segment_report(report) for unit in (paragraph, *enumeration_items(paragraph))]
 
 
 def _content_lines(lines: Sequence[_Line], boilerplate: frozenset[str]) -> list[_Line]:
@@ -294,6 +307,12 @@ def segment_file(path: str | Path, split_items: bool = False, boilerplate: froze
         raise InputError(f"{path}: no paragraphs left after removing page chrome, title and signature; "
                          "check that it holds a report")
     return paragraphs_to_frame(paragraphs)
+
+
+def annotation_frame(path: str | Path) -> pd.DataFrame:
+    """Paragraph table of one report file with every paragraph and its enumeration items (see
+    :func:`annotation_units`): what ``rolcov bootstrap --items`` labels."""
+    return paragraphs_to_frame(annotation_units(read_report(path)))
 
 
 def map_reports(paths: Sequence[str | Path], work: Callable[[Path], T],

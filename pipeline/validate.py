@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipeline.errors import RolcovError
 from pipeline.ingest import SUPPORTED_SUFFIXES, read_report
-from pipeline.segment import PARTS, segment_report
+from pipeline.segment import PARTS, annotation_units
 from pipeline.tables import read_table
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
@@ -219,10 +219,7 @@ def _segmented_texts(report_file: Path) -> dict[str, str]:
         report = read_report(report_file)
     except RolcovError as error:
         raise type(error)(f"{error}; cannot check annotation text against it") from None
-    texts = {}
-    for split_items in (False, True):
-        texts.update({p.para_id: p.text.strip() for p in segment_report(report, split_items=split_items)})
-    return texts
+    return {unit.para_id: unit.text.strip() for unit in annotation_units(report)}
 
 
 def _drift_messages(row: object, texts: dict[str, str], report_file: Path) -> Iterable[str]:
