@@ -22,22 +22,28 @@ def add_suggest_command(commands: argparse._SubParsersAction) -> None:
         help="pick the paragraphs the model most needs annotated next, pre-filled with its guess",
         formatter_class=help_formatter,
         description="""\
-Choose N paragraphs to annotate next: those whose theme the model is least sure about (probability close
-to a label's threshold; themes with few annotated examples count more), typical rather than outliers,
-unlike each other and unlike what is annotated in the model's feature space, and spread over reports and
-themes. Already annotated paragraphs (--exclude) are skipped; with fewer than 30 of them, the pick is for
-typicality and diversity only (README "Annotation loop"). Report files and folders are segmented;
-tables (.csv/.jsonl/.parquet) need report_id, para_id and text (e.g. from `rolcov segment --items -o`).
+Choose N paragraphs to annotate next: those whose labels an annotator would most likely change. In the
+loop every new paragraph already trains the model with its heading-derived silver labels (`rolcov
+bootstrap`, `train --silver`); the model's probabilities say which of those labels are probably wrong, and
+the paragraphs with the most expected corrections are asked about first, unlike each other and unlike
+what is annotated (in the model's feature space), spread over reports and themes (README "Annotation
+loop"). With --reference model (a loop trained on gold only) corrections are counted against the model's
+own guess instead. Already annotated paragraphs (--exclude) are skipped. Report files and folders are
+segmented; tables (.csv/.jsonl/.parquet) need report_id, para_id and text, and heading_path for silver
+labels (e.g. from `rolcov segment -o`).
 
 The output is an annotation file (codebook §9) pre-filled with the model's labels and primary, with
 source=silver and annotator=model@<hash12>, plus silver_labels (from headings), model_labels,
-uncertain_label and uncertainty. Correct labels/primary, set source=gold and annotator to your name,
-then `rolcov validate` and `rolcov train OLD.csv NEW.csv`. With a .json output or --format label-studio,
-Label Studio tasks with the guess as predictions are written instead (plus tasks.config.xml).
+disputed_label and disagreement. Correct labels/primary, set source=gold and annotator to your name,
+then `rolcov validate` and `rolcov train OLD.csv NEW.csv --silver SILVER.csv`. With a .json output or
+--format label-studio, Label Studio tasks with the guess as predictions are written instead (plus
+tasks.config.xml).
 
 examples:
-  rolcov suggest new_reports/ --model models/default -n 30 --exclude corpus/annotations.csv -o next.csv
-  rolcov suggest new_reports/ --model models/default -n 30 -o tasks.json   for Label Studio""",
+  rolcov bootstrap new_reports/ -o new_silver.csv
+  rolcov train corpus/annotations.csv --silver new_silver.csv -o models/loop
+  rolcov suggest new_reports/ --model models/loop -n 30 --exclude corpus/annotations.csv -o next.csv
+  rolcov suggest new_reports/ --model models/loop -n 30 -o tasks.json   for Label Studio""",
     )
     parser.add_argument("paths", nargs="+", metavar="UNLABELLED", help="report files/folders or paragraph tables")
     parser.add_argument("--model", type=Path, default=Path("models/default"), help="model directory (default models/default)")
@@ -45,6 +51,8 @@ examples:
     parser.add_argument("-o", "--output", type=Path, required=True, help="annotation file (.csv/.jsonl/.parquet) or tasks .json")
     parser.add_argument("--exclude", action="append", default=[], type=Path, metavar="ANNOTATIONS",
                         help="annotation file whose paragraphs are already done (repeatable)")
+    parser.add_argument("--reference", choices=["silver", "model"], default="silver",
+                        help="count expected corrections against the heading labels (default) or the model's guess")
     parser.add_argument("--format", choices=["table", LABEL_STUDIO], help="default: label-studio for .json, else table")
     parser.add_argument("--seed", type=int, default=0, help="tie-breaking seed (default 0)")
     parser.set_defaults(handler=run_suggest)
@@ -66,7 +74,8 @@ def run_suggest(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     done = [read_annotations(path) for path in args.exclude]
     suggestions = suggest_paragraphs(model, table, args.n, exclude=pd.concat(done) if done else None,
-                                     random_state=args.seed, annotator=model_annotator(args.model))
+                                     reference=args.reference, random_state=args.seed,
+                                     annotator=model_annotator(args.model))
     if suggestions.empty:
         print("error: every paragraph given is already annotated; give new reports", file=sys.stderr)
         return EXIT_FAILED

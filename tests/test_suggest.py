@@ -1,5 +1,6 @@
-"""The annotation loop's promises: suggestions are distinct, spread over reports, skip what is annotated, and
-come back through correct → validate → train; training refuses gold files that disagree."""
+"""The annotation loop's promises: suggestions ask about paragraphs whose heading labels are wrong, are
+distinct, spread over reports, skip what is annotated, and come back through correct → validate → train;
+training refuses gold files that disagree."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from conftest import ANNOTATIONS, RAW
 from pipeline.annotations import read_annotations
 from pipeline.cli import EXIT_FAILED, EXIT_OK, main
 from pipeline.modelstore import load_model, read_card
-from pipeline.suggest import SUGGESTION_COLUMNS, label_need, label_uncertainty, suggest_paragraphs
+from pipeline.suggest import SUGGESTION_COLUMNS, expected_corrections, suggest_paragraphs
 from pipeline.tables import read_table, write_table
 from pipeline.validate import FILE_COLUMNS, validate_annotations
 
@@ -37,28 +38,51 @@ def annotated_subset(tmp_path_factory):
     return path
 
 
-def test_uncertainty_is_one_at_the_thresholds_and_zero_at_the_extremes():
-    uncertainty, label = label_uncertainty(np.array([[0.3, 0.6], [1.0, 0.0], [0.15, 0.7]]), np.array([0.3, 0.6]))
-    assert uncertainty.tolist() == pytest.approx([1.0, 0.0, 0.625]) and label.tolist() == [0, 0, 1]
+def test_expected_corrections_count_the_labels_the_model_thinks_wrong():
+    share, label = expected_corrections(np.array([[0.9, 0.2], [0.5, 0.5], [0.1, 0.7]]),
+                                        np.array([[0, 0], [1, 0], [0, 1]]))
+    assert share.tolist() == pytest.approx([0.55, 0.5, 0.2]) and label.tolist() == [0, 0, 1]
 
 
+def _label_sets(labels: pd.Series) -> list[frozenset]:
+    return [frozenset(filter(None, str(value).split(";"))) for value in labels.fillna("")]
 
-def test_open_questions_about_rare_themes_count_more():
-    annotated = pd.DataFrame({"labels": [("leadership",)] * 8 + [()]})
-    need = label_need(annotated, ["leadership", "oversight"])
-    assert need.tolist() == pytest.approx([1 / 3, 1.0])
-    # equally close to both thresholds -> the rare theme is the one asked about
-    uncertainty, label = label_uncertainty(np.array([[0.3, 0.6], [0.3, 0.0]]), np.array([0.3, 0.6]), need)
-    assert label.tolist() == [1, 0] and uncertainty.tolist() == pytest.approx([1.0, 0.25])
 
-def test_suggestions_are_distinct_and_spread_over_the_reports(saved_model_dir, seed_paragraphs):
-    suggestions = suggest_paragraphs(load_model(saved_model_dir), seed_paragraphs, 12)
+def test_the_loop_asks_first_about_paragraphs_whose_headings_mislead(tmp_path):
+    """bootstrap → train gold + silver → suggest, as the README's loop: two reports are new (no gold at all).
+
+    A suggestion is worth a person's time when the labels the paragraph trains with (its heading's) are
+    wrong, so the suggested paragraphs' silver labels must differ from gold far more often than the new
+    reports' paragraphs do on average.
+    """
+    gold = read_table(ANNOTATIONS)
+    new = gold.report_id.str[:3].isin(HELD_BACK)
+    old_path, silver_path, model_dir, next_path = (tmp_path / name for name in ("old.csv", "silver.csv", "model", "next.csv"))
+    write_table(gold[~new], old_path)
+    new_reports = [str(path) for path in sorted(RAW.iterdir()) if path.name[:3] in HELD_BACK]
+    assert main(["bootstrap", *new_reports, "-o", str(silver_path)]) == EXIT_OK
+    assert main(["train", str(old_path), "--silver", str(silver_path), "-o", str(model_dir)]) == EXIT_OK
+    assert main(["suggest", *new_reports, "--model", str(model_dir), "-n", "8", "--exclude", str(old_path),
+                 "-o", str(next_path)]) == EXIT_OK
+
+    truth = dict(zip(gold.para_id, _label_sets(gold["labels"])))
+    silver, suggested = read_table(silver_path), read_table(next_path)
+    wrong_overall = np.mean([found != truth[para] for para, found in zip(silver.para_id, _label_sets(silver["labels"]))])
+    wrong_suggested = np.mean([found != truth[para]
+                               for para, found in zip(suggested.para_id, _label_sets(suggested["silver_labels"]))])
+    assert len(suggested) == 8 and set(suggested.report_id.str[:3]) == set(HELD_BACK)
+    assert wrong_suggested >= wrong_overall + 0.2, (wrong_suggested, wrong_overall)
+
+
+@pytest.mark.parametrize("reference", ["silver", "model"])
+def test_suggestions_are_distinct_and_spread_over_the_reports(saved_model_dir, seed_paragraphs, reference):
+    suggestions = suggest_paragraphs(load_model(saved_model_dir), seed_paragraphs, 12, reference=reference)
     assert list(suggestions.columns) == list(SUGGESTION_COLUMNS) and len(suggestions) == 12
     assert suggestions.para_id.is_unique
     for first, second in itertools.combinations(suggestions.text, 2):
         assert difflib.SequenceMatcher(None, first, second).ratio() < 0.9, (first[:30], second[:30])
     assert suggestions.report_id.nunique() >= 3  # at least half of the five reports given
-    assert suggestions.uncertainty.between(0.0, 1.0).all()
+    assert suggestions.disagreement.between(0.0, 1.0).all()
 
 
 def test_already_annotated_paragraphs_are_never_suggested(saved_model_dir, seed_paragraphs, annotated_subset):
