@@ -72,6 +72,10 @@ def run_suggest(args: argparse.Namespace) -> int:
     if table.empty:
         print("error: no paragraphs to choose from; check the inputs above", file=sys.stderr)
         return EXIT_FAILED
+    has_headings = "heading_path" in table and table["heading_path"].fillna("").astype(str).str.strip().ne("").any()
+    if args.reference == "silver" and not has_headings:
+        print("note: no paragraph given has a heading, so every silver label is empty and the choice counts "
+              "expected corrections against 'no label'; train on gold only? use --reference model", file=sys.stderr)
     done = [read_annotations(path) for path in args.exclude]
     suggestions = suggest_paragraphs(model, table, args.n, exclude=pd.concat(done) if done else None,
                                      reference=args.reference, random_state=args.seed,
