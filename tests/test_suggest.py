@@ -82,6 +82,7 @@ def test_suggestions_are_distinct_and_spread_over_the_reports(saved_model_dir, s
     for first, second in itertools.combinations(suggestions.text, 2):
         assert difflib.SequenceMatcher(None, first, second).ratio() < 0.9, (first[:30], second[:30])
     assert suggestions.report_id.nunique() >= 3  # at least half of the five reports given
+    assert suggestions.disputed_label.nunique() >= 5  # ⌈12/7⌉ = 2 questions per theme while others remain
     assert suggestions.disagreement.between(0.0, 1.0).all()
 
 
