@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.annotations import combine_annotations, label_matrix, read_annotations
+from pipeline.annotations import DEFAULT_WEIGHTS, combine_annotations, label_matrix, read_annotations
 from pipeline.batch import classify_report
 from pipeline.evaluate import evaluate_classifier
 from pipeline.features import make_features
@@ -32,11 +32,11 @@ def default_classifier(use_headings: bool = False, taxonomy: Taxonomy | None = N
 
 
 def training_table(annotation_paths: Sequence[str | Path], silver_paths: Sequence[str | Path] = (),
-                   silver_weight: float = 0.3, taxonomy: Taxonomy | None = None) -> pd.DataFrame:
+                   silver_weight: float = DEFAULT_WEIGHTS["silver"], taxonomy: Taxonomy | None = None) -> pd.DataFrame:
     """Read, validate and combine annotation files into one table with a ``weight`` column (gold wins)."""
     taxonomy = taxonomy or load_taxonomy()
     frames = [read_annotations(path, taxonomy) for path in [*annotation_paths, *silver_paths]]
-    return combine_annotations(frames, weights={"gold": 1.0, "silver": silver_weight})
+    return combine_annotations(frames, weights={**DEFAULT_WEIGHTS, "silver": silver_weight})
 
 
 def evaluate_annotations(table: pd.DataFrame, taxonomy: Taxonomy | None = None,
@@ -54,7 +54,8 @@ def evaluate_annotations(table: pd.DataFrame, taxonomy: Taxonomy | None = None,
 
 
 def train_model(annotation_paths: Sequence[str | Path], output: str | Path, silver_paths: Sequence[str | Path] = (),
-                silver_weight: float = 0.3, use_headings: bool = False, taxonomy: Taxonomy | None = None) -> Path:
+                silver_weight: float = DEFAULT_WEIGHTS["silver"], use_headings: bool = False,
+                taxonomy: Taxonomy | None = None) -> Path:
     """Fit the default classifier on annotation files, evaluate it by LORO and save it with its card.
 
     Returns
