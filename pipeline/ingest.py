@@ -23,6 +23,7 @@ import opencc
 
 from pipeline.errors import InputError
 from pipeline.ids import report_ids
+from pipeline.linebreaks import is_lineless, restore_line_breaks
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
 # Document types found in report folders that rolcov cannot read; listed so the user is told, not ignored.
@@ -147,7 +148,8 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_i
     else:
         text, encoding = decode_bytes(path, data)
         lines = _html_lines(text) if file_type == "html" else text.splitlines()
-    lines = tuple(clean for line in lines if (clean := _strip_line(line)))
+    lines = [clean for line in lines if (clean := _strip_line(line))]
+    lines = tuple(restore_line_breaks(lines) if is_lineless(lines) else lines)
     if not lines:
         raise InputError(f"{path}: no text found in this {file_type} file; check that it holds a report")
     return Report(report_id or report_ids([path])[path], str(path), file_type, encoding, lines)
