@@ -45,6 +45,19 @@ _HEADING_END = re.compile(
     "精神|体制|程序|要求)"
 )
 _MIN_HEADING_CHARS = 4
+# Words a report's paragraph opens with and a heading does not (after its first clause).
+_PARAGRAPH_OPENER = re.compile(
+    r"严格按照|按照|根据|紧紧围绕|围绕|为(?:进一步|确保|加强|推进|了)|坚持|严格|认真|通过|高度重视|始终|"
+    r"今年以来|今年|经过|近年来|全年|目前|我(?:市|县|区|镇|州|省|局)|(?:19|20)\d{2}年"
+)
+# Sentences that open a paragraph although no number marks it: plans (下一步，…), the closing formula, a
+# framing sentence (…在市委的正确领导下), and a short lead sentence (``落实法律顾问制度。``) that names
+# what the paragraph is about. A line starts before them when they follow a sentence end.
+_UNNUMBERED_OPENING = re.compile(
+    r"(?<=[。！？!?])(?=下一步[,，]|今后[,，]|特此报告|以上报告|[^。,，]{0,12}在[^。,，]{2,30}(?:正确|坚强)领导下"
+    r"|(?:坚持|落实|完善|强化|加强|健全|推进|深化|提升|规范|优化|创新|严格|抓好|做好|推动|注重|狠抓|着力|全面|持续)"
+    r"[^。,，;；:：、\d]{2,14}。)"
+)
 # What makes a heading-final noun go on: another such noun, a suffix or particle, punctuation.
 _CONTINUES = re.compile(rf"{_HEADING_END.pattern}|[化性的之和与及、,，。:：;；)）”]")
 
@@ -75,7 +88,7 @@ def restore_line_breaks(lines: Sequence[str]) -> list[str]:
         if len(line) < LINELESS_MIN_CHARS:
             restored.append(line)
         else:
-            restored.extend(_split_at_headings(_GAP.sub("\n", line)))
+            restored.extend(_split_at_headings(_UNNUMBERED_OPENING.sub("\n", _GAP.sub("\n", line))))
     return [clean for line in restored if (clean := line.strip())]
 
 
@@ -142,20 +155,25 @@ def _after_opener(text: str, offset: int) -> bool:
 def _cut_heading(piece: str, level: int) -> list[str]:
     """A section heading (``一、`` / ``（一）``) that runs into its paragraph without a full stop, cut off.
 
-    The cut is after the first heading-final noun that does not continue into another noun, a suffix or
-    punctuation (``依法行政|能力`` goes on, ``依法行政能力|高素质的…`` does not). A top-level heading is
-    cut even before a full stop, since top-level headings rarely carry an inline lead while the first
-    sentence of their paragraph often ends soon; a second-level one only when no lead ends within reach.
+    The cut goes before the first word that opens a paragraph (``按照``, ``为确保``, ``2019年``…) unless it
+    follows a comma (then it is the heading's second clause), else after the first heading-final noun that
+    does not continue into another noun, a suffix or punctuation (``依法行政|能力`` goes on,
+    ``依法行政能力|高素质的…`` does not). A top-level heading is cut even before a full stop, since
+    top-level headings rarely carry an inline lead; a second-level one, which often does, only at an opener.
     """
     lead_end = _lead_end(piece)
     if level not in (1, 2) or lead_end == len(piece) <= _MAX_HEADING_CHARS:
         return [piece]
-    if level == 2 and lead_end <= _MAX_LEAD_CHARS:
-        return [piece]
     marker = _MARKER.match(piece)
     start = (marker.end() if marker else 0) + _MIN_HEADING_CHARS
-    cut = next((match.end() for match in _HEADING_END.finditer(piece, start, min(lead_end, _MAX_HEADING_CHARS))
-                if not _CONTINUES.match(piece, match.end())), None)
+    stop = min(lead_end, _MAX_HEADING_CHARS)
+    openers = (match.start() for match in _PARAGRAPH_OPENER.finditer(piece, start, stop)
+               if piece[match.start() - 1] not in ",，、")
+    nouns = (match.end() for match in _HEADING_END.finditer(piece, start, stop)
+             if not _CONTINUES.match(piece, match.end()))
+    cut = next(openers, None)
+    if cut is None and (level == 1 or lead_end > _MAX_LEAD_CHARS):
+        cut = next(nouns, None)
     return [piece] if cut is None else [piece[:cut], piece[cut:]]
 
 
