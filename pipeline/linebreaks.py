@@ -53,6 +53,8 @@ _PARAGRAPH_OPENER = re.compile(
 # Sentences that open a paragraph although no number marks it: plans (下一步，…), the closing formula, a
 # framing sentence (…在市委的正确领导下), and a short lead sentence (``落实法律顾问制度。``) that names
 # what the paragraph is about. A line starts before them when they follow a sentence end.
+# A title at the top of the page (…关于2019年度法治政府建设情况的报告), run into the text after it.
+_TITLE = re.compile(r"^[^。,，:：\n]{4,60}?报告(?!\n)")
 _UNNUMBERED_OPENING = re.compile(
     r"(?<=[。！？!?])(?=下一步[,，]|今后[,，]|特此报告|以上报告|[^。,，]{0,12}在[^。,，]{2,30}(?:正确|坚强)领导下"
     r"|(?:坚持|落实|完善|强化|加强|健全|推进|深化|提升|规范|优化|创新|严格|抓好|做好|推动|注重|狠抓|着力|全面|持续)"
@@ -88,8 +90,15 @@ def restore_line_breaks(lines: Sequence[str]) -> list[str]:
         if len(line) < LINELESS_MIN_CHARS:
             restored.append(line)
         else:
-            restored.extend(_split_at_headings(_UNNUMBERED_OPENING.sub("\n", _GAP.sub("\n", line))))
+            restored.extend(_split_at_headings(_mark_paragraph_starts(line)))
     return [clean for line in restored if (clean := line.strip())]
+
+
+def _mark_paragraph_starts(line: str) -> str:
+    """``line`` with a newline at layout gaps, after a title at its start and before unnumbered openings."""
+    text = _GAP.sub("\n", line)
+    text = _TITLE.sub(lambda title: title.group() + "\n", text, count=1)
+    return _UNNUMBERED_OPENING.sub("\n", text)
 
 
 def _split_at_headings(text: str) -> list[str]:
@@ -110,14 +119,15 @@ def _heading_starts(text: str) -> list[tuple[int, int]]:
 
     A number counts only if it continues its level's count (``三、`` after ``二、``; the lower levels start
     again at 1 under each new heading) and sits where a line can start (:func:`_may_start_line`).
-    ``一、`` may also start the count again: a page that prints the report twice.
     """
     expected = dict.fromkeys(range(1, 6), 1)
     starts: list[tuple[int, int]] = []
     for match in _MARKER.finditer(text):
         level = next(level for level in range(1, 6) if match.group(f"l{level}"))
         number = _number(match.group(f"n{level}") or match.group("m1"))
-        restart = level == 1 and number == 1 and _after_opener(text, match.start())
+        # ``一、`` may start the count again (a page that prints the report twice), and a level's first
+        # number may be any after a sentence end (an excerpt that starts at ``（二）``)
+        restart = (level == 1 and number == 1 or expected[level] == 1) and _after_opener(text, match.start())
         if not (restart or number == expected[level]) or not _may_start_line(text, match.start(), level, starts):
             continue
         starts.append((match.start(), level))
@@ -148,8 +158,11 @@ def _may_start_line(text: str, offset: int, level: int, starts: list[tuple[int, 
 
 
 def _after_opener(text: str, offset: int) -> bool:
-    before = text[:offset].rstrip(_CLOSERS)
-    return not before or before[-1] in _LINE_OPENERS
+    """Whether ``offset`` follows a sentence end, colon or gap (closing quotes between them allowed)."""
+    index = offset - 1
+    while index >= 0 and text[index] in _CLOSERS:
+        index -= 1
+    return index < 0 or text[index] in _LINE_OPENERS
 
 
 def _cut_heading(piece: str, level: int) -> list[str]:
