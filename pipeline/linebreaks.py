@@ -39,7 +39,8 @@ _MAX_LEAD_CHARS = 45
 # Nouns a section heading ends on (…组织领导, …制度体系, …社会公平正义): where a heading that runs straight
 # into its first paragraph, without a full stop, is cut off.
 _HEADING_END = re.compile(
-    "((?:法治|规范|制度|信息|便利|科学|民主|标准|常态|现代|法制)化|体系|基础|能力|政府|正义|职能|领导|建设|机制|环境|水平|作用|工作|制度|监督|纠纷|保障|情况|问题|不足|原因|"
+    "((?:法治|规范|制度|信息|便利|科学|民主|标准|常态|现代|法制)化|"
+    "体系|基础|能力|政府|正义|职能|领导|建设|机制|环境|水平|作用|工作|制度|监督|纠纷|保障|情况|问题|不足|原因|"
     "思路|安排|计划|打算|成效|举措|行政|执法|服务|决策|意识|队伍|格局|氛围|效能|实效|秩序|权益|职责|责任|"
     "改革|管理|公开|矛盾|风险|质量|法治|思想|引领|部署|落实|创新|治理|品质|保护|人员|权力|思维|目标|任务|"
     "精神|体制|程序|要求)"
@@ -50,11 +51,11 @@ _PARAGRAPH_OPENER = re.compile(
     r"严格按照|按照|根据|紧紧围绕|围绕|为(?:进一步|确保|加强|推进|了)|坚持|严格|认真|通过|高度重视|始终|"
     r"今年以来|今年|经过|近年来|全年|目前|我(?:市|县|区|镇|州|省|局)|(?:19|20)\d{2}年"
 )
+# A title at the top of the page (…关于2019年度法治政府建设情况的报告), run into the text after it.
+_TITLE = re.compile(r"^[^。,，:：\n]{4,60}?报告(?!\n)")
 # Sentences that open a paragraph although no number marks it: plans (下一步，…), the closing formula, a
 # framing sentence (…在市委的正确领导下), and a short lead sentence (``落实法律顾问制度。``) that names
 # what the paragraph is about. A line starts before them when they follow a sentence end.
-# A title at the top of the page (…关于2019年度法治政府建设情况的报告), run into the text after it.
-_TITLE = re.compile(r"^[^。,，:：\n]{4,60}?报告(?!\n)")
 _UNNUMBERED_OPENING = re.compile(
     r"(?<=[。！？!?])(?=下一步[,，]|今后[,，]|特此报告|以上报告|[^。,，]{0,12}在[^。,，]{2,30}(?:正确|坚强)领导下"
     r"|(?:坚持|落实|完善|强化|加强|健全|推进|深化|提升|规范|优化|创新|严格|抓好|做好|推动|注重|狠抓|着力|全面|持续)"
