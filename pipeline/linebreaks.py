@@ -71,13 +71,15 @@ def is_lineless(lines: Sequence[str]) -> bool:
     return longest >= LINELESS_MIN_CHARS and longest >= LINELESS_SHARE * sum(map(len, lines))
 
 
-def restore_line_breaks(lines: Sequence[str]) -> list[str]:
+def restore_line_breaks(lines: Sequence[str], min_chars: int = LINELESS_MIN_CHARS) -> list[str]:
     """The lines of a report with the breaks of its long lines put back (other lines unchanged).
 
     Parameters
     ----------
     lines : sequence of str
-        A report's lines as read; call only when :func:`is_lineless` is true.
+        A report's lines as read; :mod:`pipeline.ingest` calls this only when :func:`is_lineless` is true.
+    min_chars : int
+        Lines at least this long are split (default :data:`LINELESS_MIN_CHARS`; lower for excerpts).
 
     Returns
     -------
@@ -88,7 +90,7 @@ def restore_line_breaks(lines: Sequence[str]) -> list[str]:
     """
     restored: list[str] = []
     for line in lines:
-        if len(line) < LINELESS_MIN_CHARS:
+        if len(line) < min_chars:
             restored.append(line)
         else:
             restored.extend(_split_at_headings(_mark_paragraph_starts(line)))
