@@ -53,8 +53,6 @@ PARTS_DIR, TABLE_FILE, CSV_FILE, FAILURES_FILE = "parts", "paragraphs.parquet", 
 # Reports per task: large enough that scheduling costs nothing next to the work (~0.1 s per report), small
 # enough that the progress bar moves and a killed run loses little.
 CHUNK_REPORTS = 8
-# Columns that name where rows came from; rewritten at merge time for a part made from an identical file.
-_IDENTITY = ("report_id", "para_id", "source")
 
 
 @dataclass(frozen=True)

@@ -304,7 +304,8 @@ def segment_file(path: str | Path, split_items: bool = False, boilerplate: froze
         If the file cannot be read, or nothing in it is a paragraph (only page chrome, a title, a date):
         every later stage needs at least one row.
     """
-    paragraphs = segment_report(read_report(path, report_id=report_id), split_items=split_items, boilerplate=boilerplate)
+    report = read_report(path, report_id=report_id)
+    paragraphs = segment_report(report, split_items=split_items, boilerplate=boilerplate)
     if not paragraphs:
         raise InputError(f"{path}: no paragraphs left after removing page chrome, title and signature; "
                          "check that it holds a report")
@@ -319,7 +320,7 @@ def annotation_frame(path: str | Path, report_id: str | None = None) -> pd.DataF
 
 def map_reports(paths: Sequence[str | Path], work: Callable[..., T],
                 desc: str = "segment") -> tuple[list[T], list[str]]:
-    """Apply ``work(path, report_id=…)`` to every report file under ``paths``; return its results and one error per failure.
+    """Apply ``work(path, report_id=…)`` to every report file under ``paths``; return results and failures.
 
     A bad file (empty, binary, undecodable) does not stop the others: its :class:`RolcovError` message is
     collected and the remaining files are processed; files skipped in the folders (unsupported types,
