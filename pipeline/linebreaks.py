@@ -57,7 +57,7 @@ _TITLE = re.compile(r"^[^。,，:：\n]{4,60}?报告(?!\n)")
 # framing sentence (…在市委的正确领导下), and a short lead sentence (``落实法律顾问制度。``) that names
 # what the paragraph is about. A line starts before them when they follow a sentence end.
 _UNNUMBERED_OPENING = re.compile(
-    r"(?<=[。！？!?])(?=下一步[,，]|今后[,，]|特此报告|以上报告|[^。,，]{0,12}在[^。,，]{2,30}(?:正确|坚强)领导下"
+    r"(?<=[。！？!?])\s?(?=下一步[,，]|今后[,，]|特此报告|以上报告|[^。,，]{0,12}在[^。,，]{2,30}(?:正确|坚强)领导下"
     r"|(?:坚持|落实|完善|强化|加强|健全|推进|深化|提升|规范|优化|创新|严格|抓好|做好|推动|注重|狠抓|着力|全面|持续)"
     r"[^。,，;；:：、\d]{2,14}。)"
 )

@@ -43,11 +43,12 @@ def test_cut_off_last_character_loses_only_the_cut_paragraph(seed_paths, tmp_pat
     assert len(warnings) == 1 and str(cut) in warnings[0] and "incomplete character" in warnings[0]
 
 
+@pytest.mark.parametrize("separator", ["", " "], ids=["breaks_removed", "breaks_as_spaces"])
 @pytest.mark.parametrize("seed", sorted(SEEDS))
-def test_report_without_line_breaks_keeps_its_sections(seed_paths, tmp_path, seed):
+def test_report_without_line_breaks_keeps_its_sections(seed_paths, tmp_path, seed, separator):
     original = _paragraphs(seed_paths[seed])
     flat = tmp_path / f"{seed}.txt"
-    flat.write_text(seed_paths[seed].read_text(encoding="utf-8").replace("\r", "").replace("\n", ""),
+    flat.write_text(seed_paths[seed].read_text(encoding="utf-8").replace("\r", "").replace("\n", separator),
                     encoding="utf-8")
     restored = _paragraphs(flat)
     recovered = sum(paragraph in set(restored) for paragraph in original)
