@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.annotations import label_matrix  # noqa: E402
 from pipeline.evaluate import score_rows  # noqa: E402
 from pipeline.features import normalized_column, paragraph_words  # noqa: E402
+from pipeline.ids import is_item  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.train import default_classifier, training_table  # noqa: E402
 
@@ -135,7 +136,7 @@ def run_model(name, model, table, Y, classes):
         start = time.perf_counter()
         probabilities[held_out], decisions[held_out] = model.predict(table[held_out].reset_index(drop=True))
         predict_seconds += time.perf_counter() - start
-    paragraphs = ~table.para_id.str.contains(".", regex=False).to_numpy()
+    paragraphs = ~is_item(table.para_id).to_numpy()
     scores = score_rows(table[paragraphs], Y[paragraphs], probabilities[paragraphs], decisions[paragraphs], classes)
     items = score_rows(table[~paragraphs], Y[~paragraphs], probabilities[~paragraphs], decisions[~paragraphs], classes)
     row = {"model": name, "macro_f1": scores["macro_f1"], "micro_f1": scores["micro_f1"],
@@ -150,7 +151,7 @@ def markdown(rows: list[dict], table: pd.DataFrame) -> str:
     lines = [
         "# Paragraph classifier vs peers (leave-one-report-out, same folds)", "",
         f"{table.report_id.nunique()} seed reports, {len(table)} gold rows; scores over the "
-        f"{(~table.para_id.str.contains('.', regex=False)).sum()} gold paragraphs of the held-out reports "
+        f"{(~is_item(table.para_id)).sum()} gold paragraphs of the held-out reports "
         "(items: macro-F1 over the enumeration items). Training time is per fold; paragraphs/s is prediction "
         "throughput with pkuseg words cached (segmentation excluded for every model).", "",
         "| model | macro-F1 | micro-F1 | top-1 | items macro-F1 | train s/fold | paragraphs/s |",

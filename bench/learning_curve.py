@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.annotations import DEFAULT_WEIGHTS, label_matrix  # noqa: E402
 from pipeline.evaluate import score_rows  # noqa: E402
+from pipeline.ids import is_item  # noqa: E402
 from pipeline.silver import silver_labels  # noqa: E402
 from pipeline.suggest import suggest_paragraphs  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
@@ -140,7 +141,7 @@ def training_sizes(table: pd.DataFrame) -> list[int]:
 def gold_paragraphs(path: Path, taxonomy) -> pd.DataFrame:
     """The gold paragraphs (no enumeration items) of an annotation file: the pool and the scored rows."""
     table = training_table([path], taxonomy=taxonomy)
-    keep = ~table.para_id.str.contains(".", regex=False) & (table.source == "gold")
+    keep = ~is_item(table.para_id) & (table.source == "gold")
     return table[keep].reset_index(drop=True)
 
 

@@ -24,7 +24,7 @@ from pipeline.validate import (
 
 __all__ = [
     "ANNOTATION_COLUMNS", "DEFAULT_WEIGHTS", "Problem", "combine_annotations", "format_labels",
-    "label_matrix", "read_annotations", "validate_annotations",
+    "label_matrix", "read_annotations", "require_gold_rows", "validate_annotations",
 ]
 
 ANNOTATION_COLUMNS = (*FILE_COLUMNS, "line", "file")
@@ -139,6 +139,25 @@ def combine_annotations(frames: Sequence[pd.DataFrame],
     combined = pd.concat([gold.drop_duplicates(key), others]).sort_index().reset_index(drop=True)
     combined["weight"] = combined["source"].map(weights).astype(float)
     return combined
+
+
+def require_gold_rows(table: pd.DataFrame, paths: Sequence[str | Path]) -> None:
+    """Refuse, in one line, a training table without gold rows (e.g. silver rows only).
+
+    The classifier learns from every row but sets its calibration and thresholds on rows of weight >= 1
+    (:meth:`pipeline.model.ParagraphClassifier.fit`), and the model card's scores are over gold rows; with
+    none there is nothing to set them on or to score.
+
+    Raises
+    ------
+    AnnotationError
+        Naming the files and what to add.
+    """
+    if len(table) and not table["source"].eq("gold").any():
+        raise AnnotationError(
+            f"{', '.join(map(str, paths))}: no gold rows (sources: {', '.join(sorted(set(table['source'])))}); "
+            "training needs hand-labelled gold rows to set thresholds and score the model — annotate some "
+            "paragraphs (`rolcov suggest` picks which) and train on both files")
 
 
 def _gold_conflicts(gold: pd.DataFrame) -> list[str]:

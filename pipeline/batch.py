@@ -41,7 +41,8 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from pipeline.errors import InputError, ModelError, RolcovError
-from pipeline.ingest import iter_report_files
+from pipeline.ids import renamed_para_ids, report_ids
+from pipeline.ingest import find_report_files
 from pipeline.model import ParagraphClassifier
 from pipeline.modelstore import RETRAIN, file_sha256, load_model, read_card
 from pipeline.segment import paragraphs_to_frame, segment_file
@@ -52,8 +53,6 @@ PARTS_DIR, TABLE_FILE, CSV_FILE, FAILURES_FILE = "parts", "paragraphs.parquet", 
 # Reports per task: large enough that scheduling costs nothing next to the work (~0.1 s per report), small
 # enough that the progress bar moves and a killed run loses little.
 CHUNK_REPORTS = 8
-# Columns that name where rows came from; rewritten at merge time for a part made from an identical file.
-_IDENTITY = ("report_id", "para_id", "source")
 
 
 @dataclass(frozen=True)
@@ -94,8 +93,10 @@ class _Outcome:
     error: str  # empty when the part was written
 
 
-def classify_report(path: str | Path, model: ParagraphClassifier) -> pd.DataFrame:
+def classify_report(path: str | Path, model: ParagraphClassifier, report_id: str | None = None) -> pd.DataFrame:
     """Read, segment and label one report file: the unit of work of every ``rolcov classify`` run.
+
+    ``report_id`` is the file's id in its run (:func:`pipeline.ids.report_ids`); default its stem.
 
     Returns
     -------
@@ -107,7 +108,7 @@ def classify_report(path: str | Path, model: ParagraphClassifier) -> pd.DataFram
     InputError
         If the file cannot be read or holds no paragraph.
     """
-    return model.classify(segment_file(path))
+    return model.classify(segment_file(path, report_id=report_id))
 
 
 def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir: str | Path, jobs: int = 1,
@@ -118,7 +119,7 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
     Parameters
     ----------
     paths : sequence of str or Path
-        Report files and folders (searched recursively, as by :func:`pipeline.ingest.iter_report_files`).
+        Report files and folders (searched recursively, as by :func:`pipeline.ingest.find_report_files`).
     model_dir : str or Path
         Model directory written by ``rolcov train``; checked here before any work starts.
     out_dir : str or Path
@@ -154,7 +155,7 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
     model_sha256 = read_card(model_dir)["model_file"]["sha256"]
     out_dir = Path(out_dir)
     parts = _parts_dir(out_dir, model_sha256)
-    files = iter_report_files(list(paths))
+    files, skipped = find_report_files(list(paths))
     inputs, unreadable = _content_keys(files)
     todo = [(str(path), key) for path, key in inputs if force or not _part(parts, key).is_file()]
     tasks = [todo[start:start + CHUNK_REPORTS] for start in range(0, len(todo), CHUNK_REPORTS)]
@@ -163,9 +164,10 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
               file=sys.stderr, disable=not progress) as bar:
         failed = _follow(_run_tasks(calls, jobs, backend, scheduler), bar)
     order = {str(path): number for number, path in enumerate(files)}
-    failures = sorted(unreadable + failed, key=lambda failure: order[failure[0]])
+    failures = skipped + sorted(unreadable + failed, key=lambda failure: order[failure[0]])
     failed_paths = {path for path, _ in failed}
-    done = [(path, _part(parts, key)) for path, key in inputs if str(path) not in failed_paths]
+    ids = report_ids(files)
+    done = [(path, ids[path], _part(parts, key)) for path, key in inputs if str(path) not in failed_paths]
     rows = _merge_parts(done, out_dir / TABLE_FILE, model.classify(paragraphs_to_frame([])))
     if csv:
         _parquet_to_csv(out_dir / TABLE_FILE, out_dir / CSV_FILE)
@@ -274,32 +276,37 @@ def _follow(results: Iterator[list[_Outcome]], bar: tqdm) -> list[tuple[str, str
     return failures
 
 
-def _merge_parts(done: list[tuple[Path, Path]], target: Path, empty: pd.DataFrame) -> int:
-    """Stream the parts into one Parquet file in input order, one part in memory at a time; return rows."""
+def _merge_parts(done: list[tuple[Path, str, Path]], target: Path, empty: pd.DataFrame) -> int:
+    """Stream (path, report_id, part) into one Parquet file in input order, one part in memory at a time.
+
+    Returns the number of rows written.
+    """
     # The first part's types; the empty table's would type columns without values as null.
-    schema = pq.read_schema(done[0][1]) if done else pa.Table.from_pandas(empty, preserve_index=False).schema
+    schema = pq.read_schema(done[0][2]) if done else pa.Table.from_pandas(empty, preserve_index=False).schema
     rows = 0
     with atomic_path(target) as temporary, pq.ParquetWriter(temporary, schema) as writer:
-        for path, part in done:
-            table = _as_given(pq.read_table(part), path)
+        for path, report_id, part in done:
+            table = _as_given(pq.read_table(part), path, report_id)
             writer.write_table(table.select(schema.names).cast(schema))
             rows += table.num_rows
     return rows
 
 
-def _as_given(table: pa.Table, path: Path) -> pa.Table:
-    """Rows of a part under the name the report has in this run.
+def _as_given(table: pa.Table, path: Path, report_id: str) -> pa.Table:
+    """Rows of a part under the name and id the report has in this run.
 
     Parts are keyed by content, so a renamed or moved file (or a second copy of one) reuses a part written
-    under another name; its report_id, para_id and source are rewritten to what this path would give.
+    under another name; and workers name a report by its file alone, while same-named files of one run need
+    distinct ids (:func:`pipeline.ids.report_ids`). Both are rewritten here to what this run gives the path.
     """
-    source = table.column("source")[0].as_py() if table.num_rows else str(path)
-    if source == str(path):
+    if not table.num_rows:
+        return table
+    old_id = table.column("report_id")[0].as_py()
+    if (table.column("source")[0].as_py(), old_id) == (str(path), report_id):
         return table
     frame = table.to_pandas()
-    old_id = frame["report_id"].iloc[0]
-    frame["para_id"] = path.stem + frame["para_id"].str[len(old_id):]
-    frame["report_id"], frame["source"] = path.stem, str(path)
+    frame["para_id"] = renamed_para_ids(frame["para_id"], old_id, report_id)
+    frame["report_id"], frame["source"] = report_id, str(path)
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 

@@ -4,9 +4,9 @@ Which rows are scored
 ---------------------
 Each fold trains on every row (paragraphs, enumeration items, silver rows) of all reports but one and scores
 the held-out report's **gold** rows, so no text of the held-out report is ever in training (its items and
-silver rows belong to the same report and leave with it). Paragraphs (``para_id`` without ``.``) and items
-(``para_id`` with ``.<k>``) are scored separately; the headline numbers are the paragraphs', because the
-paragraph is the unit annotators label and coverage counts.
+silver rows belong to the same report and leave with it). Paragraphs (``…:0005``) and items (``…:0005.2``,
+told apart by :func:`pipeline.ids.is_item`) are scored separately; the headline numbers are the paragraphs',
+because the paragraph is the unit annotators label and coverage counts.
 
 Metrics
 -------
@@ -27,6 +27,7 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from pipeline.errors import AnnotationError
+from pipeline.ids import is_item as enumeration_item
 from pipeline.model import label_columns
 from pipeline.tables import atomic_path
 
@@ -126,7 +127,7 @@ def evaluate_classifier(frame: pd.DataFrame, Y: np.ndarray, classifier, sample_w
     probabilities, decisions = loro_probabilities(frame, Y, classifier, sample_weight)
     classes = np.asarray(classifier.taxonomy.ids if classifier.taxonomy else _default_ids())
     gold = frame["source"].eq("gold").to_numpy() if "source" in frame else np.ones(len(frame), bool)
-    is_item = frame["para_id"].str.contains(".", regex=False).to_numpy()
+    is_item = enumeration_item(frame["para_id"]).to_numpy()
     result = {"reports": int(frame.report_id.nunique())}
     for name, rows in (("paragraphs", gold & ~is_item), ("items", gold & is_item)):
         if rows.any():

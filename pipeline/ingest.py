@@ -9,7 +9,9 @@ guessed by hand. Nothing here interprets the report: cleaning, de-duplication an
 
 from __future__ import annotations
 
+import codecs
 import io
+import logging
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ import charset_normalizer
 import opencc
 
 from pipeline.errors import InputError
+from pipeline.ids import report_ids
+from pipeline.linebreaks import is_lineless, restore_line_breaks
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
 # Document types found in report folders that rolcov cannot read; listed so the user is told, not ignored.
@@ -34,6 +38,11 @@ SNIFF_BYTES = 4096
 # Encodings Chinese reports are published in. Restricting detection to them keeps charset-normalizer from
 # mistaking a short GB18030 file for a Western code page.
 CANDIDATE_ENCODINGS = ("utf_8", "gb18030", "big5", "utf_16", "utf_32")
+# Longest tail of a cut character that is dropped to decode a truncated file (a GB18030/UTF-8 character has
+# at most 4 bytes, so at most 3 are left of it).
+_MAX_CHAR_BYTES = 4
+
+_log = logging.getLogger(__name__)
 
 _HTML_BLOCKS = (
     "p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
@@ -48,7 +57,8 @@ class Report:
     Attributes
     ----------
     report_id : str
-        The file name without extension; stable, so paragraph ids built on it are stable.
+        The file name without extension, made distinct where names repeat in a run (see
+        :func:`pipeline.ids.report_ids`); stable, so paragraph ids built on it are stable.
     path : str
         Where the report was read from.
     file_type : str
@@ -91,7 +101,7 @@ def normalize_text(text: str) -> str:
     return _t2s().convert(unicodedata.normalize("NFKC", text))
 
 
-def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES) -> Report:
+def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_id: str | None = None) -> Report:
     """Read one report file of any supported type.
 
     The type, binary content and size are checked on the file's first :data:`SNIFF_BYTES` and its size
@@ -104,6 +114,8 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES) -> Repor
         A .txt/.html/.htm/.docx/.pdf file. The content decides the reader; the extension is only a hint.
     max_text_bytes : int
         Largest .txt/.html file accepted (default :data:`MAX_TEXT_BYTES`, 50 MB).
+    report_id : str, optional
+        The id from :func:`pipeline.ids.report_ids` when the file is one of a run; default the file's stem.
 
     Returns
     -------
@@ -136,10 +148,11 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES) -> Repor
     else:
         text, encoding = decode_bytes(path, data)
         lines = _html_lines(text) if file_type == "html" else text.splitlines()
-    lines = tuple(clean for line in lines if (clean := _strip_line(line)))
+    lines = [clean for line in lines if (clean := _strip_line(line))]
+    lines = tuple(restore_line_breaks(lines) if is_lineless(lines) else lines)
     if not lines:
         raise InputError(f"{path}: no text found in this {file_type} file; check that it holds a report")
-    return Report(path.stem, str(path), file_type, encoding, lines)
+    return Report(report_id or report_ids([path])[path], str(path), file_type, encoding, lines)
 
 
 def sniff_file_type(path: Path, head: bytes) -> str:
@@ -192,20 +205,34 @@ def _looks_utf16(head: bytes) -> bool:
 
 
 def decode_bytes(path: Path, data: bytes) -> tuple[str, str]:
-    """Decode text bytes with the encoding charset-normalizer finds among :data:`CANDIDATE_ENCODINGS`."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf_8_sig"
+    """Decode text bytes with the encoding charset-normalizer finds among :data:`CANDIDATE_ENCODINGS`.
+
+    A download that stopped early can cut the last character in half (UTF-8 uses up to 4 bytes per
+    character, GB18030 2 or 4), which would make the whole file undecodable. If the file decodes once its
+    last 1–3 bytes are dropped, they are dropped with a one-line warning naming the file: the report loses
+    one character, not all its paragraphs.
+    """
+    for cut in range(_MAX_CHAR_BYTES):
+        decoded = _decode(data[:len(data) - cut])
+        if decoded is not None:
+            if cut:
+                _log.warning("%s: the last %d byte(s) are an incomplete character (an interrupted download?); "
+                             "dropped them, re-download the file for the full text", path, cut)
+            return decoded
+    raise InputError(
+        f"{path}: cannot decode the text as UTF-8, GB18030/GBK, Big5 or UTF-16; "
+        "re-save the file as UTF-8"
+    )
+
+
+def _decode(data: bytes) -> tuple[str, str] | None:
+    encoding = "utf_8_sig" if data.startswith(codecs.BOM_UTF8) else "utf_8"
     try:
-        return data.decode("utf-8"), "utf_8"
+        return data.decode(encoding), encoding
     except UnicodeDecodeError:
         pass
     match = charset_normalizer.from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
-    if match is None:
-        raise InputError(
-            f"{path}: cannot decode the text as UTF-8, GB18030/GBK, Big5 or UTF-16; "
-            "re-save the file as UTF-8"
-        )
-    return str(match), match.encoding
+    return None if match is None else (str(match), match.encoding)
 
 
 def _strip_line(line: str) -> str:
@@ -288,21 +315,44 @@ def _display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WFA" else 1 for char in text)
 
 
-def iter_report_files(paths: list[str | Path]) -> list[Path]:
-    """Expand files and directories into the report files to read, in a stable order.
+def find_report_files(paths: list[str | Path]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Expand files and directories into the report files to read, in a stable order, and what was skipped.
 
-    Directories are searched recursively for the supported extensions (hidden files skipped); a file named
-    explicitly is always returned, so that a misnamed report still gets its content sniffed.
+    Directories are searched recursively (hidden files and folders left out). A file of a type rolcov does
+    not read (.xlsx, .zip, .jpg…) or a link to nothing is *skipped* and named with the reason, so that a
+    folder's unread files are never silently missing from the results. A file named explicitly is always
+    returned, so that a misnamed report still gets its content sniffed.
+
+    Returns
+    -------
+    files : list of Path
+        Report files, each directory's sorted by path.
+    skipped : list of (str, str)
+        ``(path, one-line reason)`` of every other file found in the directories.
     """
     files: list[Path] = []
+    skipped: list[tuple[str, str]] = []
     for entry in map(Path, paths):
-        if entry.is_dir():
-            found = (
-                path for path in entry.rglob("*")
-                if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES + UNREADABLE_SUFFIXES
-                and not any(part.startswith(".") for part in path.relative_to(entry).parts)
-            )
-            files.extend(sorted(found))
-        else:
+        if not entry.is_dir():
             files.append(entry)
-    return files
+            continue
+        for path in sorted(entry.rglob("*")):
+            if any(part.startswith(".") for part in path.relative_to(entry).parts) or path.is_dir():
+                continue
+            reason = _skip_reason(path)
+            if reason:
+                skipped.append((str(path), f"{path}: skipped, {reason}"))
+            else:
+                files.append(path)
+    return files, skipped
+
+
+def _skip_reason(path: Path) -> str:
+    if not path.exists():
+        return "a link to a file that does not exist; fix or remove the link"
+    if not path.is_file():
+        return "not a regular file (a device, pipe or socket); remove it from the folder"
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES + UNREADABLE_SUFFIXES:
+        return (f"{path.suffix or 'a file without extension'} is not a report type rolcov reads "
+                f"({', '.join(SUPPORTED_SUFFIXES)}); convert it, or name it explicitly if it is one")
+    return ""

@@ -21,7 +21,8 @@ from tqdm import tqdm
 
 from pipeline.clean import find_boilerplate_lines, is_addressee, is_chrome, is_signature_or_date, repeated_copy_indices
 from pipeline.errors import InputError, RolcovError
-from pipeline.ingest import Report, iter_report_files, normalize_text, read_report
+from pipeline.ids import item_id, paragraph_id, report_ids
+from pipeline.ingest import Report, find_report_files, normalize_text, read_report
 from pipeline.metadata import ReportInfo, describe_report, find_title_index
 
 T = TypeVar("T")
@@ -118,7 +119,7 @@ def segment_report(report: Report, split_items: bool = False, boilerplate: froze
     body = _content_lines(lines, boilerplate)
     info = describe_report(normalized, [line.normalized for line in body])
     paragraphs = [
-        Paragraph(report.report_id, f"{report.report_id}:{index:04d}", part, path, text, report.path, info)
+        Paragraph(report.report_id, paragraph_id(report.report_id, index), part, path, text, report.path, info)
         for index, (path, part, text) in enumerate(_walk_structure(body))
     ]
     if not split_items:
@@ -131,7 +132,7 @@ def enumeration_items(paragraph: Paragraph) -> list[Paragraph]:
     items = split_enumeration(paragraph.text)
     if len(items) < 2:
         return []
-    return [replace(paragraph, para_id=f"{paragraph.para_id}.{number}", text=item)
+    return [replace(paragraph, para_id=item_id(paragraph.para_id, number), text=item)
             for number, item in enumerate(items, start=1)]
 
 
@@ -293,7 +294,8 @@ def paragraphs_to_frame(paragraphs: Sequence[Paragraph]) -> pd.DataFrame:
     return frame.astype({"year": "Int64", "n_chars": "int64"})
 
 
-def segment_file(path: str | Path, split_items: bool = False, boilerplate: frozenset[str] = frozenset()) -> pd.DataFrame:
+def segment_file(path: str | Path, split_items: bool = False, boilerplate: frozenset[str] = frozenset(),
+                 report_id: str | None = None) -> pd.DataFrame:
     """Read and segment one report file into its paragraph table (:data:`FRAME_COLUMNS`).
 
     Raises
@@ -302,31 +304,33 @@ def segment_file(path: str | Path, split_items: bool = False, boilerplate: froze
         If the file cannot be read, or nothing in it is a paragraph (only page chrome, a title, a date):
         every later stage needs at least one row.
     """
-    paragraphs = segment_report(read_report(path), split_items=split_items, boilerplate=boilerplate)
+    report = read_report(path, report_id=report_id)
+    paragraphs = segment_report(report, split_items=split_items, boilerplate=boilerplate)
     if not paragraphs:
         raise InputError(f"{path}: no paragraphs left after removing page chrome, title and signature; "
                          "check that it holds a report")
     return paragraphs_to_frame(paragraphs)
 
 
-def annotation_frame(path: str | Path) -> pd.DataFrame:
+def annotation_frame(path: str | Path, report_id: str | None = None) -> pd.DataFrame:
     """Paragraph table of one report file with every paragraph and its enumeration items (see
     :func:`annotation_units`): what ``rolcov bootstrap --items`` labels."""
-    return paragraphs_to_frame(annotation_units(read_report(path)))
+    return paragraphs_to_frame(annotation_units(read_report(path, report_id=report_id)))
 
 
-def map_reports(paths: Sequence[str | Path], work: Callable[[Path], T],
+def map_reports(paths: Sequence[str | Path], work: Callable[..., T],
                 desc: str = "segment") -> tuple[list[T], list[str]]:
-    """Apply ``work`` to every report file under ``paths`` in turn; return its results and one error per failure.
+    """Apply ``work(path, report_id=…)`` to every report file under ``paths``; return results and failures.
 
     A bad file (empty, binary, undecodable) does not stop the others: its :class:`RolcovError` message is
-    collected and the remaining files are processed. A progress bar appears from ten files on.
+    collected and the remaining files are processed; files skipped in the folders (unsupported types,
+    broken links) are listed first. A progress bar appears from ten files on.
     """
-    frames, failures = [], []
-    files = iter_report_files(list(paths))
+    files, skipped = find_report_files(list(paths))
+    frames, failures, ids = [], [reason for _, reason in skipped], report_ids(files)
     for path in tqdm(files, desc=desc, unit="report", disable=len(files) < 10, file=sys.stderr):
         try:
-            frames.append(work(path))
+            frames.append(work(path, report_id=ids[path]))
         except RolcovError as error:
             failures.append(str(error))
     return frames, failures

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.annotations import DEFAULT_WEIGHTS, combine_annotations, label_matrix, read_annotations
+from pipeline.annotations import (
+    DEFAULT_WEIGHTS, combine_annotations, label_matrix, read_annotations, require_gold_rows,
+)
 from pipeline.batch import classify_report
 from pipeline.evaluate import evaluate_classifier
 from pipeline.features import make_features
@@ -35,8 +37,11 @@ def training_table(annotation_paths: Sequence[str | Path], silver_paths: Sequenc
                    silver_weight: float = DEFAULT_WEIGHTS["silver"], taxonomy: Taxonomy | None = None) -> pd.DataFrame:
     """Read, validate and combine annotation files into one table with a ``weight`` column (gold wins)."""
     taxonomy = taxonomy or load_taxonomy()
-    frames = [read_annotations(path, taxonomy) for path in [*annotation_paths, *silver_paths]]
-    return combine_annotations(frames, weights={**DEFAULT_WEIGHTS, "silver": silver_weight})
+    paths = [*annotation_paths, *silver_paths]
+    table = combine_annotations([read_annotations(path, taxonomy) for path in paths],
+                                weights={**DEFAULT_WEIGHTS, "silver": silver_weight})
+    require_gold_rows(table, paths)
+    return table
 
 
 def evaluate_annotations(table: pd.DataFrame, taxonomy: Taxonomy | None = None,
