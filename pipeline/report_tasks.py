@@ -24,7 +24,7 @@ STATUS_WORDS = {"concrete": "reported with concrete evidence", "general": "menti
 TASK_CSS = """
 .checklist td.mark{text-align:center;font-weight:bold;min-width:26px;padding:2px 4px}.checklist a{text-decoration:none}
 .checklist th.task{font-weight:normal;white-space:nowrap}.checklist th.theme{background:#e8e8e8}
-td.s-concrete{background:#1f3b73}td.s-concrete a{color:#fff}
+td.s-concrete{background:#1f3b73;color:#fff}td.s-concrete a{color:#fff}
 td.s-general{background:repeating-linear-gradient(45deg,#fff 0 3px,#b9c7e4 3px 6px)}td.s-general a{color:#111}
 td.s-plans_or_problems{background:radial-gradient(#999 1px,#fff 1.5px) 0 0/5px 5px}td.s-plans_or_problems a{color:#111}
 td.s-absent{background:#fff}td.s-absent a{color:#888}
@@ -45,6 +45,7 @@ def task_checklist_html(paragraphs: pd.DataFrame, tasks: pd.DataFrame, titles: M
         report_id → display title (issuer and year), in report order.
     """
     rows = tasks[tasks["level"] == "task"]
+    theme_status = tasks[tasks["level"] == "theme"].set_index(["task", "report_id"])["status"]
     if rows.empty:
         return ""
     reports = [r for r in titles if r in set(rows["report_id"])]
@@ -53,7 +54,7 @@ def task_checklist_html(paragraphs: pd.DataFrame, tasks: pd.DataFrame, titles: M
     listings = "".join(_listing(row, by_id, titles[row.report_id], anchors[(row.report_id, row.task)])
                        for row in rows.itertuples() if row.status != "absent")
     return (f'<section id="tasks"><h2>Reports × plan tasks (法治政府建设实施纲要 2021—2025)</h2>{_legend()}'
-            f"{_checklist(rows, reports, titles, anchors)}<h3>Paragraphs behind each task</h3>{listings}</section>")
+            f"{_checklist(rows, theme_status, reports, titles, anchors)}<h3>Paragraphs behind each task</h3>{listings}</section>")
 
 
 def _legend() -> str:
@@ -65,22 +66,24 @@ def _legend() -> str:
             f'<table class="checklist legend-table"><tr>{cells}</tr></table>')
 
 
-def _checklist(rows: pd.DataFrame, reports: list[str], titles: Mapping[str, str],
+def _checklist(rows: pd.DataFrame, theme_status: pd.Series, reports: list[str], titles: Mapping[str, str],
                anchors: Mapping[tuple[str, str], str]) -> str:
+    """One row per task, grouped under a row per theme that carries the theme's own status (from its labels)."""
     status = rows.set_index(["task", "report_id"])["status"]
     head = "".join(f"<th>{escape(titles[r])}</th>" for r in reports)
     lines, theme = [], None
     for task in rows.drop_duplicates("task").itertuples():
         if task.theme != theme:
             theme = task.theme
-            lines.append(f'<tr><th class="theme" colspan="{len(reports) + 1}">{escape(theme)}</th></tr>')
+            marks = "".join(_mark(theme_status.get((theme, r), "absent"), "") for r in reports)
+            lines.append(f'<tr><th class="theme">{escape(theme)} <small>(whole theme)</small></th>{marks}</tr>')
         cells = "".join(_mark(status[(task.task, r)], anchors[(r, task.task)]) for r in reports)
         lines.append(f'<tr><th class="task">{escape(task.name_zh)} <small>{escape(task.task)}</small></th>{cells}</tr>')
     return f'<table class="checklist"><tr><th>task</th>{head}</tr>{"".join(lines)}</table>'
 
 
 def _mark(status: str, anchor: str) -> str:
-    link = f'<a href="#{anchor}">{MARKS[status]}</a>' if status != "absent" else MARKS[status]
+    link = f'<a href="#{anchor}">{MARKS[status]}</a>' if anchor and status != "absent" else MARKS[status]
     return f'<td class="mark s-{status}" title="{escape(STATUS_WORDS[status])}">{link}</td>'
 
 

@@ -17,11 +17,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
 from pipeline.coverage import label_indicators, label_probabilities
+from pipeline.errors import AnnotationError
+from pipeline.evidence import EVIDENCE_VALUES
 from pipeline.ingest import normalize_text
+from pipeline.tables import read_table
 from pipeline.taxonomy import Task, load_taxonomy
 
 TASKS_COLUMN = "tasks"
@@ -29,6 +33,8 @@ CUES_COLUMN = "task_cues"
 #: In ``task_cues``: ``task=cue,cue;task=cue`` — the same ``;`` as the ``labels`` cell between tasks.
 TASK_SEPARATOR, CUE_SEPARATOR, ASSIGN = ";", ",", "="
 HEADING_SPLIT = re.compile(r"\s*(?:>|›)\s*")
+DEFAULT_MIN_THEME_PROB = 0.2
+ANNOTATION_COLUMNS = ("report_id", "para_id", "tasks", "evidence", "annotator", "source")
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,14 @@ class TaskTagger:
         The tasks to look for; by default the taxonomy's (``load_taxonomy().tasks``).
     min_theme_prob : float or None
         Gate: a task's cues count only in paragraphs whose probability (or 0/1 label) of the task's theme is
-        at least this. ``None`` turns the gate off. Default ``None`` (see README, "Task-level coverage").
+        at least this. ``None`` turns the gate off. Default :data:`DEFAULT_MIN_THEME_PROB` (0.2: on the seeds,
+        out-of-report probabilities, micro-F1 0.817 against 0.809 ungated; README, "Task-level coverage").
     use_headings : bool
         Also search the deepest heading of ``heading_path`` (``（一）加强…`` above the paragraph). Default False.
     """
 
     tasks: Sequence[Task] | None = None
-    min_theme_prob: float | None = None
+    min_theme_prob: float | None = DEFAULT_MIN_THEME_PROB
     use_headings: bool = False
 
     def task_list(self) -> tuple[Task, ...]:
@@ -94,7 +101,7 @@ def _found(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
     return {task_id: cues for task_id, cues in found.items() if cues}
 
 
-def tag_tasks(table: pd.DataFrame, min_theme_prob: float | None = None, use_headings: bool = False,
+def tag_tasks(table: pd.DataFrame, min_theme_prob: float | None = DEFAULT_MIN_THEME_PROB, use_headings: bool = False,
               tasks: Sequence[Task] | None = None) -> pd.DataFrame:
     """Tag ``table`` with :class:`TaskTagger` (the one-call form); see there for the parameters."""
     return TaskTagger(tasks=tasks, min_theme_prob=min_theme_prob, use_headings=use_headings).tag(table)
@@ -156,3 +163,40 @@ def task_ids(cell: object) -> list[str]:
     if not isinstance(cell, str):
         return []
     return [part.strip() for part in cell.split(TASK_SEPARATOR) if part.strip()]
+
+
+def read_task_annotations(path: str | Path, tasks: Sequence[Task] | None = None) -> pd.DataFrame:
+    """Read a task/evidence reading (``report_id,para_id,tasks,evidence,annotator,source``) and check it.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv``/``.jsonl``/``.parquet`` file, e.g. ``corpus/task_annotations.csv``.
+    tasks : sequence of Task, optional
+        The known tasks (default: the taxonomy's); every id in ``tasks`` cells must be one of them.
+
+    Raises
+    ------
+    AnnotationError
+        Listing every bad line as ``file:line: what; fix``.
+    """
+    table = read_table(path)
+    missing = [c for c in ANNOTATION_COLUMNS if c not in table.columns]
+    if missing:
+        raise AnnotationError(f"{path}: missing column(s) {', '.join(missing)}; the header must be "
+                              f"{','.join(ANNOTATION_COLUMNS)}")
+    table = table.assign(tasks=table["tasks"].fillna("").astype(str), evidence=table["evidence"].fillna("").astype(str))
+    known = {task.id for task in (tasks if tasks is not None else load_taxonomy().tasks)}
+    problems = []
+    for line, row in enumerate(table.itertuples(), start=2):
+        unknown = [t for t in task_ids(row.tasks) if t not in known]
+        if unknown:
+            problems.append(f"{path}:{line}: unknown task id(s) {', '.join(unknown)}; use ids from the taxonomy's tasks")
+        if row.evidence not in EVIDENCE_VALUES:
+            problems.append(f"{path}:{line}: evidence {row.evidence!r}; use {' or '.join(EVIDENCE_VALUES)}")
+    if table["para_id"].duplicated().any():
+        problems.append(f"{path}: para_id {table['para_id'][table['para_id'].duplicated()].iloc[0]} appears twice; "
+                        "keep one row per paragraph")
+    if problems:
+        raise AnnotationError("\n".join(problems))
+    return table
