@@ -8,10 +8,18 @@ hand-labelled table gives); gated by out-of-report classifier probabilities (lea
 classifier of each fold never saw the report it labels, as in `rolcov evaluate`) at several floors; each with
 and without the deepest heading. Scores are per task (precision, recall, F1, support = gold paragraphs),
 micro over all (paragraph, task) pairs and macro over tasks with gold support.
+
+Out of sample: the cue terms and the evidence rule were written after reading the seed paragraphs, so the
+seed scores are in-sample. ``bench/devset_task_reading.csv`` holds a hand reading (tasks, evidence; ids only,
+no text) of every 4th paragraph of the devset (``$ROLCOV_DEVSET``, default ``/work/shared/devset``), read
+before looking at the tagger's output; the same scores are computed there when the devset is present, the
+gate using the devset's own content labels or a classifier trained on all seed gold.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -33,6 +41,8 @@ from pipeline.train import default_classifier, training_table  # noqa: E402
 ANNOTATIONS = ROOT / "corpus" / "annotations.csv"
 GOLD = ROOT / "corpus" / "task_annotations.csv"
 RESULTS = ROOT / "bench" / "results" / "tasks.md"
+DEV_READING = ROOT / "bench" / "devset_task_reading.csv"
+DEVSET = Path(os.environ.get("ROLCOV_DEVSET", "/work/shared/devset"))
 FLOORS = (0.2, 0.3, 0.5)
 SHIPPED = "gate p ≥ 0.2 (classifier), text only"  # the TaskTagger defaults
 WEAKEST_SHOWN = 8
@@ -157,6 +167,52 @@ def markdown(runs: dict[str, pd.DataFrame], table: pd.DataFrame, tasks: list[str
     return "\n".join(lines) + "\n"
 
 
+def devset_table() -> pd.DataFrame | None:
+    """The read devset paragraphs with gold tasks/evidence, content labels and seed-trained ``p_*``; None if absent."""
+    source = DEVSET / "paragraphs.jsonl"
+    if not source.is_file():
+        return None
+    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    dev = pd.DataFrame(rows)
+    reading = pd.read_csv(DEV_READING, keep_default_na=False).rename(
+        columns={"tasks": "gold_tasks", "evidence": "gold_evidence"})
+    dev = dev.merge(reading, on="id")
+    dev = dev.assign(labels=dev["content_labels"].map(lambda v: ";".join(v) if isinstance(v, list) else str(v or "")))
+    taxonomy = load_taxonomy()
+    train = training_table([ANNOTATIONS])
+    model = default_classifier().fit(train, label_matrix(train, taxonomy.ids), sample_weight=train["weight"].to_numpy())
+    probabilities = model.predict_proba(dev[["text"]].assign(report_id=dev["report"]))
+    return dev.assign(**{f"{PROB_PREFIX}{t}": probabilities[:, i] for i, t in enumerate(taxonomy.ids)})
+
+
+def devset_lines(dev: pd.DataFrame, tasks: list[str]) -> list[str]:
+    by_labels = dev.drop(columns=[c for c in dev.columns if c.startswith(PROB_PREFIX)])
+    runs = {"no gate": tag_tasks(by_labels, min_theme_prob=None),
+            "gate by the devset's content labels": tag_tasks(by_labels),
+            SHIPPED: tag_tasks(dev)}
+    lines = ["", f"## Devset (out of sample): {len(dev)} paragraphs of {dev['report'].nunique()} reports, "
+             f"{sum(len(task_ids(c)) for c in dev['gold_tasks'])} paragraph–task pairs", "",
+             "| setting | micro P | micro R | micro F1 | macro F1 |", "|---|---|---|---|---|"]
+    scored = {}
+    for name, run in runs.items():
+        scored[name] = pair_scores(run["tasks"], dev["gold_tasks"], tasks)
+        s = summary(scored[name])
+        lines.append(f"| {name} | {s['micro P']:.3f} | {s['micro R']:.3f} | {s['micro F1']:.3f} | {s['macro F1']:.3f} |")
+    shipped = scored[SHIPPED]
+    listed = shipped[(shipped["support"] > 0) | (shipped["fp"] > 0)].sort_values(["f1", "support"])
+    lines += ["", "Per task, shipped setting, tasks with devset support or false hits (weakest first): "
+              + ", ".join(f"`{t}` P {_fmt(r['precision'])} R {_fmt(r['recall'])} (n={int(r['support'])})"
+                          for t, r in listed.iterrows()) + "."]
+    ev = evidence_scores(dev)
+    lines += ["", "Evidence strength on the devset:", "", "| value | P | R | F1 | gold |", "|---|---|---|---|---|"]
+    lines += [f"| {v} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {int(r['support'])} |" for v, r in ev.iterrows()]
+    return lines
+
+
+def _fmt(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:.2f}"
+
+
 def _matrix_lines(matrix: pd.DataFrame) -> list[str]:
     head = ["| gold \\ predicted | " + " | ".join(matrix.columns) + " |", "|---" * (len(matrix.columns) + 1) + "|"]
     return head + [f"| {index} | " + " | ".join(str(v) for v in row) + " |" for index, row in matrix.iterrows()]
@@ -167,7 +223,11 @@ def main() -> None:
     table = table.merge(loro_theme_probabilities(table["para_id"]), on="para_id", how="left")
     tasks = [t.id for t in load_taxonomy().tasks]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(markdown(settings(table), table, tasks), encoding="utf-8")
+    text = markdown(settings(table), table, tasks)
+    dev = devset_table()
+    if dev is not None:
+        text += "\n".join(devset_lines(dev, tasks)) + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
     print(RESULTS.read_text(encoding="utf-8"))
 
 
