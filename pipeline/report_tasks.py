@@ -25,8 +25,8 @@ TASK_CSS = """
 .checklist td.mark{text-align:center;font-weight:bold;min-width:26px;padding:2px 4px}.checklist a{text-decoration:none}
 .checklist th.task{font-weight:normal;white-space:nowrap}.checklist th.theme{background:#e8e8e8}
 td.s-concrete{background:#1f3b73;color:#fff}td.s-concrete a{color:#fff}
-td.s-general{background:repeating-linear-gradient(45deg,#fff 0 3px,#b9c7e4 3px 6px)}td.s-general a{color:#111}
-td.s-plans_or_problems{background:radial-gradient(#999 1px,#fff 1.5px) 0 0/5px 5px}td.s-plans_or_problems a{color:#111}
+td.s-general{background:repeating-linear-gradient(45deg,#fff 0 2px,#7b8fbf 2px 6px)}td.s-general a,td.s-plans_or_problems a{color:#000;background:#fff;padding:0 3px}
+td.s-plans_or_problems{background:radial-gradient(#999 1px,#fff 1.5px) 0 0/5px 5px}
 td.s-absent{background:#fff}td.s-absent a{color:#888}
 mark{background:#ffe066;padding:0 1px}.reason{color:#555;font-size:13px}
 """
