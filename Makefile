@@ -33,6 +33,7 @@ bench: setup
 	$(BIN)/python bench/segment_speed.py
 	$(BIN)/python bench/compare_models.py
 	$(BIN)/python bench/learning_curve.py
+	$(BIN)/python bench/tasks.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
