@@ -63,6 +63,7 @@ def task_coverage(table: pd.DataFrame, tasks: Sequence[Task] | None = None,
     themes = list(dict.fromkeys(task.theme for task in tasks))
     theme_flags = label_indicators(body, sorted(set(themes) | _used_labels(body)))
     zh = label_names(themes)
+    carried = body[TASKS_COLUMN].map(lambda cell: set(task_ids(cell)))
     rows = []
     for report_id in dict.fromkeys(tagged["report_id"]):
         paragraphs = body[body["report_id"] == report_id]
@@ -70,7 +71,7 @@ def task_coverage(table: pd.DataFrame, tasks: Sequence[Task] | None = None,
             rows.append(_status_row(paragraphs[theme_flags.loc[paragraphs.index, theme]], report_id, "theme",
                                     theme, theme, zh[theme]))
         for task in tasks:
-            carries = paragraphs[TASKS_COLUMN].map(lambda cell, t=task.id: t in task_ids(cell))
+            carries = carried.loc[paragraphs.index].map(lambda ids, t=task.id: t in ids)
             rows.append(_status_row(paragraphs[carries], report_id, "task", task.id, task.theme, task.name_zh))
     frame = pd.DataFrame(rows).merge(_report_metadata(tagged), on="report_id", how="left")
     return frame[list(TASK_COLUMNS)]

@@ -14,6 +14,7 @@ measures both settings against ``corpus/task_annotations.csv``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,8 +68,8 @@ class TaskTagger:
         Parameters
         ----------
         table : pandas.DataFrame
-            Needs ``text``; uses ``heading_path`` when ``use_headings``; needs ``labels`` (and uses
-            ``p_<theme>`` when present) when the gate is on.
+            Needs ``text``; uses ``heading_path`` when ``use_headings``; the gate reads ``labels`` and
+            ``p_<theme>`` when present (a table without ``labels`` is tagged ungated).
         """
         tasks = self.task_list()
         texts = [normalize_text(t) for t in self._searched_text(table)]
@@ -87,8 +88,8 @@ class TaskTagger:
         return [f"{deepest_heading(path)}\n{text}" for path, text in zip(table["heading_path"], texts)]
 
     def _gate(self, table: pd.DataFrame, tasks: Sequence[Task]) -> pd.DataFrame | None:
-        if self.min_theme_prob is None:
-            return None
+        if self.min_theme_prob is None or "labels" not in table.columns:
+            return None  # a segmented table without labels has no themes to gate on
         themes = sorted({task.theme for task in tasks})
         table = table.reset_index(drop=True).assign(labels=table["labels"].fillna("").astype(str).to_numpy())
         probs = label_probabilities(table, label_indicators(table, _known_themes(table, themes)))
@@ -113,20 +114,14 @@ def _known_themes(table: pd.DataFrame, themes: Sequence[str]) -> list[str]:
     return sorted(set(themes) | (used - {""}))
 
 
-def _cue_pattern(task: Task) -> re.Pattern[str]:
-    # Longest cue first: 八五普法 is reported as itself, not as the 普法 inside it.
+@functools.lru_cache(maxsize=256)
+def cue_pattern(task: Task) -> re.Pattern[str]:
+    """The compiled alternation of a task's normalized cues, longest first (cached per task).
+
+    Longest first, so 八五普法 is reported as itself and not as the 普法 inside it.
+    """
     cues = sorted({normalize_text(c) for c in task.cues}, key=len, reverse=True)
     return re.compile("|".join(re.escape(c) for c in cues))
-
-
-_PATTERNS: dict[Task, re.Pattern[str]] = {}
-
-
-def cue_pattern(task: Task) -> re.Pattern[str]:
-    """The compiled alternation of a task's cues (cached per task), also used to highlight them in HTML."""
-    if task not in _PATTERNS:
-        _PATTERNS[task] = _cue_pattern(task)
-    return _PATTERNS[task]
 
 
 def matched_cues(text: str, task: Task) -> list[str]:
