@@ -163,20 +163,20 @@ def test_highlight_escapes_text_before_marking_cues():
 
 
 def test_make_run_flow_writes_the_task_table_and_checklist(saved_model_dir, tmp_path):
-    """classify → coverage on the seeds, as `make run`: 004's staff exams are concrete, 行政裁决 absent everywhere."""
+    """Classified seeds → coverage run: 004's staff exams are concrete, 行政裁决 is absent in all five."""
     from conftest import RAW
-    from pipeline.cli import EXIT_OK, main
+    from pipeline.modelstore import load_model
+    from pipeline.train import read_paragraphs
 
-    classified = tmp_path / "paragraphs.csv"
-    assert main(["classify", str(RAW), "--model", str(saved_model_dir), "-o", str(classified)]) == EXIT_OK
-    html = tmp_path / "coverage.html"
-    assert main(["coverage", str(classified), "-o", str(tmp_path), "--html", str(html)]) == EXIT_OK
-    tasks = read_table(tmp_path / "tasks.parquet")
+    paragraphs, _ = read_paragraphs([RAW])
+    classified = write_table(load_model(saved_model_dir).classify(paragraphs), tmp_path / "paragraphs.parquet")
+    run_coverage([classified], tmp_path / "out", html=tmp_path / "coverage.html")
+    tasks = read_table(tmp_path / "out" / "tasks.parquet")
     cell = tasks[(tasks["report_id"] == R004) & (tasks["task"] == "staff_law_training")].iloc[0]
     assert cell["status"] == "concrete" and "资格考试" in cell["cues"]
     assert set(tasks[tasks["task"] == "administrative_adjudication"]["status"]) == {"absent"}
     assert tasks["report_id"].nunique() == 5 and (tasks["level"] == "task").sum() == 5 * len(load_taxonomy().tasks)
-    page = html.read_text(encoding="utf-8")
+    page = (tmp_path / "coverage.html").read_text(encoding="utf-8")
     assert 'id="tasks"' in page and "<mark>资格考试</mark>" in page and 'id="heatmap"' in page
-    gaps = read_table(tmp_path / "task_gaps.csv")
+    gaps = read_table(tmp_path / "out" / "task_gaps.csv")
     assert set(gaps["kind"]) <= {"absent", "general_only", "plans_or_problems_only", "appeared", "disappeared"}
