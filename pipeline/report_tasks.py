@@ -45,7 +45,9 @@ def task_checklist_html(paragraphs: pd.DataFrame, tasks: pd.DataFrame, titles: M
         report_id → display title (issuer and year), in report order.
     """
     rows = tasks[tasks["level"] == "task"]
-    theme_status = tasks[tasks["level"] == "theme"].set_index(["task", "report_id"])["status"]
+    themes = tasks[tasks["level"] == "theme"]
+    theme_status = themes.set_index(["task", "report_id"])["status"]
+    theme_names = dict(zip(themes["task"], themes["name_zh"]))
     if rows.empty:
         return ""
     reports = [r for r in titles if r in set(rows["report_id"])]
@@ -54,7 +56,7 @@ def task_checklist_html(paragraphs: pd.DataFrame, tasks: pd.DataFrame, titles: M
     listings = "".join(_listing(row, by_id, titles[row.report_id], anchors[(row.report_id, row.task)])
                        for row in rows.itertuples() if row.status != "absent")
     return (f'<section id="tasks"><h2>Reports × plan tasks (法治政府建设实施纲要 2021—2025)</h2>{_legend()}'
-            f"{_checklist(rows, theme_status, reports, titles, anchors)}<h3>Paragraphs behind each task</h3>{listings}</section>")
+            f"{_checklist(rows, (theme_status, theme_names), reports, titles, anchors)}<h3>Paragraphs behind each task</h3>{listings}</section>")
 
 
 def _legend() -> str:
@@ -66,9 +68,10 @@ def _legend() -> str:
             f'<table class="checklist legend-table"><tr>{cells}</tr></table>')
 
 
-def _checklist(rows: pd.DataFrame, theme_status: pd.Series, reports: list[str], titles: Mapping[str, str],
-               anchors: Mapping[tuple[str, str], str]) -> str:
+def _checklist(rows: pd.DataFrame, themes: tuple[pd.Series, Mapping[str, str]], reports: list[str],
+               titles: Mapping[str, str], anchors: Mapping[tuple[str, str], str]) -> str:
     """One row per task, grouped under a row per theme that carries the theme's own status (from its labels)."""
+    theme_status, theme_names = themes
     status = rows.set_index(["task", "report_id"])["status"]
     head = "".join(f"<th>{escape(titles[r])}</th>" for r in reports)
     lines, theme = [], None
@@ -76,7 +79,8 @@ def _checklist(rows: pd.DataFrame, theme_status: pd.Series, reports: list[str], 
         if task.theme != theme:
             theme = task.theme
             marks = "".join(_mark(theme_status.get((theme, r), "absent"), "") for r in reports)
-            lines.append(f'<tr><th class="theme">{escape(theme)} <small>(whole theme)</small></th>{marks}</tr>')
+            name = escape(theme_names.get(theme, theme))
+            lines.append(f'<tr><th class="theme">{name} <small>{escape(theme)} (whole theme)</small></th>{marks}</tr>')
         cells = "".join(_mark(status[(task.task, r)], anchors[(r, task.task)]) for r in reports)
         lines.append(f'<tr><th class="task">{escape(task.name_zh)} <small>{escape(task.task)}</small></th>{cells}</tr>')
     return f'<table class="checklist"><tr><th>task</th>{head}</tr>{"".join(lines)}</table>'
