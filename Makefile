@@ -24,7 +24,7 @@ run: setup
 	@test -f $(MODEL)/model.json -a -f $(MODEL)/model.joblib || $(BIN)/rolcov train corpus/annotations.csv -o $(MODEL)
 	$(BIN)/rolcov classify corpus/raw --model $(MODEL) -o out/paragraphs.csv
 	$(BIN)/rolcov coverage out/paragraphs.csv -o out --html out/coverage.html
-	@echo "coverage report: $(CURDIR)/out/coverage.html (profile.csv, gaps.csv beside it)"
+	@echo "coverage report: $(CURDIR)/out/coverage.html (profile.csv, gaps.csv, tasks.csv beside it)"
 
 test: setup
 	$(BIN)/python -m pytest -q
@@ -33,6 +33,7 @@ bench: setup
 	$(BIN)/python bench/segment_speed.py
 	$(BIN)/python bench/compare_models.py
 	$(BIN)/python bench/learning_curve.py
+	$(BIN)/python bench/tasks.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -132,7 +132,9 @@ list the gaps: themes missing or thin, themes only in plans/problems, themes far
 A theme is `missing` with 0 body paragraphs, `thin` with fewer than --min-paragraphs
 ({defaults.min_paragraphs}) or a character share below --min-share ({defaults.min_char_share}), else `covered`.
 
-OUT receives profile.csv/.parquet and gaps.csv/.parquet.
+OUT receives profile.csv/.parquet and gaps.csv/.parquet, and, when the taxonomy lists the plan's tasks,
+tasks.csv/.parquet (per report and task: concrete / general / plans_or_problems / absent, with the
+paragraphs and matched cue terms) and task_gaps.csv/.parquet.
 
 examples:
   rolcov coverage out/paragraphs.csv -o out --html out/coverage.html

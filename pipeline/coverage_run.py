@@ -16,8 +16,12 @@ from pipeline.errors import InputError
 from pipeline.gaps import coverage_gaps
 from pipeline.report import render_coverage_html
 from pipeline.tables import read_table, write_table
+from pipeline.task_coverage import tag_paragraphs, task_coverage, task_gaps
+from pipeline.taxonomy import load_taxonomy
 
 OUTPUT_FILES = ("profile.csv", "profile.parquet", "gaps.csv", "gaps.parquet")
+#: Written beside :data:`OUTPUT_FILES` when the taxonomy defines tasks (:mod:`pipeline.task_coverage`).
+TASK_OUTPUT_FILES = ("tasks.csv", "tasks.parquet", "task_gaps.csv", "task_gaps.parquet")
 
 
 def run_coverage(
@@ -35,7 +39,8 @@ def run_coverage(
         Classified paragraph tables (``.csv``/``.jsonl``/``.parquet``), read and checked one by one so an error
         names its file, then combined into one run (each report must come from a single file).
     out : Path
-        Directory receiving :data:`OUTPUT_FILES`; created if missing.
+        Directory receiving :data:`OUTPUT_FILES` (and :data:`TASK_OUTPUT_FILES` when the taxonomy has
+        tasks); created if missing.
     html : Path, optional
         Where to write the self-contained HTML report.
     reference : Path, optional
@@ -58,12 +63,17 @@ def run_coverage(
     profile = coverage_profile(table, thresholds=thresholds)
     ref = None if reference is None else _reference_profile(reference, thresholds)
     gaps = coverage_gaps(profile, reference=ref, thresholds=thresholds)
+    tables, tasks = {"profile": profile, "gaps": gaps}, None
+    if load_taxonomy().tasks:
+        table = tag_paragraphs(table)
+        tasks = task_coverage(table)
+        tables.update(tasks=tasks, task_gaps=task_gaps(tasks))
     out = Path(out)
-    for name, frame in (("profile", profile), ("gaps", gaps)):
+    for name, frame in tables.items():
         write_table(frame, out / f"{name}.csv")
         write_table(frame, out / f"{name}.parquet")
     if html is not None:
-        render_coverage_html(table, profile, gaps, html)
+        render_coverage_html(table, profile, gaps, html, tasks=tasks)
     return 0
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 from pipeline.tables import write_text_atomic
 from pipeline.coverage import BODY_PARTS, PROB_PREFIX, label_indicators, label_names, validate_table
 from pipeline.svg_charts import PART_COLOURS, coverage_bars_svg
+from pipeline.report_tasks import TASK_CSS, task_checklist_html
 
 STATUS_COLOURS = {"missing": "#f4c7c3", "thin": "#fde7b0"}
 CSS = """
@@ -39,6 +40,7 @@ def render_coverage_html(
     gaps: pd.DataFrame,
     path: Path | str,
     names: Mapping[str, str] | None = None,
+    tasks: pd.DataFrame | None = None,
 ) -> Path:
     """Write the coverage report for ``profile`` and ``gaps`` to ``path`` as one offline HTML file.
 
@@ -54,6 +56,9 @@ def render_coverage_html(
         Target file, written atomically.
     names : mapping of str to str, optional
         Theme id → Chinese name; by default from the taxonomy, else the id.
+    tasks : pandas.DataFrame, optional
+        Output of :func:`~pipeline.task_coverage.task_coverage`; adds the reports × tasks checklist, for which
+        ``table`` must carry the task tags and evidence (:func:`~pipeline.task_coverage.tag_paragraphs`).
 
     Returns
     -------
@@ -70,10 +75,11 @@ def render_coverage_html(
         _reading_guide(),
         _heatmap(profile, themes, zh, anchors),
         _gap_list(gaps, anchors, _titles(profile)),
+        "" if tasks is None else task_checklist_html(table, tasks, _titles(profile)),
         *(_report_section(table, profile, gaps, r, anchors[r], themes, zh) for r in reports),
     ]
     page = ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f"<title>rolcov coverage</title><style>{CSS}</style></head><body>"
+            f"<title>rolcov coverage</title><style>{CSS}{TASK_CSS}</style></head><body>"
             + "\n".join(body) + f"<script>{SCRIPT}</script></body></html>")
     return write_text_atomic(path, page)
 

@@ -22,6 +22,7 @@ TAXONOMY_ENV_VAR = "ROLCOV_TAXONOMY"  # when set, load_taxonomy() reads this fil
 DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "corpus" / "taxonomy.yaml"
 LABEL_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED_LABEL_FIELDS = ("id", "name_zh", "name_en", "definition", "cues")
+REQUIRED_TASK_FIELDS = ("id", "theme", "name_zh", "name_en", "definition", "cues")
 _Fail = Callable[[str], NoReturn]
 
 
@@ -60,6 +61,32 @@ class PlanArea:
 
 
 @dataclass(frozen=True)
+class Task:
+    """One concrete task of a national plan, under one theme (the taxonomy's second level).
+
+    Attributes
+    ----------
+    id, theme : str
+        Stable task id (``tasks`` cells, task tables) and the label id it belongs to.
+    name_zh, name_en, definition : str
+        Display names and what the task covers, in one line.
+    cues : tuple of str
+        Literal terms searched in normalized paragraph text (see :mod:`pipeline.tasks`).
+    plan_2021, plan_2015 : str
+        Where the 2021—2025 plan states the task and which 2015—2020 item it continues (empty: none).
+    """
+
+    id: str
+    theme: str
+    name_zh: str
+    name_en: str
+    definition: str
+    cues: tuple[str, ...]
+    plan_2021: str = ""
+    plan_2015: str = ""
+
+
+@dataclass(frozen=True)
 class Taxonomy:
     """A validated label set, in display order.
 
@@ -69,6 +96,8 @@ class Taxonomy:
         Identify the framework; ``sha256`` of the file bytes lets a model refuse another taxonomy.
     labels, plan_areas : tuple of Label, tuple of PlanArea
         Labels in file order (the column order downstream); national-plan areas mapped onto them (may be empty).
+    tasks : tuple of Task
+        The plan's concrete tasks, each under one label, in file order; empty when the file has no ``tasks``.
     """
 
     name: str
@@ -77,6 +106,7 @@ class Taxonomy:
     plan_areas: tuple[PlanArea, ...]
     path: Path
     sha256: str
+    tasks: tuple[Task, ...] = ()
 
     @property
     def ids(self) -> list[str]:
@@ -148,7 +178,8 @@ def _load_cached(path: Path, mtime_ns: int) -> Taxonomy:
         fail(f"heading_cues names unknown label {', '.join(unknown)}; use one of {', '.join(ids)}")
     plan_areas = tuple(_plan_area(entry, ids, fail) for entry in data.get("plan_areas") or [])
     return Taxonomy(name=str(data["name"]), version=str(data["version"]), labels=labels,
-                    plan_areas=plan_areas, path=path, sha256=hashlib.sha256(raw).hexdigest())
+                    plan_areas=plan_areas, path=path, sha256=hashlib.sha256(raw).hexdigest(),
+                    tasks=parse_tasks(data.get("tasks"), ids, fail))
 
 
 def _fail(path: Path, problem: str) -> NoReturn:
@@ -197,3 +228,44 @@ def _plan_area(entry: Any, ids: list[str], fail: _Fail) -> PlanArea:
              f"use one of {', '.join(ids)}")
     return PlanArea(plan=str(entry["plan"]), area=str(entry["area"]), label=str(entry["label"]),
                     note=str(entry.get("note") or ""))
+
+
+def parse_tasks(section: Any, label_ids: list[str], fail: _Fail) -> tuple[Task, ...]:
+    """Validate the optional ``tasks`` list: required fields, id pattern, unique ids, a known theme.
+
+    Parameters
+    ----------
+    section : list of mapping or None
+        The ``tasks`` value of the YAML file; ``None`` (no section) gives no tasks.
+    label_ids : list of str
+        The file's label ids, which every task's ``theme`` must name.
+    fail : callable
+        Raises the file's one-line `TaxonomyError`.
+    """
+    if section is None:
+        return ()
+    if not isinstance(section, list):
+        fail("'tasks' must be a list of mappings with " + ", ".join(REQUIRED_TASK_FIELDS))
+    tasks = tuple(_task(entry, i, label_ids, fail) for i, entry in enumerate(section, start=1))
+    ids = [task.id for task in tasks]
+    duplicated = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicated:
+        fail(f"duplicated task id {', '.join(duplicated)}; every task id must be unique")
+    return tasks
+
+
+def _task(entry: Any, position: int, label_ids: list[str], fail: _Fail) -> Task:
+    if not isinstance(entry, dict):
+        fail(f"task #{position} must be a mapping with {', '.join(REQUIRED_TASK_FIELDS)}")
+    name = entry.get("id") or f"#{position}"
+    for field in REQUIRED_TASK_FIELDS:
+        if not _texts(entry.get(field)):
+            fail(f"task {name!r}: field {field!r} is {'empty' if field in entry else 'missing'}; fill it in")
+    if not LABEL_ID_PATTERN.match(str(entry["id"])):
+        fail(f"task id {entry['id']!r} must match ^[a-z][a-z0-9_]*$ (lower-case ASCII letters, digits, _)")
+    if str(entry["theme"]) not in label_ids:
+        fail(f"task {name!r} has unknown theme {entry['theme']!r}; use one of {', '.join(label_ids)}")
+    return Task(id=str(entry["id"]), theme=str(entry["theme"]), name_zh=str(entry["name_zh"]),
+                name_en=str(entry["name_en"]), definition=str(entry["definition"]).strip(),
+                cues=_texts(entry["cues"]), plan_2021=str(entry.get("plan_2021") or ""),
+                plan_2015=str(entry.get("plan_2015") or ""))

@@ -90,3 +90,45 @@ def test_chinese_renders_as_distinct_glyphs_not_boxes(tmp_path):
         f"only {len(distinct)} distinct glyphs for {len(PROBE_CHARS)} characters: Chinese renders as boxes; "
         "install fonts-noto-cjk"
     )
+
+
+@pytest.fixture
+def task_report(tmp_path: Path) -> Path:
+    """The coverage report of the five hand-labelled seed reports, with the task checklist."""
+    from pipeline.coverage import validate_table
+    from pipeline.tables import read_table
+    from pipeline.task_coverage import tag_paragraphs, task_coverage
+
+    table = read_table(Path(__file__).resolve().parent.parent / "corpus" / "annotations.csv")
+    table = table[~table["para_id"].str.contains(".", regex=False)]
+    table = tag_paragraphs(validate_table(table.assign(n_chars=table["text"].str.len())))
+    profile = coverage_profile(table)
+    return render_coverage_html(table, profile, coverage_gaps(profile), tmp_path / "tasks.html",
+                                tasks=task_coverage(table))
+
+
+def test_task_checklist_links_marks_to_paragraphs_with_highlighted_cues(task_report, tmp_path):
+    dom = _chromium(tmp_path, task_report, "--dump-dom").stdout
+    assert '<section id="tasks">' in dom and "行政执法三项制度" in dom
+    # 004 (柳城县 2019; the annotation file names reports by id) reports its staff exams with figures.
+    assert "004_46c69bc1076580ad — 执法人员和工作人员法治培训考试 (staff_law_training): reported with concrete evidence" in dom
+    assert "<mark>资格考试</mark>" in dom and "count: 75人" in dom
+    assert dom.count('class="mark s-absent"') >= 5  # 行政裁决: no seed mentions it
+
+
+def test_checklist_marks_stay_distinct_in_greyscale(tmp_path):
+    """Concrete / general / plans-only / absent differ in grey level and each carries its letter."""
+    from pipeline.report_tasks import MARKS, TASK_CSS
+
+    cells = "".join(f'<table class="checklist" style="position:absolute;left:{20 + 160 * i}px;top:20px">'
+                    f'<tr><td class="mark s-{status}" style="width:120px;height:120px;font-size:60px">'
+                    f"{letter}</td></tr></table>" for i, (status, letter) in enumerate(MARKS.items()))
+    page = tmp_path / "marks.html"
+    page.write_text(f'<!DOCTYPE html><html><meta charset="utf-8"><style>{TASK_CSS}</style>'
+                    f'<body style="margin:0;font-family:{FONT}">{cells}</body></html>', encoding="utf-8")
+    grey = _screenshot(tmp_path, page, "700,200").mean(axis=2)
+    patches = [grey[30:130, 30 + 160 * i:60 + 160 * i] for i in range(len(MARKS))]  # left strip: fill, no letter
+    levels = [float(p.mean()) for p in patches]
+    assert levels[0] < 100 and levels[3] > 240, levels  # concrete dark, absent white
+    assert all(abs(a - b) > 12 for i, a in enumerate(levels) for b in levels[i + 1:]), levels
+    assert all(np.ptp(grey[30:130, 60 + 160 * i:140 + 160 * i]) > 100 for i in range(len(MARKS))), "a letter is missing"
