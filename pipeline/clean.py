@@ -34,6 +34,9 @@ CHROME_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 _SENTENCE_PUNCT = re.compile(r"[。,，;；!?！？]")
 _DATE_LINE = re.compile(r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{4}年?\d{0,4}日?)$")
 _ORG_LINE = re.compile(r"^(中共)?\S{2,25}(人民政府|委员会|区委|县委|市委|州委|办公室|司法局|局|厅)$")
+_ENCLOSED = re.compile(r"^\((.+)\)$")
+# "（2007年6月29日第十届…会议通过）" under a title: the date the document was adopted or issued
+_ADOPTED = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日\S*(通过|印发|发布|公布|批准)$")
 _ADDRESSEE = re.compile(r"^[^,，。;；]{2,40}[:：]$")
 _DUPLICATE_MIN_CHARS = 20
 
@@ -47,9 +50,12 @@ def is_signature_or_date(line: str) -> bool:
     """True for the issuing body's signature or the date under a report (kept as metadata, not text).
 
     The date test also accepts digit runs such as ``2020121``: scraped pages lose the digits of dates
-    ("2020年1月21日" → "2020121"), and what is left is still a date line, not content.
+    ("2020年1月21日" → "2020121"), and what is left is still a date line, not content. Either may stand
+    in brackets (``（某某县统计局）``, ``（2020年3月1日）``), and so may the adoption note under a title.
     """
     compact = re.sub(r"\s+", "", line)
+    if enclosed := _ENCLOSED.match(compact):
+        return bool(_ADOPTED.match(enclosed.group(1))) or is_signature_or_date(enclosed.group(1))
     if _SENTENCE_PUNCT.search(compact):
         return False
     if _DATE_LINE.match(compact):
