@@ -72,14 +72,17 @@ def is_addressee(line: str) -> bool:
 def repeated_copy_indices(lines: Sequence[str]) -> set[int]:
     """Indices of lines that belong to a second printing of the report on the same page.
 
-    The second copy starts at the first substantial line (≥ 20 characters) that was seen before; from
-    there on, every line that the first copy already had is dropped, short headings, signature and date
-    included. Before that point short lines may repeat legitimately (two sections can share a
+    The second copy starts at the first substantial line (≥ 20 characters) that was seen before, or at
+    the short repeated lines right above it; from there on, every line that the first copy already had is
+    dropped, short headings, signature and date included. Before that point short lines may repeat legitimately (two sections can share a
     sub-heading), so they are kept.
     """
     seen: set[str] = set()
     for start, line in enumerate(lines):
         if len(line) >= _DUPLICATE_MIN_CHARS and line in seen:
+            # short lines just before it that the first copy had too (title, addressee) open the second copy
+            while start > 0 and lines[start - 1] in lines[:start - 1]:
+                start -= 1
             first_copy = set(lines[:start])
             return {index for index in range(start, len(lines)) if lines[index] in first_copy}
         seen.add(line)

@@ -80,14 +80,15 @@ def describe_report(lines: Sequence[str], body: Sequence[str], page: PageInfo | 
     body : sequence of str
         The content lines (chrome, title and furniture removed), used for the opening sentence.
     page : PageInfo, optional
-        What the report's web page states. Its title and its 信息公开 block's issuer and date come first;
-        the text's own statements next; the ``ContentSource`` and ``PubDate`` tags last, since they say who
-        runs the site and when the page went online. The year is still the text's: title, then opening,
-        then the date.
+        What the report's web page states. A title line in the text names the report best (a page's
+        ``<title>`` may be a column name), so the page's title is used when the text has none. The
+        信息公开 block's issuer and date come before the text's signature; the ``ContentSource`` and
+        ``PubDate`` tags after it, since they say who runs the site and when the page went online. The
+        year is still the text's: title, then opening, then the date.
     """
     page = page or PageInfo()
     title_index = find_title_index(lines)
-    title = normalize_text(page.title) or (lines[title_index] if title_index is not None else "")
+    title = lines[title_index] if title_index is not None else normalize_text(page.title)
     published = page.published or _publication_date(lines) or page.posted
     issuer = normalize_text(page.issuer) or _issuer(title, lines, body) or normalize_text(page.source)
     return ReportInfo(title, issuer, _year(title, body, published), published)

@@ -180,13 +180,15 @@ def _key(text: str) -> str:
 
 
 def _drop_title(lines: list[str], titles: list[str]) -> list[str]:
-    """Remove the first run of up to four lines near the top that spells one of ``titles``, and what is above it."""
+    """Remove the title: the first run of up to four lines near the top that spells one of ``titles`` (and
+    what is above it in the content: column labels, breadcrumbs), and any later line that repeats it."""
     keys = {_key(title) for title in titles if _key(title)}
-    for start in range(min(_TITLE_SEARCH_LINES, len(lines))):
-        for end in range(start + 1, min(start + 5, len(lines) + 1)):
-            if _key("".join(lines[start:end])) in keys:
-                return lines[end:]
-    return lines
+    after = next(
+        (end for start in range(min(_TITLE_SEARCH_LINES, len(lines)))
+         for end in range(start + 1, min(start + 5, len(lines) + 1)) if _key("".join(lines[start:end])) in keys),
+        0,
+    )
+    return [line for line in lines[after:] if _key(line) not in keys]
 
 
 def page_info(soup: BeautifulSoup) -> PageInfo:
