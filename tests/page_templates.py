@@ -56,7 +56,7 @@ def _heading_rank(line: str) -> int:
 
 def _body(lines: list[str], style: str) -> str:
     if style == "br":
-        return "\n".join(f"&nbsp;&nbsp;&nbsp;&nbsp;{escape(line)}<BR>" for line in lines)
+        return "".join(f"&nbsp;&nbsp;&nbsp;&nbsp;{escape(line)}<BR>" for line in lines)  # one source line
     if style == "p":
         return "\n".join(f'<p style="text-indent:2em;">{escape(line)}</p>' for line in lines)
     if style == "word":
