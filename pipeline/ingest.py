@@ -136,11 +136,8 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES) -> Repor
         lines = _pdf_lines(path, data)
     else:
         text, encoding = decode_bytes(path, data)
-        if file_type == "html":
-            web_page = read_page(text, str(path))
-            lines, page = web_page.lines, web_page.info
-        else:
-            lines = text.splitlines()
+        web_page = read_page(text, str(path)) if file_type == "html" else None
+        lines, page = (web_page.lines, web_page.info) if web_page else (text.splitlines(), None)
     lines = tuple(clean for line in lines if (clean := _strip_line(line)))
     if not lines:
         raise InputError(f"{path}: no text found in this {file_type} file; check that it holds a report")

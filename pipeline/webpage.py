@@ -2,10 +2,11 @@
 
 A report saved from a government site arrives wrapped in the site: navigation, link lists, share widgets,
 footers printed twice (PC and mobile). Finding the main content is what maintained extractors exist for;
-rolcov hands the page to one (see :data:`EXTRACTOR`, chosen by ``bench/webpages.py``) and keeps only its
-*location* of the body. The block structure — one line per paragraph, heading and list item, which
-:mod:`pipeline.segment` needs — is rebuilt here from the extractor's HTML, because extractors flatten or
-merge blocks in ways that lose the headings.
+rolcov hands the page to one (see :data:`EXTRACTOR`, chosen by ``bench/webpages.py``) and takes the HTML
+of the body it returns, not its text: the block structure — one line per paragraph, heading and list item,
+which :mod:`pipeline.segment` needs — is rebuilt here, because extractors' text output flattens or merges
+blocks in ways that lose the headings. The page's own statements about the document (title, 信息公开
+block, ``<meta>`` tags) are read here too, as :class:`PageInfo`.
 """
 
 from __future__ import annotations
