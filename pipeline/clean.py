@@ -25,6 +25,8 @@ CHROME_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"^字体\s*:|\[\s*大\s*中\s*小\s*\]",
         r"^Produced By|^Copyright|版权所有|ICP备|技术支持\s*:|主办单位\s*:|网站地图|联系我们",
         r"^[×xX✕✖]$",  # lone close buttons
+        r"^(责任)?编辑\s*:|^(相关|关联)(链接|文件|阅读|稿件|新闻|信息)\s*:?$|^附件\s*:?$",  # article furniture
+        r"^(索\s*引\s*号|发\s*布\s*机\s*构|发文机关|(生成|发文|成文)日期|文\s*号|发文字号|主题分类|公开方式)\s*:",  # 信息公开 fields
         r"^抄送\s*:",
         r"\d\s*日印(发)?$|^印发\s*:",  # 印发 line at the foot of an official document
         r"^[-—–]?\s*\d{1,3}\s*[-—–]?$|^第\s*\d+\s*页",  # page numbers

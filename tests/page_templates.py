@@ -20,7 +20,7 @@ from pipeline.metadata import find_title_index
 
 PAGES = Path(__file__).resolve().parent / "pages"
 #: template → body style
-TEMPLATES = {"table_layout": "br", "div_layout": "p", "xxgk": "word", "link_lists": "div"}
+TEMPLATES = {"table_layout": "br", "div_layout": "p", "xxgk": "word", "xxgk_list": "p", "link_lists": "div"}
 #: What the 信息公开 block and the dates of every template state (not taken from the seed).
 STATED = {"issuer": "某某市司法局", "date": "2024-03-15", "pubdate": "2024-03-18",
           "index_no": "000000000/2024-00012", "doc_no": "某司发〔2024〕3号"}

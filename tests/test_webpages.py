@@ -42,8 +42,9 @@ def test_page_gives_the_seed_paragraphs_and_nothing_of_the_wrapper(seed_paths, s
     assert got[COMPARED].to_dict("records") == seed_tables[seed][COMPARED].to_dict("records")
 
 
-def test_disclosure_block_gives_issuer_title_and_date_but_the_text_gives_the_year(seed_paths, tmp_path):
-    page = wrap_seed(seed_paths["001"], "xxgk", tmp_path / "xxgk.html")
+@pytest.mark.parametrize("template", ["xxgk", "xxgk_list"])  # the block as a table / as a list of spans
+def test_disclosure_block_gives_issuer_title_and_date_but_the_text_gives_the_year(seed_paths, tmp_path, template):
+    page = wrap_seed(seed_paths["001"], template, tmp_path / "page.html")
     report = read_report(page)
     assert (report.page.index_number, report.page.document_number) == (STATED["index_no"], STATED["doc_no"])
     paragraphs = segment_report(report)
