@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
 
 #: The main-content extractor (PyPI ``readability-lxml``), chosen by ``bench/webpages.py``.
 EXTRACTOR = "readability-lxml"
@@ -30,6 +30,9 @@ BLOCK_TAGS = (
 _NEVER_TEXT = ("script", "style", "noscript", "template", "iframe", "object", "svg", "canvas", "select", "button")
 # A data table's cells are short values; a layout table has a cell that holds whole paragraphs.
 _DATA_CELL_CHARS = 60
+_SOURCE_BREAK = re.compile(r"[ \t]*[\r\n]\s*")
+# Only a break between two Latin letters or digits stands for a space; Chinese text joins without one.
+_LATIN = re.compile(r"[A-Za-z0-9]")
 # Extracted content without a line this long is not a document (a link, a site name): fall back.
 _MIN_CONTENT_CHARS = 20
 _TITLE_SEARCH_LINES = 8
@@ -76,14 +79,27 @@ def block_lines(node: Tag, data_tables: bool = False) -> list[str]:
     units, not paragraphs, and split one per line they would each become a paragraph of their own.
     Layout tables — most older government pages are built of them — are read cell by cell like ``<div>``.
     ``data_tables=True`` keeps data tables too, one cell per line. ``node`` is changed in place.
+
+    A line break in the markup is not one on the page: Word's "save as web page" wraps the source of a
+    long paragraph every ~80 characters. Breaks in the text are joined, with a space only between Latin
+    letters or digits (Chinese is written without spaces).
     """
     for table in node.find_all("table"):
         if not data_tables and not table.decomposed and is_data_table(table):
             table.decompose()
+    for text in node.find_all(string=_SOURCE_BREAK):
+        if type(text) is NavigableString and text.find_parent("pre") is None:  # not a comment or doctype
+            text.replace_with(_SOURCE_BREAK.sub(_joined, str(text)))
     for tag in node.find_all(BLOCK_TAGS):
         tag.insert_before("\n")
         tag.insert_after("\n")
     return node.get_text().splitlines()
+
+
+def _joined(match: re.Match[str]) -> str:
+    text, start, end = match.string, match.start(), match.end()
+    between_words = start > 0 and end < len(text) and _LATIN.match(text[start - 1]) and _LATIN.match(text[end])
+    return " " if between_words else ""
 
 
 def is_data_table(table: Tag) -> bool:

@@ -4,7 +4,8 @@ The templates are written for rolcov: generic chrome in the styles gov.cn-type s
 div layouts, the 信息公开 metadata table, footers printed twice for PC and mobile, link lists longer than
 the body, share widgets), with made-up names (某某市, a placeholder ICP number). No real page is copied.
 Each template has a body style, the markup its article text is written in (``<p>`` per paragraph, ``<br>``
-between lines in one table cell, Word-export ``MsoNormal`` spans, ``<h3>``/``<div>`` blocks).
+between lines in one table cell, Word-export ``MsoNormal`` spans with their source wrapped every 38
+characters, ``<h3>``/``<div>`` blocks).
 """
 
 from __future__ import annotations
@@ -64,13 +65,25 @@ def _body(lines: list[str], style: str) -> str:
             f'<p class="MsoNormal"><b><span style="font-family:黑体">{escape(line)}</span></b></p>'
             if _heading_rank(line) else
             f'<p class="MsoNormal" style="text-indent:32pt"><span style="font-family:仿宋_GB2312">'
-            f"{escape(line[:6])}</span><span>{escape(line[6:])}</span><o:p></o:p></p>"
+            f"{escape(line[:6])}</span><span>{_word_wrapped(line[6:])}</span><o:p></o:p></p>"
             for line in lines
         )
     return "\n".join(
         f"<h{rank}>{escape(line)}</h{rank}>" if (rank := _heading_rank(line)) else f'<div class="para">{escape(line)}</div>'
         for line in lines
     )
+
+
+def _word_wrapped(text: str, width: int = 38) -> str:
+    """The source line breaks Word's "save as web page" puts into a long paragraph (not shown by browsers):
+    about every ``width`` characters, between Chinese characters, never inside a number or a Latin word."""
+    pieces, start = [], 0
+    for cut in range(width, len(text)):
+        if cut - start >= width and not (text[cut - 1].isascii() and text[cut - 1].isalnum()
+                                         and text[cut].isascii() and text[cut].isalnum()):
+            pieces.append(text[start:cut])
+            start = cut
+    return "\r\n".join(escape(piece) for piece in [*pieces, text[start:]])
 
 
 def _links(name: str) -> str:
