@@ -199,7 +199,8 @@ def built_table(results: list[dict[str, object]]) -> list[str]:
         good = sum(bool(r["first"] and r["last"] and r["outside"] <= 4 and r["share"] < 0.05) for r in mine)
         outside = [int(r["outside"]) for r in mine]
         lines.append(f"| {candidate} | {len(mine)} | {found} | {good} | {sum(outside) / len(mine):.1f} / "
-                     f"{max(outside)} | {max(float(r['share']) for r in mine):.1%} | {sum(bool(r['same']) for r in mine)} |")
+                     f"{max(outside)} | {max(float(r['share']) for r in mine):.1%} | "
+                     f"{sum(bool(r['same']) for r in mine)} |")
     return lines
 
 

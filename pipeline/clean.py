@@ -75,9 +75,9 @@ def repeated_copy_indices(lines: Sequence[str]) -> set[int]:
     """Indices of lines that belong to a second printing of the report on the same page.
 
     The second copy starts at the first substantial line (≥ 20 characters) that was seen before, or at
-    the short repeated lines right above it; from there on, every line that the first copy already had is
-    dropped, short headings, signature and date included. Before that point short lines may repeat legitimately (two sections can share a
-    sub-heading), so they are kept.
+    the short repeated lines right above it (its title, its addressee); from there on, every line that
+    the first copy already had is dropped, short headings, signature and date included. Before that
+    point short lines may repeat legitimately (two sections can share a sub-heading), so they are kept.
     """
     seen: set[str] = set()
     for start, line in enumerate(lines):

@@ -3,8 +3,8 @@
 The year that matters is the year *reported on* (2019 for a report published in January 2020), so the
 title and the opening sentence are trusted before the publication date. Where the text does not say
 (template reports with "201x"), the field stays empty rather than guessed. A saved web page also states
-the title (``<title>``, ``ArticleTitle``), the issuer and the date (its 信息公开 block): those are taken
-over guesses from the text (see :class:`pipeline.webpage.PageInfo`).
+the issuer and the date (its 信息公开 block), taken over guesses from the text, and a title (``<title>``,
+``ArticleTitle``), used when the text has no title line (see :class:`pipeline.webpage.PageInfo`).
 """
 
 from __future__ import annotations

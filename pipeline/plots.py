@@ -48,8 +48,9 @@ def cjk_font_family() -> str | None:
         E.g. ``"Noto Sans CJK JP"`` (the first face of ``NotoSansCJK-Regular.ttc``; it has every
         simplified Chinese character).
     """
+    extra = [directory for directory in EXTRA_FONT_DIRS if Path(directory).is_dir()]
     files = {str(path) for path in font_manager.findSystemFonts()}
-    files |= {str(path) for path in font_manager.findSystemFonts(fontpaths=[d for d in EXTRA_FONT_DIRS if Path(d).is_dir()])}
+    files |= {str(path) for path in font_manager.findSystemFonts(fontpaths=extra)} if extra else set()
     for pattern in CJK_FONT_FILES:
         for path in sorted((path for path in files if pattern in Path(path).name.lower()), key=_regular_first):
             if _has_glyphs(path):

@@ -40,9 +40,12 @@ _TITLE_SEARCH_LINES = 8
 #: 信息公开 block label → (PageInfo field, rank); the lowest rank found wins (a document date beats the
 #: date the page was generated).
 DISCLOSURE_FIELDS = {
-    "索引号": ("index_number", 0), "发布机构": ("issuer", 0), "发文机关": ("issuer", 1), "发文机构": ("issuer", 1),
-    "发文日期": ("published", 0), "成文日期": ("published", 1), "生成日期": ("published", 2), "发布日期": ("published", 3),
-    "文号": ("document_number", 0), "发文字号": ("document_number", 1), "名称": ("title", 0), "标题": ("title", 1),
+    "索引号": ("index_number", 0),
+    "发布机构": ("issuer", 0), "发文机关": ("issuer", 1), "发文机构": ("issuer", 1),
+    "发文日期": ("published", 0), "成文日期": ("published", 1), "生成日期": ("published", 2),
+    "发布日期": ("published", 3),
+    "文号": ("document_number", 0), "发文字号": ("document_number", 1),
+    "名称": ("title", 0), "标题": ("title", 1),
 }
 _LABEL = re.compile(
     r"(?<![\u4e00-\u9fff])(?P<label>" + "|".join(r"\s*".join(label) for label in DISCLOSURE_FIELDS) + r")\s*[:：]\s*"
@@ -266,7 +269,10 @@ def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
 
 
 def _title_candidates(soup: BeautifulSoup, info: PageInfo) -> list[str]:
-    """Titles the page states, best first, with site and column names split off (``…决议__公报_中国政府网``)."""
+    """Titles the page states, best first, without the site and column names a CMS appends.
+
+    ``…的决议__2007年第23号国务院公报_中国政府网`` gives ``…的决议``: the longest part that is not a site name.
+    """
     meta = _meta_tags(soup)
     site_names = {_key(meta.get(name, "")) for name in ("sitename", "columnname")} - {""}
     stated = [info.title, meta.get("articletitle", ""), soup.title.get_text() if soup.title else ""]
@@ -280,6 +286,6 @@ def _title_candidates(soup: BeautifulSoup, info: PageInfo) -> list[str]:
 
 
 def _body_name(source: str) -> str:
-    """``ContentSource`` as an issuing body: a site name loses its 网/网站; a non-body (本网, 新华社) gives ``""``."""
+    """``ContentSource`` as an issuing body: a site name loses its 网/网站; 本网, 新华社… give ``""``."""
     name = re.sub(r"(门户)?网站?$", "", source.strip())
     return name if _BODY_NAME.search(name) else ""

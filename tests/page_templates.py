@@ -69,7 +69,8 @@ def _body(lines: list[str], style: str) -> str:
             for line in lines
         )
     return "\n".join(
-        f"<h{rank}>{escape(line)}</h{rank}>" if (rank := _heading_rank(line)) else f'<div class="para">{escape(line)}</div>'
+        f"<h{rank}>{escape(line)}</h{rank}>" if (rank := _heading_rank(line))
+        else f'<div class="para">{escape(line)}</div>'
         for line in lines
     )
 
@@ -88,7 +89,8 @@ def _word_wrapped(text: str, width: int = 38) -> str:
 
 def _links(name: str) -> str:
     return "\n".join(
-        f'<li><a href="#" title="{name}">{name}第{n}期：某某区召开专项工作推进会议</a><span>2023-{n % 12 + 1:02d}-{n % 28 + 1:02d}</span></li>'
+        f'<li><a href="#" title="{name}">{name}第{n}期：某某区召开专项工作推进会议</a>'
+        f"<span>2023-{n % 12 + 1:02d}-{n % 28 + 1:02d}</span></li>"
         for n in range(1, _LINKS_PER_LIST + 1)
     )
 
