@@ -50,7 +50,8 @@ def _fragment_lines(html: str | None) -> list[str]:
 
 
 def whole_page(markup: str) -> list[str]:
-    return block_lines(parse_page(markup).body or parse_page(markup))
+    soup = parse_page(markup)
+    return block_lines(soup.body or soup)
 
 
 def trafilatura_default(markup: str, **options) -> list[str]:
