@@ -14,8 +14,8 @@ own lines). The lines then go through rolcov's segmenter, as a real run would, a
 - outside chars: their share of the characters of all rows;
 - first / last: whether the body's first and last sentence appear in the rows (whitespace ignored).
 
-``rolcov`` is what ``read_report`` does now (the chosen extractor plus page metadata); ``whole page`` is
-every block of the page, i.e. what rolcov did before. Run from the worktree root::
+``rolcov`` is what ``read_report`` does now (the chosen extractor plus page metadata); ``every block`` is
+the whole page, block by block, as rolcov read pages before (with today's block rules). Run from the worktree root::
 
     pip install trafilatura gne justext goose3 jieba   # the candidates besides readability-lxml
     PYTHONPATH=$PWD python bench/webpages.py    # → bench/results/webpages.md
@@ -92,7 +92,7 @@ def goose3(markup: str) -> list[str]:
 
 
 CANDIDATES: dict[str, Extractor] = {
-    "whole page (before)": whole_page,
+    "every block (no extractor)": whole_page,
     "trafilatura 2.x": trafilatura_default,
     "trafilatura favor_recall": trafilatura_recall,
     "readability-lxml": readability_lxml,
@@ -220,8 +220,8 @@ NOTES = [
     "  stoplist and splits words on spaces, so it finds no Chinese paragraph; goose3 loses bodies split",
     "  across table cells.",
     "- Before this change (`rolcov segment` as the issue measured it): web_001 93 rows / 29 outside,",
-    "  web_005 32 / 18, web_008 68 / 66. `whole page` here already has the stray-`</html>` repair and the",
-    "  `<title>` left out, so it is a little lower.",
+    "  web_005 32 / 18, web_008 68 / 66. `every block` already has the stray-`</html>` repair, the markup's",
+    "  line breaks joined and `<title>` left out, so it is lower.",
     "",
 ]
 
