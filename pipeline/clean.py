@@ -25,6 +25,8 @@ CHROME_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"^字体\s*:|\[\s*大\s*中\s*小\s*\]",
         r"^Produced By|^Copyright|版权所有|ICP备|技术支持\s*:|主办单位\s*:|网站地图|联系我们",
         r"^[×xX✕✖]$",  # lone close buttons
+        r"^(责任)?编辑\s*:|^(相关|关联)(链接|文件|阅读|稿件|新闻|信息)\s*:?$|^附件\s*:?$",  # article furniture
+        r"^(索\s*引\s*号|发\s*布\s*机\s*构|发文机关|(生成|发文|成文)日期|文\s*号|发文字号|主题分类|公开方式)\s*:",  # 信息公开 fields
         r"^抄送\s*:",
         r"\d\s*日印(发)?$|^印发\s*:",  # 印发 line at the foot of an official document
         r"^[-—–]?\s*\d{1,3}\s*[-—–]?$|^第\s*\d+\s*页",  # page numbers
@@ -34,6 +36,9 @@ CHROME_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 _SENTENCE_PUNCT = re.compile(r"[。,，;；!?！？]")
 _DATE_LINE = re.compile(r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{4}年?\d{0,4}日?)$")
 _ORG_LINE = re.compile(r"^(中共)?\S{2,25}(人民政府|委员会|区委|县委|市委|州委|办公室|司法局|局|厅)$")
+_ENCLOSED = re.compile(r"^\((.+)\)$")
+# "（2007年6月29日第十届…会议通过）" under a title: the date the document was adopted or issued
+_ADOPTED = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日\S*(通过|印发|发布|公布|批准)$")
 _ADDRESSEE = re.compile(r"^[^,，。;；]{2,40}[:：]$")
 _DUPLICATE_MIN_CHARS = 20
 
@@ -47,9 +52,12 @@ def is_signature_or_date(line: str) -> bool:
     """True for the issuing body's signature or the date under a report (kept as metadata, not text).
 
     The date test also accepts digit runs such as ``2020121``: scraped pages lose the digits of dates
-    ("2020年1月21日" → "2020121"), and what is left is still a date line, not content.
+    ("2020年1月21日" → "2020121"), and what is left is still a date line, not content. Either may stand
+    in brackets (``（某某县统计局）``, ``（2020年3月1日）``), and so may the adoption note under a title.
     """
     compact = re.sub(r"\s+", "", line)
+    if enclosed := _ENCLOSED.match(compact):
+        return bool(_ADOPTED.match(enclosed.group(1))) or is_signature_or_date(enclosed.group(1))
     if _SENTENCE_PUNCT.search(compact):
         return False
     if _DATE_LINE.match(compact):
@@ -66,14 +74,17 @@ def is_addressee(line: str) -> bool:
 def repeated_copy_indices(lines: Sequence[str]) -> set[int]:
     """Indices of lines that belong to a second printing of the report on the same page.
 
-    The second copy starts at the first substantial line (≥ 20 characters) that was seen before; from
-    there on, every line that the first copy already had is dropped, short headings, signature and date
-    included. Before that point short lines may repeat legitimately (two sections can share a
-    sub-heading), so they are kept.
+    The second copy starts at the first substantial line (≥ 20 characters) that was seen before, or at
+    the short repeated lines right above it (its title, its addressee); from there on, every line that
+    the first copy already had is dropped, short headings, signature and date included. Before that
+    point short lines may repeat legitimately (two sections can share a sub-heading), so they are kept.
     """
     seen: set[str] = set()
     for start, line in enumerate(lines):
         if len(line) >= _DUPLICATE_MIN_CHARS and line in seen:
+            # short lines just before it that the first copy had too (title, addressee) open the second copy
+            while start > 0 and lines[start - 1] in lines[:start - 1]:
+                start -= 1
             first_copy = set(lines[:start])
             return {index for index in range(start, len(lines)) if lines[index] in first_copy}
         seen.add(line)

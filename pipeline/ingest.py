@@ -24,6 +24,7 @@ import opencc
 from pipeline.errors import InputError
 from pipeline.ids import report_ids
 from pipeline.linebreaks import is_lineless, restore_line_breaks
+from pipeline.webpage import PageInfo, read_page
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
 # Document types found in report folders that rolcov cannot read; listed so the user is told, not ignored.
@@ -44,11 +45,6 @@ _MAX_CHAR_BYTES = 4
 
 _log = logging.getLogger(__name__)
 
-_HTML_BLOCKS = (
-    "p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
-    "section", "article", "table", "ul", "ol", "blockquote", "pre", "title",
-)
-
 
 @dataclass(frozen=True)
 class Report:
@@ -66,7 +62,11 @@ class Report:
     encoding : str
         The detected text encoding (``""`` for docx/pdf, which carry their own).
     lines : tuple[str, ...]
-        The original text, one entry per line/paragraph of the file, stripped of surrounding blanks.
+        The original text, one entry per line/paragraph of the file, stripped of surrounding blanks; for a
+        web page, the main content only (see :mod:`pipeline.webpage`).
+    page : PageInfo or None
+        What a web page states about its document besides the text (``<title>``, ``<meta>``, the 信息公开
+        block); None for other file types.
     """
 
     report_id: str
@@ -74,6 +74,7 @@ class Report:
     file_type: str
     encoding: str
     lines: tuple[str, ...]
+    page: PageInfo | None = None
 
     @property
     def text(self) -> str:
@@ -140,19 +141,20 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_i
         raise InputError(f"{path}: {size / 2**20:.0f} MB is too large for a text report (limit "
                          f"{max_text_bytes / 2**20:.0f} MB); check that it is a report, or split it")
     data = path.read_bytes()
-    encoding = ""
+    encoding, page = "", None
     if file_type == "docx":
         lines = _docx_lines(path, data)
     elif file_type == "pdf":
         lines = _pdf_lines(path, data)
     else:
         text, encoding = decode_bytes(path, data)
-        lines = _html_lines(text) if file_type == "html" else text.splitlines()
+        web_page = read_page(text, str(path)) if file_type == "html" else None
+        lines, page = (web_page.lines, web_page.info) if web_page else (text.splitlines(), None)
     lines = [clean for line in lines if (clean := _strip_line(line))]
     lines = tuple(restore_line_breaks(lines) if is_lineless(lines) else lines)
     if not lines:
         raise InputError(f"{path}: no text found in this {file_type} file; check that it holds a report")
-    return Report(report_id or report_ids([path])[path], str(path), file_type, encoding, lines)
+    return Report(report_id or report_ids([path])[path], str(path), file_type, encoding, lines, page)
 
 
 def sniff_file_type(path: Path, head: bytes) -> str:
@@ -238,20 +240,6 @@ def _decode(data: bytes) -> tuple[str, str] | None:
 def _strip_line(line: str) -> str:
     # U+3000 (ideographic space) and NBSP indent scraped pages; they are layout, not content.
     return line.replace("\u00a0", " ").replace("\u3000", " ").replace("\ufeff", "").strip()
-
-
-def _html_lines(markup: str) -> list[str]:
-    """Text of an HTML page, one line per block element, with scripts and styles removed."""
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(markup, "lxml")
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        title = tag.find("title") if tag.name == "head" else None
-        tag.replace_with(title) if title else tag.decompose()
-    for tag in soup.find_all(_HTML_BLOCKS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    return soup.get_text().splitlines()
 
 
 def _docx_lines(path: Path, data: bytes) -> list[str]:

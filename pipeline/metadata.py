@@ -1,8 +1,10 @@
-"""Title, issuing body and year of a report, read from what the text itself states.
+"""Title, issuing body and year of a report, read from what the text itself states and what its web page says.
 
 The year that matters is the year *reported on* (2019 for a report published in January 2020), so the
 title and the opening sentence are trusted before the publication date. Where the text does not say
-(template reports with "201x"), the field stays empty rather than guessed.
+(template reports with "201x"), the field stays empty rather than guessed. A saved web page also states
+the issuer and the date (its 信息公开 block), taken over guesses from the text, and a title (``<title>``,
+``ArticleTitle``), used when the text has no title line (see :class:`pipeline.webpage.PageInfo`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.clean import is_chrome, is_signature_or_date
+from pipeline.ingest import normalize_text
+from pipeline.webpage import PageInfo
 
 _TITLE_WORDS = re.compile(r"报告|情况")
 _TITLE_TOPIC = re.compile(r"法治|依法行政|法制")
@@ -66,7 +70,7 @@ def find_title_index(lines: Sequence[str]) -> int | None:
     return None
 
 
-def describe_report(lines: Sequence[str], body: Sequence[str]) -> ReportInfo:
+def describe_report(lines: Sequence[str], body: Sequence[str], page: PageInfo | None = None) -> ReportInfo:
     """Read title, issuer, year and date.
 
     Parameters
@@ -75,11 +79,19 @@ def describe_report(lines: Sequence[str], body: Sequence[str]) -> ReportInfo:
         All normalized lines of the report, chrome included (the date often sits in a "发布日期" line).
     body : sequence of str
         The content lines (chrome, title and furniture removed), used for the opening sentence.
+    page : PageInfo, optional
+        What the report's web page states. A title line in the text names the report best (a page's
+        ``<title>`` may be a column name), so the page's title is used when the text has none. The
+        信息公开 block's issuer and date come before the text's signature; the ``ContentSource`` and
+        ``PubDate`` tags after it, since they say who runs the site and when the page went online. The
+        year is still the text's: title, then opening, then the date.
     """
+    page = page or PageInfo()
     title_index = find_title_index(lines)
-    title = lines[title_index] if title_index is not None else ""
-    published = _publication_date(lines)
-    return ReportInfo(title, _issuer(title, lines, body), _year(title, body, published), published)
+    title = lines[title_index] if title_index is not None else normalize_text(page.title)
+    published = page.published or _publication_date(lines) or page.posted
+    issuer = normalize_text(page.issuer) or _issuer(title, lines, body) or normalize_text(page.source)
+    return ReportInfo(title, issuer, _year(title, body, published), published)
 
 
 def _year(title: str, body: Sequence[str], published: str) -> int | None:

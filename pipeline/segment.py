@@ -117,7 +117,7 @@ def segment_report(report: Report, split_items: bool = False, boilerplate: froze
     lines = [_Line(original, normalize_text(original)) for original in report.lines]
     normalized = [line.normalized for line in lines]
     body = _content_lines(lines, boilerplate)
-    info = describe_report(normalized, [line.normalized for line in body])
+    info = describe_report(normalized, [line.normalized for line in body], report.page)
     paragraphs = [
         Paragraph(report.report_id, paragraph_id(report.report_id, index), part, path, text, report.path, info)
         for index, (path, part, text) in enumerate(_walk_structure(body))

@@ -201,15 +201,33 @@ def test_run_coverage_writes_tables_and_html(report_a, tmp_path):
         run_coverage([tmp_path / "a.jsonl", tmp_path / "a.jsonl"], tmp_path / "out2")
 
 
-def test_plot_heatmap_labels_themes_in_chinese(report_a, names, tmp_path):
+@pytest.mark.filterwarnings("error:Glyph:UserWarning")  # a Chinese character drawn as an empty box fails
+def test_plot_heatmap_draws_chinese_themes_and_issuer_year_rows(report_a, names, tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    from pipeline.plots import plot_heatmap
+    from pipeline.plots import cjk_font_family, plot_heatmap
 
-    ax = plot_heatmap(coverage_profile(report_a, labels=LABELS), names=names)
+    assert cjk_font_family(), "no CJK font installed: apt-get install fonts-noto-cjk"
+    unnamed = report_a.assign(report_id="B", issuer="", year=None)
+    ax = plot_heatmap(coverage_profile(pd.concat([report_a, unnamed]), labels=LABELS), names=names)
     assert [t.get_text() for t in ax.get_xticklabels()][2] == "严格规范公正文明执法\nenforcement"
-    ax.figure.savefig(tmp_path / "heatmap.png")
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["甲县人民政府 2022", "B"]
+    ax.figure.savefig(tmp_path / "heatmap.png")  # glyphs are looked up when drawn
+
+
+def test_missing_cjk_font_is_said_once_with_the_package_to_install(monkeypatch, caplog):
+    from matplotlib import font_manager
+
+    from pipeline import plots
+
+    monkeypatch.setattr(font_manager, "findSystemFonts", lambda *args, **kwargs: [])
+    plots.cjk_font_family.cache_clear()
+    try:
+        assert plots.font_families() == plots.font_families() == ["DejaVu Sans"]
+    finally:
+        plots.cjk_font_family.cache_clear()
+    assert len(caplog.records) == 1 and "fonts-noto-cjk" in caplog.text
 
 
 def test_table_without_metadata_columns_is_profiled(report_a):

@@ -21,6 +21,8 @@ def test_coverage_notebook_executes(saved_model_dir, seed_paths, tmp_path, monke
     NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
+    stderr = "".join(o.get("text", "") for o in outputs if o.output_type == "stream" and o.name == "stderr")
+    assert "missing from font" not in stderr, stderr  # matplotlib's "Glyph … missing": Chinese drawn as boxes
     text = "".join(o.get("text", "") for o in outputs)
     assert "114 paragraphs of 5 reports" in text
     assert any("image/png" in o.get("data", {}) for o in outputs), "the heatmap was not drawn"
