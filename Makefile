@@ -21,7 +21,7 @@ MODEL := models/default
 
 # train models/default from corpus/ when missing → classify corpus/raw → profiles and gaps → out/coverage.html
 run: setup
-	@test -f $(MODEL)/model.json -a -f $(MODEL)/model.joblib || $(BIN)/rolcov train corpus/annotations.csv -o $(MODEL)
+	@test -f $(MODEL)/model.json -a -f $(MODEL)/model.skops || $(BIN)/rolcov train corpus/annotations.csv -o $(MODEL)
 	$(BIN)/rolcov classify corpus/raw --model $(MODEL) -o out/paragraphs.csv
 	$(BIN)/rolcov coverage out/paragraphs.csv -o out --html out/coverage.html
 	@echo "coverage report: $(CURDIR)/out/coverage.html (profile.csv, gaps.csv beside it)"
