@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test wheel-check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# build the wheel, install it into a fresh venv, run train/classify/coverage outside the checkout (.ci/run)
+wheel-check: setup
+	.ci/wheel_check.sh $(PYTHON)
 
 bench: setup
 	$(BIN)/python bench/segment_speed.py

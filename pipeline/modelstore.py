@@ -137,6 +137,7 @@ def save_model(classifier: ParagraphClassifier, directory: str | Path, card: dic
         temporary.write_text(json.dumps(card, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     with atomic_path(directory / README_FILE) as temporary:
         temporary.write_text(card_readme(card), encoding="utf-8")
+    (directory / LEGACY_MODEL_FILE).unlink(missing_ok=True)  # a retrained old directory keeps no pickle
     return directory / CARD_FILE
 
 
