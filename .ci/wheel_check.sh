@@ -19,7 +19,7 @@ tar -C "$checkout" -c --exclude-vcs --exclude=./.venv --exclude=./build --exclud
 step "building the wheel"
 "$work/venv/bin/python" -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$work/src"
 step "installing it into a fresh virtualenv"
-"$work/venv/bin/python" -m pip install --quiet "$work"/dist/rolcov-*.whl
+"$work/venv/bin/python" -m pip install --quiet --no-compile "$work"/dist/rolcov-*.whl  # .pyc on first import
 
 mkdir "$work/run" && cp -r "$checkout/corpus/raw" "$checkout/corpus/annotations.csv" "$work/run/"
 cd "$work/run"
