@@ -35,7 +35,9 @@ step "rolcov fetch-model, train, classify, coverage in $work/run"
 step "classify"
 "$rolcov" classify raw --model models/default -o out/paragraphs.csv >/dev/null
 "$rolcov" coverage out/paragraphs.csv -o out --html out/coverage.html >/dev/null
-for made in models/default/model.skops models/default/taxonomy.yaml out/paragraphs.csv out/profile.csv out/coverage.html; do
+for made in models/default/model.skops models/default/taxonomy.yaml out/paragraphs.csv out/profile.csv \
+            out/coverage.html; do
     test -s "$made" || { echo "wheel check: $made was not written" >&2; exit 1; }
 done
-echo "wheel check passed: installed rolcov trained, classified and profiled outside the checkout in $((SECONDS - start)) s"
+echo "wheel check passed: the installed wheel trained, classified and profiled outside the checkout" \
+     "in $((SECONDS - start)) s"

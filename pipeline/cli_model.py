@@ -97,8 +97,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     card_path = train_model(args.annotations, args.output, args.silver, args.silver_weight, args.headings)
     scores = read_card(card_path.parent)["evaluation"]["paragraphs"]
-    print(f"wrote {card_path.parent}/ (model.skops, taxonomy.yaml, model.json, README.md); leave-one-report-out on "
-          f"paragraphs: macro-F1 {scores['macro_f1']:.3f}, micro-F1 {scores['micro_f1']:.3f}, "
+    print(f"wrote {card_path.parent}/ (model.skops, taxonomy.yaml, model.json, README.md); "
+          f"leave-one-report-out on paragraphs: macro-F1 {scores['macro_f1']:.3f}, micro-F1 {scores['micro_f1']:.3f}, "
           f"top-1 {scores['top1_accuracy']:.3f}")
     return EXIT_OK
 
