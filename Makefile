@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test wheel-check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,13 +21,17 @@ MODEL := models/default
 
 # train models/default from corpus/ when missing → classify corpus/raw → profiles and gaps → out/coverage.html
 run: setup
-	@test -f $(MODEL)/model.json -a -f $(MODEL)/model.joblib || $(BIN)/rolcov train corpus/annotations.csv -o $(MODEL)
+	@test -f $(MODEL)/model.json -a -f $(MODEL)/model.skops || $(BIN)/rolcov train corpus/annotations.csv -o $(MODEL)
 	$(BIN)/rolcov classify corpus/raw --model $(MODEL) -o out/paragraphs.csv
 	$(BIN)/rolcov coverage out/paragraphs.csv -o out --html out/coverage.html
 	@echo "coverage report: $(CURDIR)/out/coverage.html (profile.csv, gaps.csv, tasks.csv beside it)"
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# build the wheel, install it into a fresh venv, run train/classify/coverage outside the checkout (.ci/run)
+wheel-check: setup
+	.ci/wheel_check.sh $(PYTHON)
 
 bench: setup
 	$(BIN)/python bench/segment_speed.py

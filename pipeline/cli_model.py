@@ -28,7 +28,8 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         formatter_class=help_formatter,
         description="""\
 Train the theme classifier on gold annotation files (and optionally silver rows, down-weighted), evaluate
-it leave-one-report-out, and write DIR/model.joblib, DIR/model.json (model card) and DIR/README.md.
+it leave-one-report-out, and write DIR/model.skops, DIR/taxonomy.yaml, DIR/model.json (model card) and
+DIR/README.md.
 Takes well under two minutes on the seed corpus.
 
 examples:
@@ -96,8 +97,8 @@ def run_train(args: argparse.Namespace) -> int:
 
     card_path = train_model(args.annotations, args.output, args.silver, args.silver_weight, args.headings)
     scores = read_card(card_path.parent)["evaluation"]["paragraphs"]
-    print(f"wrote {card_path.parent}/ (model.joblib, model.json, README.md); leave-one-report-out on "
-          f"paragraphs: macro-F1 {scores['macro_f1']:.3f}, micro-F1 {scores['micro_f1']:.3f}, "
+    print(f"wrote {card_path.parent}/ (model.skops, taxonomy.yaml, model.json, README.md); "
+          f"leave-one-report-out on paragraphs: macro-F1 {scores['macro_f1']:.3f}, micro-F1 {scores['micro_f1']:.3f}, "
           f"top-1 {scores['top1_accuracy']:.3f}")
     return EXIT_OK
 

@@ -172,7 +172,7 @@ def select_diverse(score: np.ndarray, vectors, reports: np.ndarray, focus: np.nd
 
 
 def model_annotator(directory: str | Path) -> str:
-    """``model@<first 12 hex of model.joblib's sha256>``: which model made a pre-filled guess."""
+    """``model@<first 12 hex of model.skops's sha256>``: which model made a pre-filled guess."""
     return f"model@{read_card(directory)['model_file']['sha256'][:12]}"
 
 

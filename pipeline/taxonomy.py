@@ -1,8 +1,9 @@
 """The label set as data: load and validate a taxonomy YAML file into frozen objects.
 
-Themes live in ``corpus/taxonomy.yaml``, not in code, so annotators, keyword baseline, silver labels and model
-read one definition, model cards pin it by sha256, and another framework (``ROLCOV_TAXONOMY=x.yaml``, any ids)
-loads without code changes."""
+Themes live in ``pipeline/data/taxonomy.yaml``, not in code, so annotators, keyword baseline, silver labels and
+model read one definition, model cards pin it by sha256, and another framework (``ROLCOV_TAXONOMY=x.yaml``, any
+ids) loads without code changes. The default file is package data, read with :mod:`importlib.resources`, so an
+installed copy of rolcov (a wheel, a Dask worker) finds it without the source tree."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, NoReturn
 
@@ -19,7 +21,7 @@ import yaml
 from pipeline.errors import TaxonomyError
 
 TAXONOMY_ENV_VAR = "ROLCOV_TAXONOMY"  # when set, load_taxonomy() reads this file instead of the default
-DEFAULT_TAXONOMY_PATH = Path(__file__).resolve().parent.parent / "corpus" / "taxonomy.yaml"
+DEFAULT_TAXONOMY_PATH = resources.files("pipeline").joinpath("data", "taxonomy.yaml")  # package data
 LABEL_ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED_LABEL_FIELDS = ("id", "name_zh", "name_en", "definition", "cues")
 REQUIRED_TASK_FIELDS = ("id", "theme", "name_zh", "name_en", "definition", "cues")
@@ -131,7 +133,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     Parameters
     ----------
     path : str or Path, optional
-        The YAML file. Defaults to ``$ROLCOV_TAXONOMY`` if set, else `DEFAULT_TAXONOMY_PATH`.
+        The YAML file. Defaults to ``$ROLCOV_TAXONOMY`` if set, else the package's `DEFAULT_TAXONOMY_PATH`.
 
     Returns
     -------
@@ -144,8 +146,16 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         One line naming the file and what to fix, for any problem the file's author can correct.
     """
     if path is None:
-        path = os.environ.get(TAXONOMY_ENV_VAR) or DEFAULT_TAXONOMY_PATH
-    resolved = Path(path).expanduser().resolve()
+        path = os.environ.get(TAXONOMY_ENV_VAR) or None
+    if path is None:
+        # as_file gives a real file even if the package is imported from a zip archive
+        with resources.as_file(DEFAULT_TAXONOMY_PATH) as default:
+            return _load_file(default)
+    return _load_file(Path(path))
+
+
+def _load_file(path: Path) -> Taxonomy:
+    resolved = path.expanduser().resolve()
     if not resolved.is_file():
         _fail(resolved, f"taxonomy file not found; check the path or ${TAXONOMY_ENV_VAR}")
     return _load_cached(resolved, resolved.stat().st_mtime_ns)

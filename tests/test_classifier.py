@@ -61,7 +61,7 @@ def test_tampered_model_file_is_refused(saved_model_dir, tmp_path):
     copy = shutil.copytree(saved_model_dir, tmp_path / "copy")
     with (copy / MODEL_FILE).open("ab") as stream:
         stream.write(b"\0")
-    with pytest.raises(ModelError, match=r"model\.joblib: sha256 differs.*retrain"):
+    with pytest.raises(ModelError, match=r"model\.skops: sha256 differs.*retrain"):
         load_model(copy)
 
 
@@ -74,8 +74,9 @@ def test_model_for_another_taxonomy_is_refused(gold_table, tmp_path):
     model = ParagraphClassifier(taxonomy=two).fit(rows, label_matrix(rows, two.ids))
     save_model(model, tmp_path / "two", {"taxonomy": taxonomy_summary(two)})
     assert load_model(tmp_path / "two", taxonomy=two).classes_.tolist() == ["enforcement", "other"]
+    assert load_model(tmp_path / "two").taxonomy.ids == two.ids  # the model's own copy, not the default
     with pytest.raises(ModelError, match=r"model\.json: model was trained with taxonomy two-themes 0\.1.*taxonomy\.yaml"):
-        load_model(tmp_path / "two")
+        load_model(tmp_path / "two", taxonomy=load_taxonomy())
 
 
 def test_model_from_another_scikit_learn_is_refused(saved_model_dir, tmp_path):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import pipeline
 from pipeline.errors import TaxonomyError
 from pipeline.taxonomy import DEFAULT_TAXONOMY_PATH, Label, load_taxonomy
 
@@ -117,6 +118,16 @@ def test_custom_two_label_taxonomy_loads(tmp_path):
     assert taxonomy.label("green").heading_cues == ("生态|环境",)
     assert taxonomy.label("money").heading_cues == ()
     assert taxonomy.plan_areas[0].label == "green"
+
+
+def test_default_taxonomy_is_package_data_found_from_anywhere(tmp_path, monkeypatch):
+    """Installed copies (wheel, Dask workers) have no source tree: the default ships inside ``pipeline``
+    (declared as package data in pyproject.toml; `.ci/wheel_check.sh` proves an installed wheel finds it)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ROLCOV_TAXONOMY", raising=False)
+    package = Path(pipeline.__file__).resolve().parent
+    assert load_taxonomy().path == package / "data" / "taxonomy.yaml"
+    assert load_taxonomy().ids == SEVEN_IDS
 
 
 def test_environment_variable_points_at_another_taxonomy(tmp_path, monkeypatch):
