@@ -1,6 +1,6 @@
 """Tag each paragraph with the national plan's concrete tasks it mentions, keeping the matched cue terms.
 
-The tasks are the taxonomy's second level (``tasks:`` in ``corpus/taxonomy.yaml``, :class:`~pipeline.taxonomy.Task`).
+The tasks are the taxonomy's second level (``tasks:`` in ``pipeline/data/taxonomy.yaml``, :class:`~pipeline.taxonomy.Task`).
 A task is a narrow, named piece of work (行政执法三项制度, 负责人出庭应诉), and reports name it in the plan's own
 words, so literal cue terms find it where a trained classifier, with five reports, could not learn 44 classes.
 The cues that matched are kept as the reason (``task_cues``), so every tag can be checked by reading.
