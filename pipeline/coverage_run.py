@@ -15,9 +15,10 @@ from pipeline.coverage import CoverageThresholds, coverage_profile, label_indica
 from pipeline.errors import InputError
 from pipeline.gaps import coverage_gaps
 from pipeline.report import render_coverage_html
-from pipeline.tables import read_table, write_table
+from pipeline.tables import read_table, write_table, write_workbook
 
-OUTPUT_FILES = ("profile.csv", "profile.parquet", "gaps.csv", "gaps.parquet")
+#: ``coverage.xlsx`` holds the same tables as sheets, for readers who work in Excel/WPS.
+OUTPUT_FILES = ("profile.csv", "profile.parquet", "gaps.csv", "gaps.parquet", "coverage.xlsx")
 
 
 def run_coverage(
@@ -32,7 +33,7 @@ def run_coverage(
     Parameters
     ----------
     inputs : sequence of Path
-        Classified paragraph tables (``.csv``/``.jsonl``/``.parquet``), read and checked one by one so an error
+        Classified paragraph tables (``.csv``/``.jsonl``/``.parquet``/``.xlsx``), read and checked one by one so an error
         names its file, then combined into one run (each report must come from a single file).
     out : Path
         Directory receiving :data:`OUTPUT_FILES`; created if missing.
@@ -59,9 +60,11 @@ def run_coverage(
     ref = None if reference is None else _reference_profile(reference, thresholds)
     gaps = coverage_gaps(profile, reference=ref, thresholds=thresholds)
     out = Path(out)
-    for name, frame in (("profile", profile), ("gaps", gaps)):
+    tables = {"profile": profile, "gaps": gaps}
+    for name, frame in tables.items():
         write_table(frame, out / f"{name}.csv")
         write_table(frame, out / f"{name}.parquet")
+    write_workbook(tables, out / "coverage.xlsx")
     if html is not None:
         render_coverage_html(table, profile, gaps, html)
     return 0
@@ -69,7 +72,7 @@ def run_coverage(
 
 def _combined_table(inputs: Sequence[Path]) -> pd.DataFrame:
     if not inputs:
-        raise InputError("no classified table given; pass one or more .csv/.jsonl/.parquet files.")
+        raise InputError("no classified table given; pass one or more .csv/.jsonl/.parquet/.xlsx files.")
     tables, seen = [], {}
     for path in inputs:
         table = validate_table(read_table(path), origin=str(path))
