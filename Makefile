@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test wheel-check bench clean
+.PHONY: setup run test wheel-check bench notebook clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ run: setup
 	$(BIN)/rolcov classify corpus/raw --model $(MODEL) -o out/paragraphs.csv
 	$(BIN)/rolcov coverage out/paragraphs.csv -o out --html out/coverage.html
 	@echo "coverage report: $(CURDIR)/out/coverage.html (profile.csv, gaps.csv, tasks.csv beside it)"
+
+# JupyterLab on notebooks/ (the `notebook` extra, installed on first use); run `make run` first for its data
+NOTEBOOK_STAMP := $(VENV)/.notebook
+$(NOTEBOOK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[notebook]'
+	touch $@
+
+notebook: setup $(NOTEBOOK_STAMP)
+	$(BIN)/jupyter lab notebooks/
 
 test: setup
 	$(BIN)/python -m pytest -q

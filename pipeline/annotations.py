@@ -40,7 +40,7 @@ def read_annotations(path: str | Path, taxonomy: Taxonomy | None = None,
     Parameters
     ----------
     path : str or Path
-        .csv (UTF-8, BOM optional), .jsonl or .parquet in the annotation format.
+        .csv (UTF-8, BOM optional), .jsonl, .parquet or .xlsx in the annotation format.
     taxonomy : Taxonomy, optional
         Allowed label ids (default :func:`load_taxonomy`); ``labels`` come back in its order.
     raw_dir : str or Path, optional

@@ -110,7 +110,7 @@ examples:
   rolcov segment corpus/raw --items -o p.jsonl  split 一是…二是… enumerations into items""",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (searched recursively)")
-    parser.add_argument("-o", "--output", type=Path, help="write the table to .csv, .jsonl or .parquet")
+    parser.add_argument("-o", "--output", type=Path, help="write the table to .csv, .jsonl, .parquet or .xlsx")
     parser.add_argument("--items", action="store_true", help="split enumerations (一是…二是…, 1.…2.…) into items")
     parser.add_argument("--shared-lines", type=positive_int, metavar="N",
                         help="also drop lines found word for word in N or more of the given reports (site templates)")
@@ -134,13 +134,14 @@ A theme is `missing` with 0 body paragraphs, `thin` with fewer than --min-paragr
 
 OUT receives profile.csv/.parquet and gaps.csv/.parquet, and, when the taxonomy lists the plan's tasks,
 tasks.csv/.parquet (per report and task: concrete / general / plans_or_problems / absent, with the
-paragraphs and matched cue terms) and task_gaps.csv/.parquet.
+paragraphs and matched cue terms) and task_gaps.csv/.parquet; coverage.xlsx holds every one of these
+tables as a sheet, for Excel/WPS.
 
 examples:
   rolcov coverage out/paragraphs.csv -o out --html out/coverage.html
   rolcov coverage county_2022.parquet --reference province_profile.csv -o out/county""",
     )
-    parser.add_argument("inputs", nargs="+", type=Path, metavar="CLASSIFIED", help="classified tables (.csv/.jsonl/.parquet)")
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="CLASSIFIED", help="classified tables (.csv/.jsonl/.parquet/.xlsx)")
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT", help="directory for the profile and gap tables")
     parser.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML report")
     parser.add_argument("--reference", type=Path, metavar="REF", help="profile or classified table to compare against")
@@ -182,7 +183,7 @@ examples:
   rolcov validate corpus/annotations.csv               reports from corpus/raw next to it
   rolcov validate zhang.csv li.csv --raw reports/      reports from another folder""",
     )
-    parser.add_argument("paths", nargs="+", metavar="ANNOTATIONS", help=".csv, .jsonl or .parquet annotation files")
+    parser.add_argument("paths", nargs="+", metavar="ANNOTATIONS", help=".csv, .jsonl, .parquet or .xlsx annotation files")
     parser.add_argument("--raw", type=Path, help="folder with the reports (default: corpus/raw next to the file)")
     parser.set_defaults(handler=run_validate)
 
@@ -202,7 +203,7 @@ examples:
   rolcov bootstrap corpus/raw --items -o silver.csv   also one row per enumeration item""",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (searched recursively)")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="annotation file (.csv/.jsonl/.parquet)")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="annotation file (.csv/.jsonl/.parquet/.xlsx)")
     parser.add_argument("--items", action="store_true", help="add enumeration items (para_id.n) after their paragraph")
     parser.set_defaults(handler=run_bootstrap)
 
@@ -223,7 +224,7 @@ examples:
     )
     parser.add_argument("gold", type=Path, metavar="GOLD", help="reference annotation file")
     parser.add_argument("silver", type=Path, metavar="SILVER", help="annotation file to measure")
-    parser.add_argument("-o", "--output", type=Path, help="also write the table (.csv/.jsonl/.parquet)")
+    parser.add_argument("-o", "--output", type=Path, help="also write the table (.csv/.jsonl/.parquet/.xlsx)")
     parser.set_defaults(handler=run_agreement)
 
 

@@ -37,7 +37,7 @@ examples:
   rolcov train corpus/annotations.csv --silver silver.csv --silver-weight 0.3 -o models/with-silver
   rolcov train corpus/annotations.csv --headings -o models/headings   also learn from heading paths""",
     )
-    parser.add_argument("annotations", nargs="+", metavar="ANNOTATIONS", help="gold annotation files (.csv/.jsonl/.parquet)")
+    parser.add_argument("annotations", nargs="+", metavar="ANNOTATIONS", help="gold annotation files (.csv/.jsonl/.parquet/.xlsx)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="model directory to write")
     parser.add_argument("--silver", action="append", default=[], metavar="FILE",
                         help="silver annotation file, e.g. from `rolcov bootstrap` (repeatable)")
@@ -74,7 +74,7 @@ def _add_classify(commands: argparse._SubParsersAction) -> None:
         formatter_class=help_formatter,
         description="""\
 Label every paragraph with the taxonomy's themes. Report files and folders are segmented first; tables
-(.csv/.jsonl/.parquet with a 'text' column) are classified row by row as given. The output has the input
+(.csv/.jsonl/.parquet/.xlsx with a 'text' column) are classified row by row as given. The output has the input
 columns plus labels (';'-separated, empty = none), primary and p_<label> for every label.
 With an output directory instead of a table file, reports are classified in parallel and resumably.
 
@@ -86,7 +86,7 @@ examples:
     parser.add_argument("paths", nargs="+", metavar="INPUT", help="report files/folders or paragraph tables")
     parser.add_argument("--model", type=Path, default=Path("models/default"), help="model directory (default models/default)")
     parser.add_argument("-o", "--output", type=Path, required=True,
-                        help="labelled table (.csv/.jsonl/.parquet), or a directory for a batch run")
+                        help="labelled table (.csv/.jsonl/.parquet/.xlsx), or a directory for a batch run")
     add_batch_options(parser)
     parser.set_defaults(handler=run_classify)
 

@@ -29,7 +29,7 @@ the paragraphs with the most expected corrections are asked about first, unlike 
 what is annotated (in the model's feature space), spread over reports and themes (README "Annotation
 loop"). With --reference model (a loop trained on gold only) corrections are counted against the model's
 own guess instead. Already annotated paragraphs (--exclude) are skipped. Report files and folders are
-segmented; tables (.csv/.jsonl/.parquet) need report_id, para_id and text, and heading_path for silver
+segmented; tables (.csv/.jsonl/.parquet/.xlsx) need report_id, para_id and text, and heading_path for silver
 labels (e.g. from `rolcov segment -o`).
 
 The output is an annotation file (codebook §9) pre-filled with the model's labels and primary, with
@@ -48,7 +48,7 @@ examples:
     parser.add_argument("paths", nargs="+", metavar="UNLABELLED", help="report files/folders or paragraph tables")
     parser.add_argument("--model", type=Path, default=Path("models/default"), help="model directory (default models/default)")
     parser.add_argument("-n", type=positive_int, default=30, metavar="K", help="how many paragraphs to suggest (default 30)")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="annotation file (.csv/.jsonl/.parquet) or tasks .json")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="annotation file (.csv/.jsonl/.parquet/.xlsx) or tasks .json")
     parser.add_argument("--exclude", action="append", default=[], type=Path, metavar="ANNOTATIONS",
                         help="annotation file whose paragraphs are already done (repeatable)")
     parser.add_argument("--reference", choices=["silver", "model"], default="silver",

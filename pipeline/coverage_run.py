@@ -15,11 +15,12 @@ from pipeline.coverage import CoverageThresholds, coverage_profile, label_indica
 from pipeline.errors import InputError
 from pipeline.gaps import coverage_gaps
 from pipeline.report import render_coverage_html
-from pipeline.tables import read_table, write_table
+from pipeline.tables import read_table, write_table, write_workbook
 from pipeline.task_coverage import tag_paragraphs, task_coverage, task_gaps
 from pipeline.taxonomy import load_taxonomy
 
-OUTPUT_FILES = ("profile.csv", "profile.parquet", "gaps.csv", "gaps.parquet")
+#: ``coverage.xlsx`` holds every table written as a sheet, for readers who work in Excel/WPS.
+OUTPUT_FILES = ("profile.csv", "profile.parquet", "gaps.csv", "gaps.parquet", "coverage.xlsx")
 #: Written beside :data:`OUTPUT_FILES` when the taxonomy defines tasks (:mod:`pipeline.task_coverage`).
 TASK_OUTPUT_FILES = ("tasks.csv", "tasks.parquet", "task_gaps.csv", "task_gaps.parquet")
 
@@ -36,7 +37,7 @@ def run_coverage(
     Parameters
     ----------
     inputs : sequence of Path
-        Classified paragraph tables (``.csv``/``.jsonl``/``.parquet``), read and checked one by one so an error
+        Classified paragraph tables (``.csv``/``.jsonl``/``.parquet``/``.xlsx``), read and checked one by one so an error
         names its file, then combined into one run (each report must come from a single file).
     out : Path
         Directory receiving :data:`OUTPUT_FILES` (and :data:`TASK_OUTPUT_FILES` when the taxonomy has
@@ -72,6 +73,7 @@ def run_coverage(
     for name, frame in tables.items():
         write_table(frame, out / f"{name}.csv")
         write_table(frame, out / f"{name}.parquet")
+    write_workbook(tables, out / "coverage.xlsx")
     if html is not None:
         render_coverage_html(table, profile, gaps, html, tasks=tasks)
     return 0
@@ -79,7 +81,7 @@ def run_coverage(
 
 def _combined_table(inputs: Sequence[Path]) -> pd.DataFrame:
     if not inputs:
-        raise InputError("no classified table given; pass one or more .csv/.jsonl/.parquet files.")
+        raise InputError("no classified table given; pass one or more .csv/.jsonl/.parquet/.xlsx files.")
     tables, seen = [], {}
     for path in inputs:
         table = validate_table(read_table(path), origin=str(path))

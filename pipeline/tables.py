@@ -2,8 +2,9 @@
 
 Every write goes to a temporary file in the target's directory that is then renamed over the target, so a
 reader (or a crash) never sees half a file. CSV is written with a byte-order mark (``utf-8-sig``) because the people who open these tables most often do
-so in Excel, which otherwise shows Chinese text as mojibake. Parquet keeps dtypes exactly; JSON Lines is what
-annotation tools export. Columns that hold identifiers or text are read as strings so that ``"007"`` stays
+so in Excel, which otherwise shows Chinese text as mojibake. ``.xlsx`` is read and written for the same people
+(Excel/WPS workbooks keep Chinese intact whatever the locale; see :mod:`pipeline.excel`). Parquet keeps dtypes
+exactly; JSON Lines is what annotation tools export. Columns that hold identifiers or text are read as strings so that ``"007"`` stays
 ``"007"`` and an empty ``labels`` cell stays ``""`` rather than becoming a number or NaN.
 """
 
@@ -19,18 +20,19 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError
+from pipeline.excel import read_xlsx, write_xlsx
 
 #: Columns that are identifiers or free text, never numbers, in every rolcov table.
 TEXT_COLUMNS = (
     "report_id", "para_id", "part", "heading_path", "text", "source", "issuer", "title",
     "labels", "primary", "theme", "kind", "detail", "status", "name_zh", "annotator",
 )
-READ_SUFFIXES = (".csv", ".jsonl", ".parquet")
+READ_SUFFIXES = (".csv", ".jsonl", ".parquet", ".xlsx")
 WRITE_SUFFIXES = READ_SUFFIXES
 
 
 def read_table(path: Path | str) -> pd.DataFrame:
-    """Read a table from ``.csv`` (utf-8-sig), ``.jsonl`` or ``.parquet``.
+    """Read a table from ``.csv`` (utf-8-sig), ``.jsonl``, ``.parquet`` or ``.xlsx`` (its first sheet).
 
     Parameters
     ----------
@@ -57,7 +59,8 @@ def read_table(path: Path | str) -> pd.DataFrame:
     try:
         table = _read_by_suffix(path, suffix)
     except (OSError, ValueError, UnicodeDecodeError) as error:
-        # pyarrow and pandas signal unreadable content with ValueError subclasses (ArrowInvalid, ParserError).
+        # pyarrow and pandas signal unreadable content with ValueError subclasses (ArrowInvalid, ParserError);
+        # read_xlsx turns a damaged workbook into one too.
         raise InputError(f"{path}: cannot read this {suffix} table ({error}); check the file is complete.") from error
     return _text_columns_as_str(table)
 
@@ -68,6 +71,8 @@ def _read_by_suffix(path: Path, suffix: str) -> pd.DataFrame:
     if suffix == ".jsonl":
         # dtype=False keeps JSON strings as strings: "007" stays "007".
         return pd.read_json(path, lines=True, dtype=False)
+    if suffix == ".xlsx":
+        return read_xlsx(path).drop(columns="line")
     return pd.read_parquet(path)
 
 
@@ -87,7 +92,7 @@ def _as_text(value: object) -> str:
 
 
 def write_table(table: pd.DataFrame, path: Path | str) -> Path:
-    """Write ``table`` to ``.csv`` (utf-8-sig, for Excel), ``.jsonl`` or ``.parquet``, atomically.
+    """Write ``table`` to ``.csv`` (utf-8-sig, for Excel), ``.jsonl``, ``.parquet`` or ``.xlsx``, atomically.
 
     Parameters
     ----------
@@ -109,15 +114,25 @@ def write_table(table: pd.DataFrame, path: Path | str) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in WRITE_SUFFIXES:
-        raise InputError(f"{path}: cannot write a table as {suffix or '(none)'!r}; use .csv, .jsonl or .parquet.")
+        raise InputError(f"{path}: cannot write a table as {suffix or '(none)'!r}; "
+                         f"use one of {', '.join(WRITE_SUFFIXES)}.")
     with atomic_path(path) as tmp:
-        if suffix == ".csv":
+        if suffix == ".xlsx":
+            write_xlsx({"table": table}, tmp, origin=path)
+        elif suffix == ".csv":
             table.to_csv(tmp, index=False, encoding="utf-8-sig")
         elif suffix == ".jsonl":
             table.to_json(tmp, orient="records", lines=True, force_ascii=False)
         else:
             table.to_parquet(tmp, index=False)
     return path
+
+
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path | str) -> Path:
+    """Write several tables as the sheets of one ``.xlsx`` workbook, atomically (e.g. profile + gaps)."""
+    with atomic_path(path) as tmp:
+        write_xlsx(sheets, tmp, origin=path)
+    return Path(path)
 
 
 @contextmanager

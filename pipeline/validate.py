@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.errors import RolcovError
+from pipeline.excel import read_xlsx
 from pipeline.ingest import SUPPORTED_SUFFIXES, read_report
 from pipeline.segment import PARTS, annotation_units
 from pipeline.tables import read_table
@@ -39,7 +40,8 @@ class Problem:
     file : str
         The annotation file.
     line : int
-        1-based line of the CSV (the header is line 1) or JSONL; row number + 1 for parquet.
+        1-based line of the CSV (the header is line 1) or JSONL; the sheet row of an .xlsx workbook (the header
+        is row 1), as Excel shows it; row number + 1 for parquet.
     message : str
         ``what is wrong; what to do``.
     """
@@ -88,7 +90,12 @@ def default_raw_dir(path: Path) -> Path | None:
 
 def load_rows(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     """Read the file as text cells plus a ``line`` column; return problems that stop any further check."""
-    if path.suffix.lower() != ".csv":
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        frame, problem = _xlsx_rows(path)
+        if problem:
+            return pd.DataFrame(), [problem]
+    elif suffix != ".csv":
         frame = read_table(path).fillna("")  # jsonl/parquet: one record per line/row
         if "labels" in frame.columns:  # written from a DataFrame, labels are a list, not ``a;b``
             frame["labels"] = [_join_labels(cell) for cell in frame["labels"]]
@@ -108,6 +115,18 @@ def load_rows(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     if "heading_path" not in frame.columns:
         frame["heading_path"] = ""
     return frame, []
+
+
+def _xlsx_rows(path: Path) -> tuple[pd.DataFrame, Problem | None]:
+    """Cells as text with their sheet row in ``line``, so a message points at the row Excel shows."""
+    try:
+        frame = read_xlsx(path)
+    except (OSError, ValueError) as error:
+        return pd.DataFrame(), Problem(str(path), 1, f"cannot read this workbook ({error}); save it again as .xlsx")
+    lines = frame.pop("line")
+    frame = frame.astype(object).where(frame.notna(), "").astype(str)
+    frame["line"] = lines
+    return frame, None
 
 
 def _join_labels(cell: object) -> str:
