@@ -40,8 +40,10 @@ SEED = 0
 
 
 class RolcovModel:
-    def __init__(self, use_headings, taxonomy):
-        self.template = default_classifier(use_headings, taxonomy)
+    """A rolcov classifier configuration behind the peers' fit/predict interface."""
+
+    def __init__(self, template):
+        self.template = template
 
     def fit(self, frame, Y):
         from sklearn.base import clone
@@ -51,7 +53,7 @@ class RolcovModel:
 
     def predict(self, frame):
         probabilities = self.model.predict_proba(frame)
-        return probabilities, (probabilities >= self.model.thresholds_).astype(int)
+        return probabilities, self.model.assign(probabilities).astype(int)
 
 
 class KeywordModel:
@@ -169,8 +171,9 @@ def main() -> None:
     classes = np.asarray(taxonomy.ids)
     paragraph_words(normalized_column(table, "text"))  # segment once, outside every timing
     models = [
-        ("rolcov ParagraphClassifier, text only", RolcovModel(False, taxonomy)),
-        ("rolcov ParagraphClassifier, with headings", RolcovModel(True, taxonomy)),
+        ("rolcov ParagraphClassifier, shipped", RolcovModel(default_classifier("shipped", taxonomy))),
+        ("rolcov ParagraphClassifier, text only", RolcovModel(default_classifier("text_only", taxonomy))),
+        ("rolcov ParagraphClassifier, with headings", RolcovModel(default_classifier("with_headings", taxonomy))),
         ("keyword dictionary (taxonomy cues)", KeywordModel(taxonomy)),
         ("spaCy textcat_multilabel, TextCatBOW.v3", SpacyTextcatModel("bow", taxonomy.ids)),
         ("spaCy textcat_multilabel, TextCatEnsemble.v2", SpacyTextcatModel("ensemble", taxonomy.ids)),

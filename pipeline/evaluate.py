@@ -87,6 +87,21 @@ def score_rows(frame: pd.DataFrame, Y: np.ndarray, probabilities: np.ndarray, de
     }
 
 
+def primary_scores(gold: np.ndarray, predicted: np.ndarray, classes) -> dict:
+    """Single-label scores of one predicted theme per row: top-1 accuracy and per-label/macro F1.
+
+    Any value that is not a label id (empty, ``none``, ``(none)``) means "no theme"; it counts as right when
+    both sides say so, and it is not one of the labels the macro-F1 averages over.
+    """
+    classes = [str(label) for label in classes]
+    gold = np.array([value if value in classes else NONE for value in gold], dtype=object)
+    predicted = np.array([value if value in classes else NONE for value in predicted], dtype=object)
+    per_label = f1_score(gold, predicted, labels=classes, average=None, zero_division=0)
+    return {"top1": _round(np.mean(gold == predicted)) if len(gold) else 0.0,
+            "macro_f1": _round(np.mean(per_label)),
+            "per_label_f1": {label: _round(f) for label, f in zip(classes, per_label)}}
+
+
 def _round(value) -> float:
     return round(float(value), 4)
 

@@ -74,10 +74,12 @@ def normalized_column(frame: pd.DataFrame, column: str) -> list[str]:
         return [_LEAD_END.split(text, maxsplit=1)[0] for text in normalized_column(frame, "text")]
     if column not in frame:
         return [""] * len(frame)
-    return [normalize_text(str(value)) for value in frame[column].fillna("")]
+    return [_PINYIN_GLOSS.sub("", normalize_text(str(value))) for value in frame[column].fillna("")]
 
 
 _LEAD_END = re.compile(r"[。;:!?]")
+# Mirror sites gloss characters with pinyin, 领(lǐng)导: the gloss splits words and n-grams, so it is dropped.
+_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü\u00e0-\u01dc]{1,6}\)")
 
 
 class NgramFeatures(BaseEstimator, TransformerMixin):

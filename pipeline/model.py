@@ -9,8 +9,12 @@ How a paragraph gets its labels
    not see its report; one sigmoid (Platt scaling) fitted on those out-of-report scores of all labels turns
    scores into calibrated probabilities, and the per-label threshold that maximises that label's (smoothed) F1 on them
    becomes ``thresholds_``. Both are therefore tuned for reports the model has never seen.
-4. A label is assigned when its probability reaches its threshold. "No label" is the outcome when no label
-   does; ``predict_none_proba`` gives the probability of that under independence, prod(1 - p_k).
+4. A label is assigned when its probability reaches its threshold, and the most probable label also when
+   its probability reaches ``theme_threshold_``: per-label thresholds are each set for that label's F1, so
+   a paragraph whose evidence is spread over two themes can fall below both although it clearly has a
+   theme; ``theme_threshold_`` is set, on the same out-of-report scores, for telling paragraphs with a
+   theme from those without. "No label" is the outcome when neither rule assigns anything;
+   ``predict_none_proba`` gives the probability of that under independence, prod(1 - p_k).
    ``primary`` is the label with the highest probability among those assigned (empty if none);
    ``predict_primary`` always returns the top label, which is what top-1 accuracy scores.
 """
@@ -48,6 +52,10 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     codebook_weight : float
         Sample weight of pseudo-examples built from the taxonomy (each label's definition, includes and
         cue list, and each exclude as an example of the label it points to); 0 adds none.
+    heading_copies : bool
+        Also train on a copy of every row that has a ``heading_path``, with the heading path left empty, so
+        that one model learns both what headings add and what the text alone says: it then serves report
+        files (headings known) and bare tables (text only) alike. The copy stays in its report's inner fold.
     taxonomy : Taxonomy, optional
         Label set; default :func:`pipeline.taxonomy.load_taxonomy` at fit time.
 
@@ -57,6 +65,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         Label ids, the column order of ``predict_proba``.
     thresholds_ : ndarray of float
         Per-label decision thresholds on the calibrated probability.
+    theme_threshold_ : float
+        The most probable label is assigned when its probability reaches this, whatever its own threshold.
     features_ : transformer
         The fitted feature transformer.
     estimators_ : list of LogisticRegression or float
@@ -69,12 +79,13 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, features=None, C=4.0, class_weight="balanced", inner_folds=4, codebook_weight=0.0,
-                 taxonomy: Taxonomy | None = None):
+                 heading_copies=False, taxonomy: Taxonomy | None = None):
         self.features = features
         self.C = C
         self.class_weight = class_weight
         self.inner_folds = inner_folds
         self.codebook_weight = codebook_weight
+        self.heading_copies = heading_copies
         self.taxonomy = taxonomy
 
     def fit(self, X: pd.DataFrame, Y, sample_weight=None):
@@ -95,6 +106,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         taxonomy = self.taxonomy or load_taxonomy()
         self.classes_ = np.asarray(list(Y.columns) if hasattr(Y, "columns") else taxonomy.ids)
         X, Y, weight = _training_arrays(X, Y, sample_weight, len(self.classes_))
+        if self.heading_copies:
+            X, Y, weight = _with_headless_copies(X, Y, weight)
         if self.codebook_weight > 0:
             X, Y, weight = _with_codebook(X, Y, weight, taxonomy, self.classes_, self.codebook_weight)
         scores = self._out_of_report_scores(X, Y, weight)
@@ -103,6 +116,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         probabilities = _sigmoid(scores * self.calibration_[0] + self.calibration_[1])
         self.thresholds_ = np.array([_best_threshold(probabilities[trusted, k], Y[trusted, k])
                                      for k in range(Y.shape[1])])
+        self.theme_threshold_ = _theme_threshold(probabilities[trusted], Y[trusted], self.thresholds_)
         self.features_, self.estimators_ = self._fit_once(X, Y, weight)
         self.taxonomy_sha256_ = taxonomy.sha256
         return self
@@ -141,8 +155,12 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         return _sigmoid(self.decision_function(X) * self.calibration_[0] + self.calibration_[1])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """0/1 matrix: probability at or above the label's threshold; an all-zero row means no label."""
-        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+        """0/1 matrix of assigned labels (see the module docstring, step 4); an all-zero row means no label."""
+        return self.assign(self.predict_proba(X)).astype(int)
+
+    def assign(self, probabilities: np.ndarray) -> np.ndarray:
+        """Boolean matrix of the labels assigned at these probabilities (per-label and theme thresholds)."""
+        return _assigned(probabilities, self.thresholds_, self.theme_threshold_)
 
     def predict_none_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probability that the paragraph carries no label, prod(1 - p_k) (labels taken as independent)."""
@@ -159,7 +177,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         batch that classified nothing still writes a table of the documented shape.
         """
         probabilities = self.predict_proba(frame) if len(frame) else np.zeros((0, len(self.classes_)))
-        assigned = probabilities >= self.thresholds_
+        assigned = self.assign(probabilities)
         return pd.concat([frame.reset_index(drop=True), label_columns(probabilities, assigned, self.classes_)],
                          axis=1)
 
@@ -217,6 +235,16 @@ def _with_codebook(X, Y, weight, taxonomy, classes, codebook_weight):
     return X, np.vstack([Y, pseudo_Y]), np.concatenate([weight, np.full(len(pseudo), codebook_weight)])
 
 
+def _with_headless_copies(X, Y, weight):
+    """The rows plus a copy, without ``heading_path``, of each row that has one."""
+    if "heading_path" not in X:
+        return X, Y, weight
+    headed = X["heading_path"].fillna("").astype(str).str.strip().ne("").to_numpy()
+    copies = X[headed].assign(heading_path="")
+    return (pd.concat([X, copies], ignore_index=True), np.vstack([Y, Y[headed]]),
+            np.concatenate([weight, weight[headed]]))
+
+
 def _decision_scores(estimators, matrix) -> np.ndarray:
     columns = [np.full(matrix.shape[0], e) if isinstance(e, float) else e.decision_function(matrix)
                for e in estimators]
@@ -242,6 +270,26 @@ def _best_threshold(probabilities: np.ndarray, y: np.ndarray) -> float:
     f1 = np.array([_f1(y, probabilities >= t) for t in THRESHOLD_GRID])
     smoothed = np.convolve(np.pad(f1, 2, mode="edge"), np.ones(5) / 5, mode="valid")
     return float(THRESHOLD_GRID[int(np.argmax(smoothed))])
+
+
+def _assigned(probabilities: np.ndarray, thresholds: np.ndarray, theme_threshold: float) -> np.ndarray:
+    top = np.zeros(probabilities.shape, dtype=bool)
+    if len(probabilities):
+        top[np.arange(len(probabilities)), np.argmax(probabilities, axis=1)] = True
+    return (probabilities >= thresholds) | (top & (probabilities >= theme_threshold))
+
+
+def _theme_threshold(probabilities: np.ndarray, Y: np.ndarray, thresholds: np.ndarray) -> float:
+    """Top-label threshold that best tells rows with a theme from rows without (accuracy, smoothed).
+
+    Candidates start at the lowest per-label threshold; the highest candidate assigns nothing beyond the
+    per-label rule, so the rule can only add a label where the out-of-report scores say it helps.
+    """
+    has_theme = Y.any(axis=1)
+    grid = np.append(THRESHOLD_GRID[THRESHOLD_GRID >= thresholds.min()], 1.01)
+    accuracy = np.array([np.mean(_assigned(probabilities, thresholds, t).any(axis=1) == has_theme) for t in grid])
+    smoothed = np.convolve(np.pad(accuracy, 2, mode="edge"), np.ones(5) / 5, mode="valid")
+    return float(grid[int(np.argmax(smoothed))])
 
 
 def _f1(y: np.ndarray, predicted: np.ndarray) -> float:

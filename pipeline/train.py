@@ -23,12 +23,20 @@ from pipeline.tables import READ_SUFFIXES, read_table
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 DEFAULT_MODEL_DIR = Path("models/default")
-SETTINGS = {"text_only": False, "with_headings": True}  # evaluation setting name -> use_headings
+#: Named configurations: ``shipped`` (what ``rolcov train`` writes: heading evidence, and every training row
+#: also without its headings, so one model serves report files and bare tables); ``text_only`` and
+#: ``with_headings``, the two earlier configurations, kept for comparison.
+SETTINGS = {"shipped": {"use_headings": True, "heading_copies": True},
+            "text_only": {"use_headings": False, "heading_copies": False},
+            "with_headings": {"use_headings": True, "heading_copies": False}}
+SHIPPED = "shipped"
 
 
-def default_classifier(use_headings: bool = False, taxonomy: Taxonomy | None = None) -> ParagraphClassifier:
-    """The shipped configuration: :func:`make_features` defaults, C=4, no codebook pseudo-examples."""
-    return ParagraphClassifier(features=make_features(use_headings=use_headings, taxonomy=taxonomy), taxonomy=taxonomy)
+def default_classifier(setting: str = SHIPPED, taxonomy: Taxonomy | None = None) -> ParagraphClassifier:
+    """An unfitted classifier of a named configuration (:data:`SETTINGS`): :func:`make_features` defaults, C=4."""
+    options = SETTINGS[setting]
+    return ParagraphClassifier(features=make_features(use_headings=options["use_headings"], taxonomy=taxonomy),
+                               heading_copies=options["heading_copies"], taxonomy=taxonomy)
 
 
 def training_table(annotation_paths: Sequence[str | Path], silver_paths: Sequence[str | Path] = (),
@@ -40,8 +48,8 @@ def training_table(annotation_paths: Sequence[str | Path], silver_paths: Sequenc
 
 
 def evaluate_annotations(table: pd.DataFrame, taxonomy: Taxonomy | None = None,
-                         settings: Sequence[str] = ("text_only",)) -> dict:
-    """Leave-one-report-out results of the default classifier, per setting (``text_only``, ``with_headings``)."""
+                         settings: Sequence[str] = (SHIPPED,)) -> dict:
+    """Leave-one-report-out results per named configuration (:data:`SETTINGS`)."""
     taxonomy = taxonomy or load_taxonomy()
     Y = label_matrix(table, taxonomy.ids)
     weight = table["weight"].to_numpy() if "weight" in table else None
@@ -49,12 +57,12 @@ def evaluate_annotations(table: pd.DataFrame, taxonomy: Taxonomy | None = None,
                          "paragraphs (ids without '.') and items scored separately, headline = paragraphs",
                "taxonomy": taxonomy_summary(taxonomy)}
     for name in settings:
-        results[name] = evaluate_classifier(table, Y, default_classifier(SETTINGS[name], taxonomy), weight)
+        results[name] = evaluate_classifier(table, Y, default_classifier(name, taxonomy), weight)
     return results
 
 
 def train_model(annotation_paths: Sequence[str | Path], output: str | Path, silver_paths: Sequence[str | Path] = (),
-                silver_weight: float = DEFAULT_WEIGHTS["silver"], use_headings: bool = False,
+                silver_weight: float = DEFAULT_WEIGHTS["silver"], setting: str = SHIPPED,
                 taxonomy: Taxonomy | None = None) -> Path:
     """Fit the default classifier on annotation files, evaluate it by LORO and save it with its card.
 
@@ -65,13 +73,12 @@ def train_model(annotation_paths: Sequence[str | Path], output: str | Path, silv
     """
     taxonomy = taxonomy or load_taxonomy()
     table = training_table(annotation_paths, silver_paths, silver_weight, taxonomy)
-    setting = "with_headings" if use_headings else "text_only"
     evaluation = evaluate_annotations(table, taxonomy, [setting])[setting]
     Y = label_matrix(table, taxonomy.ids)
-    classifier = default_classifier(use_headings, taxonomy).fit(table, Y, sample_weight=table["weight"].to_numpy())
+    classifier = default_classifier(setting, taxonomy).fit(table, Y, sample_weight=table["weight"].to_numpy())
     card = {
         "taxonomy": taxonomy_summary(taxonomy),
-        "params": {"use_headings": use_headings, "C": classifier.C, "inner_folds": classifier.inner_folds,
+        "params": {"setting": setting, **SETTINGS[setting], "C": classifier.C, "inner_folds": classifier.inner_folds,
                    "codebook_weight": classifier.codebook_weight, "silver_weight": silver_weight},
         "training_data": _data_summary(table, [*annotation_paths, *silver_paths], taxonomy),
         "evaluation": {unit: _headline(evaluation[unit]) for unit in ("paragraphs", "items") if unit in evaluation},
