@@ -52,8 +52,11 @@ class RolcovModel:
         return self
 
     def predict(self, frame):
-        probabilities = self.model.predict_proba(frame)
-        return probabilities, self.model.assign(probabilities).astype(int)
+        return self.model.predict_proba(frame), self.model.predict(frame)
+
+    def primary(self, frame):
+        """The model's own ``primary`` (its primary-theme model), not the most probable assigned label."""
+        return self.model.predict_primary(frame)
 
 
 class KeywordModel:

@@ -69,7 +69,9 @@ def match_file_rows(devset: pd.DataFrame, segmented: pd.DataFrame) -> np.ndarray
 
 
 def predicted_primary(model, frame: pd.DataFrame, classes: np.ndarray) -> np.ndarray:
-    """The ``primary`` column ``rolcov classify`` would write (most probable assigned label, or empty)."""
+    """The ``primary`` column ``rolcov classify`` would write: the model's own, or its most probable assigned label."""
+    if hasattr(model, "primary"):
+        return np.asarray(model.primary(frame))
     probabilities, decisions = model.predict(frame)
     return label_columns(probabilities, decisions, classes)["primary"].to_numpy()
 

@@ -9,14 +9,16 @@ How a paragraph gets its labels
    not see its report; one sigmoid (Platt scaling) fitted on those out-of-report scores of all labels turns
    scores into calibrated probabilities, and the per-label threshold that maximises that label's (smoothed) F1 on them
    becomes ``thresholds_``. Both are therefore tuned for reports the model has never seen.
-4. A label is assigned when its probability reaches its threshold, and the most probable label also when
-   its probability reaches ``theme_threshold_``: per-label thresholds are each set for that label's F1, so
-   a paragraph whose evidence is spread over two themes can fall below both although it clearly has a
-   theme; ``theme_threshold_`` is set, on the same out-of-report scores, for telling paragraphs with a
-   theme from those without. "No label" is the outcome when neither rule assigns anything;
-   ``predict_none_proba`` gives the probability of that under independence, prod(1 - p_k).
-   ``primary`` is the label with the highest probability among those assigned (empty if none);
-   ``predict_primary`` always returns the top label, which is what top-1 accuracy scores.
+4. A label is assigned when its probability reaches its threshold. "No label" is the outcome when no label
+   does; ``predict_none_proba`` gives the probability of that under independence, prod(1 - p_k).
+5. ``primary`` — the one theme a paragraph is mainly about — is a single-label decision, so it has its own
+   model: one multinomial logistic regression over the themes plus "none" on the same features, trained on
+   the annotators' ``primary``. The per-label models answer "is this theme reported on at all?", each
+   balanced for its own label, and the most probable of them is biased towards themes that are rare in
+   training (a leadership paragraph that mentions study sessions scores high on capacity too); the
+   primary model learns which theme wins. The primary is always among the assigned labels (it is added if
+   its threshold was not reached). When the primary model says "none" — the paragraph is a report's
+   opening summary or a formula, and the themes it names are only mentioned — no label is assigned.
 """
 
 from __future__ import annotations
@@ -65,8 +67,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         Label ids, the column order of ``predict_proba``.
     thresholds_ : ndarray of float
         Per-label decision thresholds on the calibrated probability.
-    theme_threshold_ : float
-        The most probable label is assigned when its probability reaches this, whatever its own threshold.
+    primary_estimator_ : LogisticRegression
+        The primary-theme model (step 5); its ``classes_`` are label ids and ``""`` for "none".
     features_ : transformer
         The fitted feature transformer.
     estimators_ : list of LogisticRegression or float
@@ -116,8 +118,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         probabilities = _sigmoid(scores * self.calibration_[0] + self.calibration_[1])
         self.thresholds_ = np.array([_best_threshold(probabilities[trusted, k], Y[trusted, k])
                                      for k in range(Y.shape[1])])
-        self.theme_threshold_ = _theme_threshold(probabilities[trusted], Y[trusted], self.thresholds_)
         self.features_, self.estimators_ = self._fit_once(X, Y, weight)
+        self.primary_estimator_ = self._fit_primary(X, Y, weight)
         self.taxonomy_sha256_ = taxonomy.sha256
         return self
 
@@ -132,6 +134,12 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000)
             estimators.append(model.fit(matrix, Y[:, k], sample_weight=weight))
         return features, estimators
+
+    def _fit_primary(self, X, Y, weight) -> LogisticRegression:
+        target = primary_targets(X, Y, self.classes_)
+        known = target != UNKNOWN
+        model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000)
+        return model.fit(self.features_.transform(X[known]), target[known], sample_weight=weight[known])
 
     def _out_of_report_scores(self, X, Y, weight) -> np.ndarray:
         groups = X["report_id"].to_numpy() if "report_id" in X else None
@@ -155,20 +163,33 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         return _sigmoid(self.decision_function(X) * self.calibration_[0] + self.calibration_[1])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """0/1 matrix of assigned labels (see the module docstring, step 4); an all-zero row means no label."""
-        return self.assign(self.predict_proba(X)).astype(int)
+        """0/1 matrix of assigned labels (module docstring, steps 4–5); an all-zero row means no label."""
+        return self._decide(_as_table(X))[1].astype(int)
 
-    def assign(self, probabilities: np.ndarray) -> np.ndarray:
-        """Boolean matrix of the labels assigned at these probabilities (per-label and theme thresholds)."""
-        return _assigned(probabilities, self.thresholds_, self.theme_threshold_)
+    def predict_primary_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Probability of each label being the primary theme, ``classes_`` order, plus a last column for none."""
+        raw = self.primary_estimator_.predict_proba(self.features_.transform(_as_table(X)))
+        order = [*self.classes_, ""]
+        known = list(self.primary_estimator_.classes_)
+        columns = [raw[:, known.index(label)] if label in known else np.zeros(len(raw)) for label in order]
+        return np.column_stack(columns)
+
+    def _decide(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-label probabilities, assigned labels (boolean) and the primary label (``""`` for none)."""
+        if not len(X):
+            empty = np.zeros((0, len(self.classes_)))
+            return empty, empty.astype(bool), np.zeros(0, dtype=object)
+        probabilities = self.predict_proba(X)
+        return (probabilities, *_primary_and_labels(probabilities >= self.thresholds_,
+                                                    self.predict_primary_proba(X), self.classes_))
 
     def predict_none_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probability that the paragraph carries no label, prod(1 - p_k) (labels taken as independent)."""
         return np.prod(1.0 - self.predict_proba(X), axis=1)
 
     def predict_primary(self, X: pd.DataFrame) -> np.ndarray:
-        """The most probable label of each paragraph, whether or not it passes its threshold."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        """The primary theme of each paragraph (``""`` when it has none): the ``primary`` column of classify."""
+        return self._decide(_as_table(X))[2]
 
     def classify(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The input rows plus ``labels`` (";"-joined, taxonomy order), ``primary`` and ``p_<label>``.
@@ -176,17 +197,22 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         An empty table gives an empty table with those columns (scikit-learn refuses zero rows), so a
         batch that classified nothing still writes a table of the documented shape.
         """
-        probabilities = self.predict_proba(frame) if len(frame) else np.zeros((0, len(self.classes_)))
-        assigned = self.assign(probabilities)
-        return pd.concat([frame.reset_index(drop=True), label_columns(probabilities, assigned, self.classes_)],
-                         axis=1)
+        probabilities, assigned, primary = self._decide(frame)
+        columns = label_columns(probabilities, assigned, self.classes_, primary)
+        return pd.concat([frame.reset_index(drop=True), columns], axis=1)
 
 
-def label_columns(probabilities: np.ndarray, assigned: np.ndarray, classes: np.ndarray) -> pd.DataFrame:
-    """``labels``, ``primary`` (most probable assigned label, or empty) and ``p_<label>`` columns."""
+def label_columns(probabilities: np.ndarray, assigned: np.ndarray, classes: np.ndarray,
+                  primary: np.ndarray | None = None) -> pd.DataFrame:
+    """``labels``, ``primary`` and ``p_<label>`` columns.
+
+    ``primary`` defaults to the most probable assigned label (empty when none is assigned), for models
+    without a primary model of their own.
+    """
     assigned = np.asarray(assigned, dtype=bool)
-    masked = np.where(assigned, probabilities, -1.0)
-    primary = np.where(assigned.any(axis=1), classes[np.argmax(masked, axis=1)], "")
+    if primary is None:
+        masked = np.where(assigned, probabilities, -1.0)
+        primary = np.where(assigned.any(axis=1), classes[np.argmax(masked, axis=1)], "")
     labels = [";".join(classes[row]) for row in assigned]
     columns = pd.DataFrame({"labels": labels, "primary": primary})
     rounded = pd.DataFrame(probabilities.round(4), columns=[f"p_{label}" for label in classes])
@@ -272,24 +298,34 @@ def _best_threshold(probabilities: np.ndarray, y: np.ndarray) -> float:
     return float(THRESHOLD_GRID[int(np.argmax(smoothed))])
 
 
-def _assigned(probabilities: np.ndarray, thresholds: np.ndarray, theme_threshold: float) -> np.ndarray:
-    top = np.zeros(probabilities.shape, dtype=bool)
-    if len(probabilities):
-        top[np.arange(len(probabilities)), np.argmax(probabilities, axis=1)] = True
-    return (probabilities >= thresholds) | (top & (probabilities >= theme_threshold))
+UNKNOWN = "\0unknown"  # primary target of a multi-label row without a stated primary: left out of training
 
 
-def _theme_threshold(probabilities: np.ndarray, Y: np.ndarray, thresholds: np.ndarray) -> float:
-    """Top-label threshold that best tells rows with a theme from rows without (accuracy, smoothed).
+def primary_targets(X: pd.DataFrame, Y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Primary theme of each training row: the ``primary`` column where it names one of the row's labels,
+    else the only label, ``""`` for a row without labels, and :data:`UNKNOWN` for several labels and no
+    stated primary."""
+    stated = X["primary"].fillna("").astype(str).to_numpy() if "primary" in X else np.full(len(X), "")
+    targets = []
+    for row, primary in zip(Y.astype(bool), stated):
+        labels = classes[row]
+        if primary in labels:
+            targets.append(primary)
+        else:
+            targets.append(labels[0] if len(labels) == 1 else "" if not len(labels) else UNKNOWN)
+    return np.asarray(targets, dtype=object)
 
-    Candidates start at the lowest per-label threshold; the highest candidate assigns nothing beyond the
-    per-label rule, so the rule can only add a label where the out-of-report scores say it helps.
-    """
-    has_theme = Y.any(axis=1)
-    grid = np.append(THRESHOLD_GRID[THRESHOLD_GRID >= thresholds.min()], 1.01)
-    accuracy = np.array([np.mean(_assigned(probabilities, thresholds, t).any(axis=1) == has_theme) for t in grid])
-    smoothed = np.convolve(np.pad(accuracy, 2, mode="edge"), np.ones(5) / 5, mode="valid")
-    return float(grid[int(np.argmax(smoothed))])
+
+def _primary_and_labels(passed: np.ndarray, primary_probabilities: np.ndarray,
+                        classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Assigned labels and primary from the thresholded labels and the primary model (module docstring, 5)."""
+    best = np.argmax(primary_probabilities, axis=1)
+    has_theme = best < len(classes)
+    assigned = passed & has_theme[:, None]
+    rows = np.flatnonzero(has_theme)
+    assigned[rows, best[rows]] = True
+    primary = np.where(has_theme, classes[np.minimum(best, len(classes) - 1)], "").astype(object)
+    return assigned, primary
 
 
 def _f1(y: np.ndarray, predicted: np.ndarray) -> float:

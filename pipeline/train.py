@@ -10,17 +10,20 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.annotations import DEFAULT_WEIGHTS, combine_annotations, label_matrix, read_annotations
 from pipeline.batch import classify_report
+from pipeline.errors import AnnotationError
 from pipeline.evaluate import evaluate_classifier
 from pipeline.features import make_features
 from pipeline.model import ParagraphClassifier
 from pipeline.modelstore import file_sha256, save_model, taxonomy_summary
-from pipeline.segment import map_reports, segment_files
+from pipeline.segment import annotation_frame, map_reports, segment_files
 from pipeline.tables import READ_SUFFIXES, read_table
 from pipeline.taxonomy import Taxonomy, load_taxonomy
+from pipeline.validate import split_labels
 
 DEFAULT_MODEL_DIR = Path("models/default")
 #: Named configurations: ``shipped`` (what ``rolcov train`` writes: heading evidence, and every training row
@@ -147,3 +150,72 @@ def label_summary(table: pd.DataFrame, classes: Sequence[str]) -> str:
     summary.insert(0, "paragraphs", key.value_counts().reindex(summary.index))
     summary["none"] = (table["labels"].fillna("") == "").groupby(key.to_numpy()).sum()
     return summary.to_string()
+
+
+def labelled_sample(paths: Sequence[str | Path], taxonomy: Taxonomy | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Rows to score a trained model on, with gold ``labels`` (tuples) and ``primary``: what
+    ``rolcov evaluate --model`` reads.
+
+    Tables (.csv/.jsonl/.parquet) hold the gold labels: the annotation format, or any table with ``text``
+    and ``labels`` (``a;b``) and/or ``primary`` (a table without ``primary`` takes each row's first label;
+    one without ``labels`` takes ``primary`` as its only label). When report files or folders are given
+    too, each labelled row is matched to the paragraph or item of the same ``report_id`` and ``para_id`` in
+    the reports as segmented now, and the model sees that paragraph as ``rolcov classify`` would (text
+    with its lead, heading path); otherwise the tables' rows are scored as given.
+
+    Returns the table and one line per labelled row or input that could not be used.
+
+    Raises
+    ------
+    AnnotationError
+        If no table carries labels, or a label is not in the taxonomy.
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    tables = [Path(p) for p in paths if Path(p).suffix.lower() in READ_SUFFIXES]
+    reports = [p for p in paths if Path(p).suffix.lower() not in READ_SUFFIXES]
+    if not tables:
+        raise AnnotationError("no labelled table given; add the annotation file (.csv/.jsonl/.parquet) whose "
+                              "labels the model is scored against")
+    gold = pd.concat([_gold_rows(path, taxonomy) for path in tables], ignore_index=True)
+    if not reports:
+        return gold, []
+    frames, failures = map_reports(reports, annotation_frame, desc="segment")
+    if not frames:
+        return gold.iloc[:0], failures
+    segmented = pd.concat(frames, ignore_index=True)
+    keys = ["report_id", "para_id"]
+    matched = segmented.merge(gold[[*keys, "labels", "primary"]], on=keys, how="inner")
+    missing = len(gold) - len(matched)
+    if missing:
+        failures.append(f"{missing} labelled row(s) have no paragraph with their report_id and para_id in the "
+                        "given reports; check that the reports are the annotated ones, unchanged")
+    return matched, failures
+
+
+def _label_list(cell) -> list[str]:
+    """Label ids of a cell: ``a;b`` text, or a list as JSON Lines and Parquet hold it."""
+    if isinstance(cell, (list, tuple, np.ndarray)):
+        return [str(label) for label in cell]
+    return split_labels(cell) if isinstance(cell, str) else []
+
+
+def _gold_rows(path: Path, taxonomy: Taxonomy) -> pd.DataFrame:
+    """One labelled table with ``labels`` as tuples of ids and ``primary`` filled in (see :func:`labelled_sample`)."""
+    frame = read_table(path)
+    if "text" not in frame or not {"labels", "primary"} & set(frame.columns):
+        raise AnnotationError(f"{path}: a labelled table needs 'text' and 'labels' and/or 'primary' columns")
+    labels = (frame["labels"] if "labels" in frame else frame["primary"]).map(_label_list)
+    known = set(taxonomy.ids)
+    for line, row in enumerate(labels, start=2):
+        unknown = [label for label in row if label not in known]
+        if unknown:
+            raise AnnotationError(f"{path}:{line}: unknown label {', '.join(unknown)}; use one of "
+                                  f"{', '.join(taxonomy.ids)}")
+    primary = frame["primary"].fillna("").astype(str).str.strip() if "primary" in frame else labels.map(
+        lambda row: row[0] if row else "")
+    frame = frame.assign(labels=labels.map(tuple), primary=primary)
+    if "report_id" not in frame:
+        frame["report_id"] = path.stem
+    if "para_id" not in frame:
+        frame["para_id"] = [f"{path.stem}:{line}" for line in range(2, len(frame) + 2)]
+    return frame
