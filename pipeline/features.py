@@ -242,7 +242,7 @@ def _matches(patterns: list[re.Pattern], headings: list[str]) -> float:
 
 def make_features(use_headings: bool = False, taxonomy: Taxonomy | None = None, min_reports: int = 2,
                   word_ngrams=(1, 2), char_ngrams=(1, 3), cue_weight: float = 0.5,
-                  lead_weight: float = 1.0, heading_weight: float = 0.5) -> FeatureUnion:
+                  lead_weight: float = 1.0, heading_weight: float = 1.0) -> FeatureUnion:
     """The paragraph feature transformer used by :class:`pipeline.model.ParagraphClassifier`.
 
     Parameters
