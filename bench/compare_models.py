@@ -6,6 +6,7 @@ Every model trains on all rows (paragraphs and enumeration items) of four report
 the scores are over the gold paragraphs (ids without ".") of the held-out reports, as in `rolcov evaluate`.
 Peers:
 * keyword dictionary — a label is assigned when any of its taxonomy cue terms occurs; top-1 = most cue hits;
+  (top-1 of a rolcov model scores its own ``primary``, of the peers their most probable label);
 * spaCy ``textcat_multilabel`` with the ``TextCatBOW.v3`` (unigram+bigram) and the default
   ``TextCatEnsemble.v2`` architectures, trained with ``nlp.update`` on pkuseg-segmented Docs, threshold 0.5;
 * character 1–3-grams TF-IDF + one-vs-rest logistic regression (no segmenter), threshold 0.5.
@@ -131,6 +132,7 @@ class SpacyTextcatModel:
 def run_model(name, model, table, Y, classes):
     """LORO with one model; returns its paragraph scores and timings."""
     probabilities, decisions = np.zeros(Y.shape), np.zeros(Y.shape, dtype=int)
+    primary = np.full(len(table), "", dtype=object) if hasattr(model, "primary") else None
     train_seconds = predict_seconds = 0.0
     for report in table.report_id.unique():
         held_out = (table.report_id == report).to_numpy()
@@ -139,10 +141,12 @@ def run_model(name, model, table, Y, classes):
         train_seconds += time.perf_counter() - start
         start = time.perf_counter()
         probabilities[held_out], decisions[held_out] = model.predict(table[held_out].reset_index(drop=True))
+        if primary is not None:
+            primary[held_out] = model.primary(table[held_out].reset_index(drop=True))
         predict_seconds += time.perf_counter() - start
     paragraphs = ~table.para_id.str.contains(".", regex=False).to_numpy()
-    scores = score_rows(table[paragraphs], Y[paragraphs], probabilities[paragraphs], decisions[paragraphs], classes)
-    items = score_rows(table[~paragraphs], Y[~paragraphs], probabilities[~paragraphs], decisions[~paragraphs], classes)
+    scores, items = (score_rows(table[rows], Y[rows], probabilities[rows], decisions[rows], classes,
+                                None if primary is None else primary[rows]) for rows in (paragraphs, ~paragraphs))
     row = {"model": name, "macro_f1": scores["macro_f1"], "micro_f1": scores["micro_f1"],
            "top1": scores["top1_accuracy"], "items_macro_f1": items["macro_f1"],
            "train_s_per_fold": train_seconds / table.report_id.nunique(),

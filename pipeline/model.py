@@ -298,7 +298,7 @@ def _best_threshold(probabilities: np.ndarray, y: np.ndarray) -> float:
     return float(THRESHOLD_GRID[int(np.argmax(smoothed))])
 
 
-UNKNOWN = "\0unknown"  # primary target of a multi-label row without a stated primary: left out of training
+UNKNOWN = "(unknown)"  # primary target of a multi-label row without a stated primary: left out of training
 
 
 def primary_targets(X: pd.DataFrame, Y: np.ndarray, classes: np.ndarray) -> np.ndarray:
@@ -313,7 +313,7 @@ def primary_targets(X: pd.DataFrame, Y: np.ndarray, classes: np.ndarray) -> np.n
             targets.append(primary)
         else:
             targets.append(labels[0] if len(labels) == 1 else "" if not len(labels) else UNKNOWN)
-    return np.asarray(targets, dtype=object)
+    return np.asarray(targets, dtype=str)  # plain strings: the fitted ``classes_`` stay a numpy str array
 
 
 def _primary_and_labels(passed: np.ndarray, primary_probabilities: np.ndarray,
