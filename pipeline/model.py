@@ -160,7 +160,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of each label in ``classes_`` order, shape (n, n_labels)."""
-        return _sigmoid(self.decision_function(X) * self.calibration_[0] + self.calibration_[1])
+        return self._calibrated(self.features_.transform(_as_table(X)))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """0/1 matrix of assigned labels (module docstring, steps 4–5); an all-zero row means no label."""
@@ -168,20 +168,26 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_primary_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probability of each label being the primary theme, ``classes_`` order, plus a last column for none."""
-        raw = self.primary_estimator_.predict_proba(self.features_.transform(_as_table(X)))
-        order = [*self.classes_, ""]
+        return self._primary_probabilities(self.features_.transform(_as_table(X)))
+
+    def _calibrated(self, matrix) -> np.ndarray:
+        return _sigmoid(_decision_scores(self.estimators_, matrix) * self.calibration_[0] + self.calibration_[1])
+
+    def _primary_probabilities(self, matrix) -> np.ndarray:
+        raw = self.primary_estimator_.predict_proba(matrix)
         known = list(self.primary_estimator_.classes_)
-        columns = [raw[:, known.index(label)] if label in known else np.zeros(len(raw)) for label in order]
-        return np.column_stack(columns)
+        return np.column_stack([raw[:, known.index(label)] if label in known else np.zeros(len(raw))
+                                for label in [*self.classes_, ""]])
 
     def _decide(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-label probabilities, assigned labels (boolean) and the primary label (``""`` for none)."""
         if not len(X):
             empty = np.zeros((0, len(self.classes_)))
             return empty, empty.astype(bool), np.zeros(0, dtype=object)
-        probabilities = self.predict_proba(X)
+        matrix = self.features_.transform(_as_table(X))
+        probabilities = self._calibrated(matrix)
         return (probabilities, *_primary_and_labels(probabilities >= self.thresholds_,
-                                                    self.predict_primary_proba(X), self.classes_))
+                                                    self._primary_probabilities(matrix), self.classes_))
 
     def predict_none_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probability that the paragraph carries no label, prod(1 - p_k) (labels taken as independent)."""
