@@ -4,9 +4,9 @@ Run:  PYTHONPATH=. .venv/bin/python bench/compare_models.py   (or `make bench`);
 
 Every model trains on all rows (paragraphs and enumeration items) of four reports and labels the fifth;
 the scores are over the gold paragraphs (ids without ".") of the held-out reports, as in `rolcov evaluate`.
-Peers:
+Top-1 scores a rolcov model's own ``primary`` and each peer's most probable label. The rolcov rows are the
+three configurations of :data:`pipeline.train.SETTINGS` (shipped, text only, with headings). Peers:
 * keyword dictionary — a label is assigned when any of its taxonomy cue terms occurs; top-1 = most cue hits;
-  (top-1 of a rolcov model scores its own ``primary``, of the peers their most probable label);
 * spaCy ``textcat_multilabel`` with the ``TextCatBOW.v3`` (unigram+bigram) and the default
   ``TextCatEnsemble.v2`` architectures, trained with ``nlp.update`` on pkuseg-segmented Docs, threshold 0.5;
 * character 1–3-grams TF-IDF + one-vs-rest logistic regression (no segmenter), threshold 0.5.
