@@ -143,11 +143,8 @@ def _evaluate_model(args: argparse.Namespace) -> int:
     from pipeline.train import labelled_sample
 
     model = load_model(args.model)
-    sample, failures = labelled_sample(args.annotations)
+    sample, failures = labelled_sample(args.annotations)  # raises when nothing is left to score
     print_failures(failures)
-    if sample.empty:
-        print("error: no labelled paragraph to score; check the inputs above", file=sys.stderr)
-        return EXIT_FAILED
     scores = score_model(model, sample, label_matrix(sample, model.classes_))
     text = format_model_scores(scores, f"{args.model} on {', '.join(map(str, args.annotations))}")
     print(text)

@@ -168,7 +168,7 @@ def labelled_sample(paths: Sequence[str | Path], taxonomy: Taxonomy | None = Non
     Raises
     ------
     AnnotationError
-        If no table carries labels, or a label is not in the taxonomy.
+        If no table carries labels, a label is not in the taxonomy, or no labelled row is left to score.
     """
     taxonomy = taxonomy or load_taxonomy()
     tables = [Path(p) for p in paths if Path(p).suffix.lower() in READ_SUFFIXES]
@@ -177,19 +177,23 @@ def labelled_sample(paths: Sequence[str | Path], taxonomy: Taxonomy | None = Non
         raise AnnotationError("no labelled table given; add the annotation file (.csv/.jsonl/.parquet) whose "
                               "labels the model is scored against")
     gold = pd.concat([_gold_rows(path, taxonomy) for path in tables], ignore_index=True)
-    if not reports:
-        return gold, []
+    if not reports or gold.empty:
+        return _non_empty(gold, []), []
     frames, failures = map_reports(reports, annotation_frame, desc="segment")
-    if not frames:
-        return gold.iloc[:0], failures
-    segmented = pd.concat(frames, ignore_index=True)
+    segmented = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["report_id", "para_id"])
     keys = ["report_id", "para_id"]
     matched = segmented.merge(gold[[*keys, "labels", "primary"]], on=keys, how="inner")
     missing = len(gold) - len(matched)
     if missing:
         failures.append(f"{missing} labelled row(s) have no paragraph with their report_id and para_id in the "
                         "given reports; check that the reports are the annotated ones, unchanged")
-    return matched, failures
+    return _non_empty(matched, failures), failures
+
+
+def _non_empty(sample: pd.DataFrame, failures: list[str]) -> pd.DataFrame:
+    if sample.empty:
+        raise AnnotationError("no labelled paragraph to score" + "".join(f"; {failure}" for failure in failures))
+    return sample
 
 
 def _label_list(cell) -> list[str]:

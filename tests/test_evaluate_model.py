@@ -81,3 +81,9 @@ def test_unknown_label_is_named_with_its_line(four_report_dir, tmp_path, capsys)
     write_table(read_table(RAW.parent / "annotations.csv").head(3).assign(labels="budget", primary=""), bad)
     assert main(["evaluate", "--model", str(four_report_dir), str(bad)]) == EXIT_FAILED
     assert "bad.csv:2: unknown label budget" in capsys.readouterr().err
+
+
+def test_annotations_of_other_reports_leave_nothing_to_score(four_report_dir, held_out_annotations, capsys):
+    assert main(["evaluate", "--model", str(four_report_dir), str(SEEDS["000"]), str(held_out_annotations)]) == EXIT_FAILED
+    error = capsys.readouterr().err
+    assert "no labelled paragraph to score" in error and "have no paragraph with their report_id" in error
