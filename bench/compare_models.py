@@ -4,7 +4,8 @@ Run:  PYTHONPATH=. .venv/bin/python bench/compare_models.py   (or `make bench`);
 
 Every model trains on all rows (paragraphs and enumeration items) of four reports and labels the fifth;
 the scores are over the gold paragraphs (ids without ".") of the held-out reports, as in `rolcov evaluate`.
-Peers:
+Top-1 scores a rolcov model's own ``primary`` and each peer's most probable label. The rolcov rows are the
+three configurations of :data:`pipeline.train.SETTINGS` (shipped, text only, with headings). Peers:
 * keyword dictionary — a label is assigned when any of its taxonomy cue terms occurs; top-1 = most cue hits;
 * spaCy ``textcat_multilabel`` with the ``TextCatBOW.v3`` (unigram+bigram) and the default
   ``TextCatEnsemble.v2`` architectures, trained with ``nlp.update`` on pkuseg-segmented Docs, threshold 0.5;
@@ -41,8 +42,10 @@ SEED = 0
 
 
 class RolcovModel:
-    def __init__(self, use_headings, taxonomy):
-        self.template = default_classifier(use_headings, taxonomy)
+    """A rolcov classifier configuration behind the peers' fit/predict interface."""
+
+    def __init__(self, template):
+        self.template = template
 
     def fit(self, frame, Y):
         from sklearn.base import clone
@@ -51,8 +54,11 @@ class RolcovModel:
         return self
 
     def predict(self, frame):
-        probabilities = self.model.predict_proba(frame)
-        return probabilities, (probabilities >= self.model.thresholds_).astype(int)
+        return self.model.predict_proba(frame), self.model.predict(frame)
+
+    def primary(self, frame):
+        """The model's own ``primary`` (its primary-theme model), not the most probable assigned label."""
+        return self.model.predict_primary(frame)
 
 
 class KeywordModel:
@@ -127,6 +133,7 @@ class SpacyTextcatModel:
 def run_model(name, model, table, Y, classes):
     """LORO with one model; returns its paragraph scores and timings."""
     probabilities, decisions = np.zeros(Y.shape), np.zeros(Y.shape, dtype=int)
+    primary = np.full(len(table), "", dtype=object) if hasattr(model, "primary") else None
     train_seconds = predict_seconds = 0.0
     for report in table.report_id.unique():
         held_out = (table.report_id == report).to_numpy()
@@ -135,10 +142,12 @@ def run_model(name, model, table, Y, classes):
         train_seconds += time.perf_counter() - start
         start = time.perf_counter()
         probabilities[held_out], decisions[held_out] = model.predict(table[held_out].reset_index(drop=True))
+        if primary is not None:
+            primary[held_out] = model.primary(table[held_out].reset_index(drop=True))
         predict_seconds += time.perf_counter() - start
     paragraphs = ~is_item(table.para_id).to_numpy()
-    scores = score_rows(table[paragraphs], Y[paragraphs], probabilities[paragraphs], decisions[paragraphs], classes)
-    items = score_rows(table[~paragraphs], Y[~paragraphs], probabilities[~paragraphs], decisions[~paragraphs], classes)
+    scores, items = (score_rows(table[rows], Y[rows], probabilities[rows], decisions[rows], classes,
+                                None if primary is None else primary[rows]) for rows in (paragraphs, ~paragraphs))
     row = {"model": name, "macro_f1": scores["macro_f1"], "micro_f1": scores["micro_f1"],
            "top1": scores["top1_accuracy"], "items_macro_f1": items["macro_f1"],
            "train_s_per_fold": train_seconds / table.report_id.nunique(),
@@ -170,8 +179,9 @@ def main() -> None:
     classes = np.asarray(taxonomy.ids)
     paragraph_words(normalized_column(table, "text"))  # segment once, outside every timing
     models = [
-        ("rolcov ParagraphClassifier, text only", RolcovModel(False, taxonomy)),
-        ("rolcov ParagraphClassifier, with headings", RolcovModel(True, taxonomy)),
+        ("rolcov ParagraphClassifier, shipped", RolcovModel(default_classifier("shipped", taxonomy))),
+        ("rolcov ParagraphClassifier, text only", RolcovModel(default_classifier("text_only", taxonomy))),
+        ("rolcov ParagraphClassifier, with headings", RolcovModel(default_classifier("with_headings", taxonomy))),
         ("keyword dictionary (taxonomy cues)", KeywordModel(taxonomy)),
         ("spaCy textcat_multilabel, TextCatBOW.v3", SpacyTextcatModel("bow", taxonomy.ids)),
         ("spaCy textcat_multilabel, TextCatEnsemble.v2", SpacyTextcatModel("ensemble", taxonomy.ids)),

@@ -13,6 +13,9 @@ from pathlib import Path
 from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, help_formatter, print_failures
 from pipeline.cli_batch import BATCH_EXAMPLES, add_batch_options, batch_options_used, is_batch_output, run_batch
 
+# Names of pipeline.train.SETTINGS, listed here so that `rolcov --help` does not import scikit-learn.
+SETTING_NAMES = ("shipped", "text_only", "with_headings")
+
 
 def add_model_commands(commands: argparse._SubParsersAction) -> None:
     """Add ``train``, ``evaluate`` and ``classify`` to the ``rolcov`` subcommands."""
@@ -29,41 +32,57 @@ def _add_train(commands: argparse._SubParsersAction) -> None:
         description="""\
 Train the theme classifier on gold annotation files (and optionally silver rows, down-weighted), evaluate
 it leave-one-report-out, and write DIR/model.skops, DIR/taxonomy.yaml, DIR/model.json (model card) and
-DIR/README.md.
-Takes well under two minutes on the seed corpus.
+DIR/README.md. The model uses heading paths as evidence and learns every row also without them, so it
+classifies report files (headings known) and bare paragraph tables (text only) alike. A few minutes on the
+seed corpus.
 
 examples:
   rolcov train corpus/annotations.csv -o models/default
   rolcov train corpus/annotations.csv --silver silver.csv --silver-weight 0.3 -o models/with-silver
-  rolcov train corpus/annotations.csv --headings -o models/headings   also learn from heading paths""",
+  rolcov train corpus/annotations.csv --setting text_only -o models/text   an earlier configuration""",
     )
     parser.add_argument("annotations", nargs="+", metavar="ANNOTATIONS", help="gold annotation files (.csv/.jsonl/.parquet/.xlsx)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="model directory to write")
     parser.add_argument("--silver", action="append", default=[], metavar="FILE",
                         help="silver annotation file, e.g. from `rolcov bootstrap` (repeatable)")
     parser.add_argument("--silver-weight", type=float, default=0.3, help="sample weight of silver rows (default 0.3)")
-    parser.add_argument("--headings", action="store_true", help="use heading paths as extra evidence")
+    parser.add_argument("--setting", choices=SETTING_NAMES, default="shipped",
+                        help="configuration: shipped (default), text_only, with_headings (headings, no text-only copies)")
+    parser.add_argument("--headings", action="store_const", const="with_headings", dest="setting",
+                        help="same as --setting with_headings")
     parser.set_defaults(handler=run_train)
 
 
 def _add_evaluate(commands: argparse._SubParsersAction) -> None:
     parser = commands.add_parser(
         "evaluate",
-        help="leave-one-report-out scores of the classifier on annotation files",
+        help="leave-one-report-out scores on annotation files, or a trained model's scores on a labelled sample",
         formatter_class=help_formatter,
         description="""\
-Cross-validate the classifier one report at a time: train on all other reports, label the held-out one.
-Prints per-label precision/recall/F1, micro/macro F1, top-1 accuracy of the primary label, a confusion
-table and the paragraphs it got most wrong; paragraphs and enumeration items are scored separately.
+Without --model: cross-validate the classifier one report at a time (train on all other reports, label the
+held-out one). With --model DIR: score that trained model on labelled paragraphs it has not seen, e.g. 100
+paragraphs of your own province, before trusting it. Either way it prints per-label precision/recall/F1,
+micro/macro F1, top-1 accuracy of the primary label, a confusion table and the paragraphs it got most
+wrong; --model adds the primary theme's single-label scores and calibration (Brier score per label,
+reliability table). Paragraphs and enumeration items are scored separately in cross-validation.
+
+LABELLED is an annotation file, or any table with 'text' and 'labels' (a;b) and/or 'primary'; add the
+report files or folders it was annotated on to have them segmented as `rolcov classify` does (rows matched
+on report_id + para_id), instead of scoring the table's text as given.
 
 examples:
-  rolcov evaluate corpus/annotations.csv                   text only, printed
-  rolcov evaluate corpus/annotations.csv --headings -o out  text only and with headings, as
-                                                           out/evaluation.json and out/evaluation.md""",
+  rolcov evaluate corpus/annotations.csv                      shipped configuration, printed
+  rolcov evaluate corpus/annotations.csv --headings -o out    shipped, text_only and with_headings, as
+                                                              out/evaluation.json and out/evaluation.md
+  rolcov evaluate --model models/default province.csv        a trained model on a labelled table
+  rolcov evaluate --model models/default reports/ province.csv   ... on the report files it was read from""",
     )
-    parser.add_argument("annotations", nargs="+", metavar="ANNOTATIONS", help="annotation files")
+    parser.add_argument("annotations", nargs="+", metavar="LABELLED",
+                        help="annotation files (with --model: labelled tables, and report files/folders)")
+    parser.add_argument("--model", type=Path, help="score this trained model directory instead of cross-validating")
     parser.add_argument("-o", "--output", type=Path, help="directory for evaluation.json and evaluation.md")
-    parser.add_argument("--headings", action="store_true", help="also evaluate the model that uses heading paths")
+    parser.add_argument("--headings", action="store_true",
+                        help="also cross-validate the two earlier configurations (text_only, with_headings)")
     parser.set_defaults(handler=run_evaluate)
 
 
@@ -95,7 +114,7 @@ def run_train(args: argparse.Namespace) -> int:
     from pipeline.modelstore import read_card
     from pipeline.train import train_model
 
-    card_path = train_model(args.annotations, args.output, args.silver, args.silver_weight, args.headings)
+    card_path = train_model(args.annotations, args.output, args.silver, args.silver_weight, args.setting)
     scores = read_card(card_path.parent)["evaluation"]["paragraphs"]
     print(f"wrote {card_path.parent}/ (model.skops, taxonomy.yaml, model.json, README.md); "
           f"leave-one-report-out on paragraphs: macro-F1 {scores['macro_f1']:.3f}, micro-F1 {scores['micro_f1']:.3f}, "
@@ -107,13 +126,33 @@ def run_evaluate(args: argparse.Namespace) -> int:
     from pipeline.evaluate import format_evaluation, write_evaluation
     from pipeline.train import evaluate_annotations, training_table
 
-    settings = ["text_only", "with_headings"] if args.headings else ["text_only"]
+    if args.model:
+        return _evaluate_model(args)
+    settings = list(SETTING_NAMES) if args.headings else ["shipped"]
     results = evaluate_annotations(training_table(args.annotations), settings=settings)
     print(format_evaluation(results))
     if args.output:
         json_path, text_path = write_evaluation(results, args.output)
         print(f"wrote {json_path} and {text_path}")
     return EXIT_OK
+
+
+def _evaluate_model(args: argparse.Namespace) -> int:
+    from pipeline.annotations import label_matrix
+    from pipeline.evaluate import format_model_scores, score_model, write_evaluation
+    from pipeline.modelstore import load_model
+    from pipeline.train import labelled_sample
+
+    model = load_model(args.model)
+    sample, failures = labelled_sample(args.annotations)  # raises when nothing is left to score
+    print_failures(failures)
+    scores = score_model(model, sample, label_matrix(sample, model.classes_))
+    text = format_model_scores(scores, f"{args.model} on {', '.join(map(str, args.annotations))}")
+    print(text)
+    if args.output:
+        json_path, text_path = write_evaluation({"model": str(args.model), "scores": scores}, args.output, text)
+        print(f"wrote {json_path} and {text_path}")
+    return EXIT_PARTIAL if failures else EXIT_OK
 
 
 def run_classify(args: argparse.Namespace) -> int:

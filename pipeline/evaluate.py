@@ -11,7 +11,7 @@ because the paragraph is the unit annotators label and coverage counts.
 Metrics
 -------
 Per-label precision/recall/F1, micro and macro F1 over the 0/1 decisions; top-1 accuracy of
-``predict_primary`` (the most probable label) on rows whose gold ``primary`` is non-empty; a confusion table
+``predict_primary`` (the model's primary theme) on rows whose gold ``primary`` is non-empty; a confusion table
 of gold primary × predicted primary (``(none)`` when no label passes its threshold); and the rows whose
 predicted probabilities were furthest from the gold labels.
 """
@@ -35,8 +35,9 @@ NONE = "(none)"
 WORST_SHOWN = 10
 
 
-def loro_probabilities(frame: pd.DataFrame, Y: np.ndarray, classifier, sample_weight=None) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-report probabilities and 0/1 decisions for every row, one fold per report.
+def loro_probabilities(frame: pd.DataFrame, Y: np.ndarray, classifier,
+                       sample_weight=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Out-of-report probabilities, 0/1 decisions and primary labels for every row, one fold per report.
 
     Parameters
     ----------
@@ -58,23 +59,29 @@ def loro_probabilities(frame: pd.DataFrame, Y: np.ndarray, classifier, sample_we
     Y = np.asarray(Y)
     weight = np.ones(len(frame)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     probabilities, decisions = np.zeros(Y.shape), np.zeros(Y.shape, dtype=int)
+    primary = np.full(len(frame), "", dtype=object)
     for report in frame.report_id.unique():
         held_out = (frame.report_id == report).to_numpy()
         model = clone(classifier).fit(frame[~held_out], Y[~held_out], sample_weight=weight[~held_out])
         probabilities[held_out] = model.predict_proba(frame[held_out])
         decisions[held_out] = model.predict(frame[held_out])
-    return probabilities, decisions
+        primary[held_out] = model.predict_primary(frame[held_out])
+    return probabilities, decisions, primary
 
 
 def score_rows(frame: pd.DataFrame, Y: np.ndarray, probabilities: np.ndarray, decisions: np.ndarray,
-               classes) -> dict:
-    """Metrics of one set of rows (see the module docstring); ``frame`` needs ``primary`` and ``text``."""
+               classes, primary: np.ndarray | None = None) -> dict:
+    """Metrics of one set of rows (see the module docstring); ``frame`` needs ``primary`` and ``text``.
+
+    ``primary`` is the model's own primary label per row (``""`` for none); without it, top-1 scores the
+    most probable label and the confusion table the most probable assigned one.
+    """
     classes, Y = np.asarray(classes), np.asarray(Y)
     precision, recall, f1, support = precision_recall_fscore_support(Y, decisions, zero_division=0)
     gold_primary = frame["primary"].fillna("").to_numpy()
     has_primary = gold_primary != ""
-    top = classes[np.argmax(probabilities, axis=1)]
-    predicted_primary = label_columns(probabilities, decisions, classes)["primary"].replace("", NONE)
+    top = classes[np.argmax(probabilities, axis=1)] if primary is None else np.asarray(primary)
+    predicted_primary = label_columns(probabilities, decisions, classes, primary)["primary"].replace("", NONE)
     return {
         "rows": int(len(frame)),
         "micro_f1": _round(f1_score(Y, decisions, average="micro", zero_division=0)),
@@ -86,6 +93,21 @@ def score_rows(frame: pd.DataFrame, Y: np.ndarray, probabilities: np.ndarray, de
         "confusion": _confusion(np.where(has_primary, gold_primary, NONE), predicted_primary.to_numpy(), classes),
         "worst": _worst_rows(frame, Y, probabilities, decisions, classes),
     }
+
+
+def primary_scores(gold: np.ndarray, predicted: np.ndarray, classes) -> dict:
+    """Single-label scores of one predicted theme per row: top-1 accuracy and per-label/macro F1.
+
+    Any value that is not a label id (empty, ``none``, ``(none)``) means "no theme"; it counts as right when
+    both sides say so, and it is not one of the labels the macro-F1 averages over.
+    """
+    classes = [str(label) for label in classes]
+    gold = np.array([value if value in classes else NONE for value in gold], dtype=object)
+    predicted = np.array([value if value in classes else NONE for value in predicted], dtype=object)
+    per_label = f1_score(gold, predicted, labels=classes, average=None, zero_division=0)
+    return {"top1": _round(np.mean(gold == predicted)) if len(gold) else 0.0,
+            "macro_f1": _round(np.mean(per_label)),
+            "per_label_f1": {label: _round(f) for label, f in zip(classes, per_label)}}
 
 
 def _round(value) -> float:
@@ -124,15 +146,81 @@ def evaluate_classifier(frame: pd.DataFrame, Y: np.ndarray, classifier, sample_w
         Unfitted; its taxonomy decides the label order.
     """
     frame = frame.reset_index(drop=True)
-    probabilities, decisions = loro_probabilities(frame, Y, classifier, sample_weight)
+    probabilities, decisions, primary = loro_probabilities(frame, Y, classifier, sample_weight)
     classes = np.asarray(classifier.taxonomy.ids if classifier.taxonomy else _default_ids())
     gold = frame["source"].eq("gold").to_numpy() if "source" in frame else np.ones(len(frame), bool)
     is_item = enumeration_item(frame["para_id"]).to_numpy()
     result = {"reports": int(frame.report_id.nunique())}
     for name, rows in (("paragraphs", gold & ~is_item), ("items", gold & is_item)):
         if rows.any():
-            result[name] = score_rows(frame[rows], np.asarray(Y)[rows], probabilities[rows], decisions[rows], classes)
+            result[name] = score_rows(frame[rows], np.asarray(Y)[rows], probabilities[rows], decisions[rows], classes,
+                                      primary[rows])
     return result
+
+
+def score_model(model, frame: pd.DataFrame, Y: np.ndarray) -> dict:
+    """Scores of a trained model on a labelled sample it was not trained on (``rolcov evaluate --model``).
+
+    Parameters
+    ----------
+    model : ParagraphClassifier
+        Fitted; its ``classes_`` are the columns of ``Y``.
+    frame : DataFrame
+        ``text`` (and ``heading_path`` when known), the gold ``primary`` (``""`` when the row has no
+        theme) and ``para_id`` to name the worst rows.
+    Y : array of shape (n, n_labels)
+        Gold labels.
+
+    Returns
+    -------
+    dict
+        What :func:`score_rows` gives (per-label P/R/F1, macro/micro-F1, top-1, confusion, worst rows),
+        plus ``primary`` (single-label scores of the predicted primary, "no theme" included, see
+        :func:`primary_scores`) and ``calibration``: per label the Brier score of ``p_<label>`` and a
+        reliability table pooled over labels (mean predicted probability against the observed rate).
+    """
+    frame = frame.reset_index(drop=True)
+    classes = np.asarray(model.classes_)
+    probabilities, decisions, primary = model.predict_proba(frame), model.predict(frame), model.predict_primary(frame)
+    scores = score_rows(frame, Y, probabilities, decisions, classes, primary)
+    scores["primary"] = primary_scores(frame["primary"].fillna("").to_numpy(), primary, classes)
+    scores["calibration"] = calibration(np.asarray(Y), probabilities, classes)
+    return scores
+
+
+RELIABILITY_BINS = (0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0)
+
+
+def calibration(Y: np.ndarray, probabilities: np.ndarray, classes) -> dict:
+    """Brier score per label and a reliability table (bins of predicted probability, pooled over labels).
+
+    A well calibrated model has, in each bin, an observed rate close to its mean probability; the
+    coverage profiles' ``prob_share`` relies on that.
+    """
+    brier = {str(label): _round(np.mean((probabilities[:, k] - Y[:, k]) ** 2)) for k, label in enumerate(classes)}
+    flat_p, flat_y = probabilities.ravel(), Y.ravel()
+    bins = np.digitize(flat_p, RELIABILITY_BINS[1:-1])
+    reliability = []
+    for index, (low, high) in enumerate(zip(RELIABILITY_BINS, RELIABILITY_BINS[1:])):
+        inside = bins == index
+        if inside.any():
+            reliability.append({"bin": f"{low:.1f}–{high:.1f}", "n": int(inside.sum()),
+                                "mean_p": _round(flat_p[inside].mean()), "observed": _round(flat_y[inside].mean())})
+    return {"brier": brier, "brier_mean": _round(np.mean(list(brier.values()))), "reliability": reliability}
+
+
+def format_model_scores(scores: dict, title: str) -> str:
+    """Readable text of :func:`score_model`: the evaluation block plus primary and calibration."""
+    lines = _format_block(title, scores, "model scored on a labelled sample")
+    primary = scores["primary"]
+    lines += [f"primary theme (one per paragraph, no-theme included): top-1 {primary['top1']:.3f}, "
+              f"macro-F1 {primary['macro_f1']:.3f}", "",
+              f"calibration: mean Brier score {scores['calibration']['brier_mean']:.3f} "
+              "(per label: " + ", ".join(f"{k} {v:.3f}" for k, v in scores["calibration"]["brier"].items()) + ")",
+              "", "| predicted p | pairs | mean p | observed rate |", "|---|---|---|---|"]
+    lines += [f"| {r['bin']} | {r['n']} | {r['mean_p']:.3f} | {r['observed']:.3f} |"
+              for r in scores["calibration"]["reliability"]]
+    return "\n".join(lines + [""])
 
 
 def _default_ids() -> list[str]:
@@ -153,8 +241,8 @@ def format_evaluation(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _format_block(title: str, scores: dict) -> list[str]:
-    lines = [f"## {title} ({scores['rows']} rows, leave-one-report-out)", "",
+def _format_block(title: str, scores: dict, method: str = "leave-one-report-out") -> list[str]:
+    lines = [f"## {title} ({scores['rows']} rows, {method})", "",
              f"macro-F1 {scores['macro_f1']:.3f}   micro-F1 {scores['micro_f1']:.3f}   "
              f"top-1 {scores['top1_accuracy']:.3f} (of {scores['top1_rows']} rows with a gold primary)", "",
              "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
@@ -170,12 +258,13 @@ def _format_block(title: str, scores: dict) -> list[str]:
     return lines + [""]
 
 
-def write_evaluation(results: dict, directory: str | Path) -> tuple[Path, Path]:
-    """Write ``evaluation.json`` and ``evaluation.md`` into ``directory`` (atomically); return both paths."""
+def write_evaluation(results: dict, directory: str | Path, text: str | None = None) -> tuple[Path, Path]:
+    """Write ``evaluation.json`` and ``evaluation.md`` (``text``, default :func:`format_evaluation`) into
+    ``directory`` (atomically); return both paths."""
     directory = Path(directory)
     json_path, text_path = directory / "evaluation.json", directory / "evaluation.md"
     with atomic_path(json_path) as temporary:
         temporary.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     with atomic_path(text_path) as temporary:
-        temporary.write_text(format_evaluation(results) + "\n", encoding="utf-8")
+        temporary.write_text((format_evaluation(results) if text is None else text) + "\n", encoding="utf-8")
     return json_path, text_path

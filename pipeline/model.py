@@ -11,8 +11,14 @@ How a paragraph gets its labels
    becomes ``thresholds_``. Both are therefore tuned for reports the model has never seen.
 4. A label is assigned when its probability reaches its threshold. "No label" is the outcome when no label
    does; ``predict_none_proba`` gives the probability of that under independence, prod(1 - p_k).
-   ``primary`` is the label with the highest probability among those assigned (empty if none);
-   ``predict_primary`` always returns the top label, which is what top-1 accuracy scores.
+5. ``primary`` — the one theme a paragraph is mainly about — is a single-label decision, so it has its own
+   model: one multinomial logistic regression over the themes plus "none" on the same features, trained on
+   the annotators' ``primary``. The per-label models answer "is this theme reported on at all?", each
+   balanced for its own label, and the most probable of them is biased towards themes that are rare in
+   training (a leadership paragraph that mentions study sessions scores high on capacity too); the
+   primary model learns which theme wins. The primary is always among the assigned labels (it is added if
+   its threshold was not reached). When the primary model says "none" — the paragraph is a report's
+   opening summary or a formula, and the themes it names are only mentioned — no label is assigned.
 """
 
 from __future__ import annotations
@@ -48,6 +54,10 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     codebook_weight : float
         Sample weight of pseudo-examples built from the taxonomy (each label's definition, includes and
         cue list, and each exclude as an example of the label it points to); 0 adds none.
+    heading_copies : bool
+        Also train on a copy of every row that has a ``heading_path``, with the heading path left empty, so
+        that one model learns both what headings add and what the text alone says: it then serves report
+        files (headings known) and bare tables (text only) alike. The copy stays in its report's inner fold.
     taxonomy : Taxonomy, optional
         Label set; default :func:`pipeline.taxonomy.load_taxonomy` at fit time.
 
@@ -57,6 +67,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         Label ids, the column order of ``predict_proba``.
     thresholds_ : ndarray of float
         Per-label decision thresholds on the calibrated probability.
+    primary_estimator_ : LogisticRegression
+        The primary-theme model (step 5); its ``classes_`` are label ids and ``""`` for "none".
     features_ : transformer
         The fitted feature transformer.
     estimators_ : list of LogisticRegression or float
@@ -69,12 +81,13 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(self, features=None, C=4.0, class_weight="balanced", inner_folds=4, codebook_weight=0.0,
-                 taxonomy: Taxonomy | None = None):
+                 heading_copies=False, taxonomy: Taxonomy | None = None):
         self.features = features
         self.C = C
         self.class_weight = class_weight
         self.inner_folds = inner_folds
         self.codebook_weight = codebook_weight
+        self.heading_copies = heading_copies
         self.taxonomy = taxonomy
 
     def fit(self, X: pd.DataFrame, Y, sample_weight=None):
@@ -95,6 +108,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         taxonomy = self.taxonomy or load_taxonomy()
         self.classes_ = np.asarray(list(Y.columns) if hasattr(Y, "columns") else taxonomy.ids)
         X, Y, weight = _training_arrays(X, Y, sample_weight, len(self.classes_))
+        if self.heading_copies:
+            X, Y, weight = _with_headless_copies(X, Y, weight)
         if self.codebook_weight > 0:
             X, Y, weight = _with_codebook(X, Y, weight, taxonomy, self.classes_, self.codebook_weight)
         scores = self._out_of_report_scores(X, Y, weight)
@@ -104,6 +119,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         self.thresholds_ = np.array([_best_threshold(probabilities[trusted, k], Y[trusted, k])
                                      for k in range(Y.shape[1])])
         self.features_, self.estimators_ = self._fit_once(X, Y, weight)
+        self.primary_estimator_ = self._fit_primary(X, Y, weight)
         self.taxonomy_sha256_ = taxonomy.sha256
         return self
 
@@ -118,6 +134,12 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000)
             estimators.append(model.fit(matrix, Y[:, k], sample_weight=weight))
         return features, estimators
+
+    def _fit_primary(self, X, Y, weight) -> LogisticRegression:
+        target = primary_targets(X, Y, self.classes_)
+        known = target != UNKNOWN
+        model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000)
+        return model.fit(self.features_.transform(X[known]), target[known], sample_weight=weight[known])
 
     def _out_of_report_scores(self, X, Y, weight) -> np.ndarray:
         groups = X["report_id"].to_numpy() if "report_id" in X else None
@@ -138,19 +160,42 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of each label in ``classes_`` order, shape (n, n_labels)."""
-        return _sigmoid(self.decision_function(X) * self.calibration_[0] + self.calibration_[1])
+        return self._calibrated(self.features_.transform(_as_table(X)))
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """0/1 matrix: probability at or above the label's threshold; an all-zero row means no label."""
-        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+        """0/1 matrix of assigned labels (module docstring, steps 4–5); an all-zero row means no label."""
+        return self._decide(_as_table(X))[1].astype(int)
+
+    def predict_primary_proba(self, X: pd.DataFrame) -> np.ndarray:
+        """Probability of each label being the primary theme, ``classes_`` order, plus a last column for none."""
+        return self._primary_probabilities(self.features_.transform(_as_table(X)))
+
+    def _calibrated(self, matrix) -> np.ndarray:
+        return _sigmoid(_decision_scores(self.estimators_, matrix) * self.calibration_[0] + self.calibration_[1])
+
+    def _primary_probabilities(self, matrix) -> np.ndarray:
+        raw = self.primary_estimator_.predict_proba(matrix)
+        known = list(self.primary_estimator_.classes_)
+        return np.column_stack([raw[:, known.index(label)] if label in known else np.zeros(len(raw))
+                                for label in [*self.classes_, ""]])
+
+    def _decide(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-label probabilities, assigned labels (boolean) and the primary label (``""`` for none)."""
+        if not len(X):
+            empty = np.zeros((0, len(self.classes_)))
+            return empty, empty.astype(bool), np.zeros(0, dtype=object)
+        matrix = self.features_.transform(_as_table(X))
+        probabilities = self._calibrated(matrix)
+        return (probabilities, *_primary_and_labels(probabilities >= self.thresholds_,
+                                                    self._primary_probabilities(matrix), self.classes_))
 
     def predict_none_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probability that the paragraph carries no label, prod(1 - p_k) (labels taken as independent)."""
         return np.prod(1.0 - self.predict_proba(X), axis=1)
 
     def predict_primary(self, X: pd.DataFrame) -> np.ndarray:
-        """The most probable label of each paragraph, whether or not it passes its threshold."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        """The primary theme of each paragraph (``""`` when it has none): the ``primary`` column of classify."""
+        return self._decide(_as_table(X))[2]
 
     def classify(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The input rows plus ``labels`` (";"-joined, taxonomy order), ``primary`` and ``p_<label>``.
@@ -158,17 +203,22 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         An empty table gives an empty table with those columns (scikit-learn refuses zero rows), so a
         batch that classified nothing still writes a table of the documented shape.
         """
-        probabilities = self.predict_proba(frame) if len(frame) else np.zeros((0, len(self.classes_)))
-        assigned = probabilities >= self.thresholds_
-        return pd.concat([frame.reset_index(drop=True), label_columns(probabilities, assigned, self.classes_)],
-                         axis=1)
+        probabilities, assigned, primary = self._decide(frame)
+        columns = label_columns(probabilities, assigned, self.classes_, primary)
+        return pd.concat([frame.reset_index(drop=True), columns], axis=1)
 
 
-def label_columns(probabilities: np.ndarray, assigned: np.ndarray, classes: np.ndarray) -> pd.DataFrame:
-    """``labels``, ``primary`` (most probable assigned label, or empty) and ``p_<label>`` columns."""
+def label_columns(probabilities: np.ndarray, assigned: np.ndarray, classes: np.ndarray,
+                  primary: np.ndarray | None = None) -> pd.DataFrame:
+    """``labels``, ``primary`` and ``p_<label>`` columns.
+
+    ``primary`` defaults to the most probable assigned label (empty when none is assigned), for models
+    without a primary model of their own.
+    """
     assigned = np.asarray(assigned, dtype=bool)
-    masked = np.where(assigned, probabilities, -1.0)
-    primary = np.where(assigned.any(axis=1), classes[np.argmax(masked, axis=1)], "")
+    if primary is None:
+        masked = np.where(assigned, probabilities, -1.0)
+        primary = np.where(assigned.any(axis=1), classes[np.argmax(masked, axis=1)], "")
     labels = [";".join(classes[row]) for row in assigned]
     columns = pd.DataFrame({"labels": labels, "primary": primary})
     rounded = pd.DataFrame(probabilities.round(4), columns=[f"p_{label}" for label in classes])
@@ -217,6 +267,16 @@ def _with_codebook(X, Y, weight, taxonomy, classes, codebook_weight):
     return X, np.vstack([Y, pseudo_Y]), np.concatenate([weight, np.full(len(pseudo), codebook_weight)])
 
 
+def _with_headless_copies(X, Y, weight):
+    """The rows plus a copy, without ``heading_path``, of each row that has one."""
+    if "heading_path" not in X:
+        return X, Y, weight
+    headed = X["heading_path"].fillna("").astype(str).str.strip().ne("").to_numpy()
+    copies = X[headed].assign(heading_path="")
+    return (pd.concat([X, copies], ignore_index=True), np.vstack([Y, Y[headed]]),
+            np.concatenate([weight, weight[headed]]))
+
+
 def _decision_scores(estimators, matrix) -> np.ndarray:
     columns = [np.full(matrix.shape[0], e) if isinstance(e, float) else e.decision_function(matrix)
                for e in estimators]
@@ -242,6 +302,36 @@ def _best_threshold(probabilities: np.ndarray, y: np.ndarray) -> float:
     f1 = np.array([_f1(y, probabilities >= t) for t in THRESHOLD_GRID])
     smoothed = np.convolve(np.pad(f1, 2, mode="edge"), np.ones(5) / 5, mode="valid")
     return float(THRESHOLD_GRID[int(np.argmax(smoothed))])
+
+
+UNKNOWN = "(unknown)"  # primary target of a multi-label row without a stated primary: left out of training
+
+
+def primary_targets(X: pd.DataFrame, Y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Primary theme of each training row: the ``primary`` column where it names one of the row's labels,
+    else the only label, ``""`` for a row without labels, and :data:`UNKNOWN` for several labels and no
+    stated primary."""
+    stated = X["primary"].fillna("").astype(str).to_numpy() if "primary" in X else np.full(len(X), "")
+    targets = []
+    for row, primary in zip(Y.astype(bool), stated):
+        labels = classes[row]
+        if primary in labels:
+            targets.append(primary)
+        else:
+            targets.append(labels[0] if len(labels) == 1 else "" if not len(labels) else UNKNOWN)
+    return np.asarray(targets, dtype=str)  # plain strings: the fitted ``classes_`` stay a numpy str array
+
+
+def _primary_and_labels(passed: np.ndarray, primary_probabilities: np.ndarray,
+                        classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Assigned labels and primary from the thresholded labels and the primary model (module docstring, 5)."""
+    best = np.argmax(primary_probabilities, axis=1)
+    has_theme = best < len(classes)
+    assigned = passed & has_theme[:, None]
+    rows = np.flatnonzero(has_theme)
+    assigned[rows, best[rows]] = True
+    primary = np.where(has_theme, classes[np.minimum(best, len(classes) - 1)], "").astype(object)
+    return assigned, primary
 
 
 def _f1(y: np.ndarray, predicted: np.ndarray) -> float:

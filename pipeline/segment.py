@@ -73,9 +73,13 @@ class Paragraph:
     heading_path : tuple[str, ...]
         The headings above the paragraph, outermost first, markers included.
     text : str
-        The original text (not normalized).
+        The original text as written (not normalized), including an inline lead it opens with.
     source : str
         The file it came from.
+    lead : str
+        The inline lead ``text`` opens with (``（一）深化行政审批制度改革。``), also the last heading of
+        ``heading_path``; empty when the paragraph has none. It stays in ``text`` because it is the sentence
+        where the author says what the paragraph is about, and the classifier must see it.
     """
 
     report_id: str
@@ -85,6 +89,7 @@ class Paragraph:
     text: str
     source: str
     info: ReportInfo = field(compare=False)
+    lead: str = ""
 
     @property
     def n_chars(self) -> int:
@@ -119,8 +124,9 @@ def segment_report(report: Report, split_items: bool = False, boilerplate: froze
     body = _content_lines(lines, boilerplate)
     info = describe_report(normalized, [line.normalized for line in body], report.page)
     paragraphs = [
-        Paragraph(report.report_id, paragraph_id(report.report_id, index), part, path, text, report.path, info)
-        for index, (path, part, text) in enumerate(_walk_structure(body))
+        Paragraph(report.report_id, paragraph_id(report.report_id, index), part, path, lead + text, report.path,
+                  info, lead)
+        for index, (path, part, lead, text) in enumerate(_walk_structure(body))
     ]
     if not split_items:
         return paragraphs
@@ -128,8 +134,12 @@ def segment_report(report: Report, split_items: bool = False, boilerplate: froze
 
 
 def enumeration_items(paragraph: Paragraph) -> list[Paragraph]:
-    """The items (``<para_id>.1``, ``.2`` …) of an enumerating paragraph; empty if it lists nothing."""
-    items = split_enumeration(paragraph.text)
+    """The items (``<para_id>.1``, ``.2`` …) of an enumerating paragraph; empty if it lists nothing.
+
+    The lead is left out of the items: it heads them all (it is in their ``heading_path``), and leaving it
+    out keeps item ids where they were before the lead stayed in the paragraph's text.
+    """
+    items = split_enumeration(paragraph.text[len(paragraph.lead):].strip())
     if len(items) < 2:
         return []
     return [replace(paragraph, para_id=item_id(paragraph.para_id, number), text=item)
@@ -173,8 +183,8 @@ def _heading_rank(text: str) -> int:
     return 0
 
 
-def _walk_structure(lines: Iterable[_Line]) -> Iterable[tuple[tuple[str, ...], str, str]]:
-    """Yield (heading path, part, text) for every paragraph, splitting inline leads off as headings."""
+def _walk_structure(lines: Iterable[_Line]) -> Iterable[tuple[tuple[str, ...], str, str, str]]:
+    """Yield (heading path, part, lead, body) for every paragraph; an inline lead also becomes a heading."""
     stack: list[tuple[int, str]] = []
     seen_heading = False
     for line in lines:
@@ -192,7 +202,15 @@ def _walk_structure(lines: Iterable[_Line]) -> Iterable[tuple[tuple[str, ...], s
         if seen_heading and _closes_sections(normalize_text(body), stack):
             stack.clear()
         path = tuple(text for _, text in stack)
-        yield path, _report_part(path, body, seen_heading), body
+        yield path, _report_part(path, body, seen_heading), _inline_lead(line.original, heading, body), body
+
+
+def _inline_lead(original: str, heading: str, body: str) -> str:
+    """The part of a line before its body when the line opened with a heading (the lead as written)."""
+    if not heading:
+        return ""
+    whole = original.strip()
+    return whole[:len(whole) - len(body)]
 
 
 def _closes_sections(text: str, stack: list[tuple[int, str]]) -> bool:

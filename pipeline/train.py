@@ -10,27 +10,38 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from pipeline.annotations import (
     DEFAULT_WEIGHTS, combine_annotations, label_matrix, read_annotations, require_gold_rows,
 )
 from pipeline.batch import classify_report
+from pipeline.errors import AnnotationError
 from pipeline.evaluate import evaluate_classifier
 from pipeline.features import make_features
 from pipeline.model import ParagraphClassifier
 from pipeline.modelstore import file_sha256, save_model, taxonomy_summary
-from pipeline.segment import map_reports, segment_files
+from pipeline.segment import annotation_frame, map_reports, segment_files
 from pipeline.tables import READ_SUFFIXES, read_table
 from pipeline.taxonomy import Taxonomy, load_taxonomy
+from pipeline.validate import split_labels
 
 DEFAULT_MODEL_DIR = Path("models/default")
-SETTINGS = {"text_only": False, "with_headings": True}  # evaluation setting name -> use_headings
+#: Named configurations: ``shipped`` (what ``rolcov train`` writes: heading evidence, and every training row
+#: also without its headings, so one model serves report files and bare tables); ``text_only`` and
+#: ``with_headings``, the two earlier configurations, kept for comparison.
+SETTINGS = {"shipped": {"use_headings": True, "heading_copies": True},
+            "text_only": {"use_headings": False, "heading_copies": False},
+            "with_headings": {"use_headings": True, "heading_copies": False}}
+SHIPPED = "shipped"
 
 
-def default_classifier(use_headings: bool = False, taxonomy: Taxonomy | None = None) -> ParagraphClassifier:
-    """The shipped configuration: :func:`make_features` defaults, C=4, no codebook pseudo-examples."""
-    return ParagraphClassifier(features=make_features(use_headings=use_headings, taxonomy=taxonomy), taxonomy=taxonomy)
+def default_classifier(setting: str = SHIPPED, taxonomy: Taxonomy | None = None) -> ParagraphClassifier:
+    """An unfitted classifier of a named configuration (:data:`SETTINGS`): :func:`make_features` defaults, C=4."""
+    options = SETTINGS[setting]
+    return ParagraphClassifier(features=make_features(use_headings=options["use_headings"], taxonomy=taxonomy),
+                               heading_copies=options["heading_copies"], taxonomy=taxonomy)
 
 
 def training_table(annotation_paths: Sequence[str | Path], silver_paths: Sequence[str | Path] = (),
@@ -45,8 +56,8 @@ def training_table(annotation_paths: Sequence[str | Path], silver_paths: Sequenc
 
 
 def evaluate_annotations(table: pd.DataFrame, taxonomy: Taxonomy | None = None,
-                         settings: Sequence[str] = ("text_only",)) -> dict:
-    """Leave-one-report-out results of the default classifier, per setting (``text_only``, ``with_headings``)."""
+                         settings: Sequence[str] = (SHIPPED,)) -> dict:
+    """Leave-one-report-out results per named configuration (:data:`SETTINGS`)."""
     taxonomy = taxonomy or load_taxonomy()
     Y = label_matrix(table, taxonomy.ids)
     weight = table["weight"].to_numpy() if "weight" in table else None
@@ -54,12 +65,12 @@ def evaluate_annotations(table: pd.DataFrame, taxonomy: Taxonomy | None = None,
                          "paragraphs (ids without '.') and items scored separately, headline = paragraphs",
                "taxonomy": taxonomy_summary(taxonomy)}
     for name in settings:
-        results[name] = evaluate_classifier(table, Y, default_classifier(SETTINGS[name], taxonomy), weight)
+        results[name] = evaluate_classifier(table, Y, default_classifier(name, taxonomy), weight)
     return results
 
 
 def train_model(annotation_paths: Sequence[str | Path], output: str | Path, silver_paths: Sequence[str | Path] = (),
-                silver_weight: float = DEFAULT_WEIGHTS["silver"], use_headings: bool = False,
+                silver_weight: float = DEFAULT_WEIGHTS["silver"], setting: str = SHIPPED,
                 taxonomy: Taxonomy | None = None) -> Path:
     """Fit the default classifier on annotation files, evaluate it by LORO and save it with its card.
 
@@ -70,13 +81,12 @@ def train_model(annotation_paths: Sequence[str | Path], output: str | Path, silv
     """
     taxonomy = taxonomy or load_taxonomy()
     table = training_table(annotation_paths, silver_paths, silver_weight, taxonomy)
-    setting = "with_headings" if use_headings else "text_only"
     evaluation = evaluate_annotations(table, taxonomy, [setting])[setting]
     Y = label_matrix(table, taxonomy.ids)
-    classifier = default_classifier(use_headings, taxonomy).fit(table, Y, sample_weight=table["weight"].to_numpy())
+    classifier = default_classifier(setting, taxonomy).fit(table, Y, sample_weight=table["weight"].to_numpy())
     card = {
         "taxonomy": taxonomy_summary(taxonomy),
-        "params": {"use_headings": use_headings, "C": classifier.C, "inner_folds": classifier.inner_folds,
+        "params": {"setting": setting, **SETTINGS[setting], "C": classifier.C, "inner_folds": classifier.inner_folds,
                    "codebook_weight": classifier.codebook_weight, "silver_weight": silver_weight},
         "training_data": _data_summary(table, [*annotation_paths, *silver_paths], taxonomy),
         "evaluation": {unit: _headline(evaluation[unit]) for unit in ("paragraphs", "items") if unit in evaluation},
@@ -145,3 +155,76 @@ def label_summary(table: pd.DataFrame, classes: Sequence[str]) -> str:
     summary.insert(0, "paragraphs", key.value_counts().reindex(summary.index))
     summary["none"] = (table["labels"].fillna("") == "").groupby(key.to_numpy()).sum()
     return summary.to_string()
+
+
+def labelled_sample(paths: Sequence[str | Path], taxonomy: Taxonomy | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Rows to score a trained model on, with gold ``labels`` (tuples) and ``primary``: what
+    ``rolcov evaluate --model`` reads.
+
+    Tables (.csv/.jsonl/.parquet) hold the gold labels: the annotation format, or any table with ``text``
+    and ``labels`` (``a;b``) and/or ``primary`` (a table without ``primary`` takes each row's first label;
+    one without ``labels`` takes ``primary`` as its only label). When report files or folders are given
+    too, each labelled row is matched to the paragraph or item of the same ``report_id`` and ``para_id`` in
+    the reports as segmented now, and the model sees that paragraph as ``rolcov classify`` would (text
+    with its lead, heading path); otherwise the tables' rows are scored as given.
+
+    Returns the table and one line per labelled row or input that could not be used.
+
+    Raises
+    ------
+    AnnotationError
+        If no table carries labels, a label is not in the taxonomy, or no labelled row is left to score.
+    """
+    taxonomy = taxonomy or load_taxonomy()
+    tables = [Path(p) for p in paths if Path(p).suffix.lower() in READ_SUFFIXES]
+    reports = [p for p in paths if Path(p).suffix.lower() not in READ_SUFFIXES]
+    if not tables:
+        raise AnnotationError("no labelled table given; add the annotation file (.csv/.jsonl/.parquet) whose "
+                              "labels the model is scored against")
+    gold = pd.concat([_gold_rows(path, taxonomy) for path in tables], ignore_index=True)
+    if not reports or gold.empty:
+        return _non_empty(gold, []), []
+    frames, failures = map_reports(reports, annotation_frame, desc="segment")
+    segmented = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["report_id", "para_id"])
+    keys = ["report_id", "para_id"]
+    matched = segmented.merge(gold[[*keys, "labels", "primary"]], on=keys, how="inner")
+    missing = len(gold) - len(matched)
+    if missing:
+        failures.append(f"{missing} labelled row(s) have no paragraph with their report_id and para_id in the "
+                        "given reports; check that the reports are the annotated ones, unchanged")
+    return _non_empty(matched, failures), failures
+
+
+def _non_empty(sample: pd.DataFrame, failures: list[str]) -> pd.DataFrame:
+    if sample.empty:
+        raise AnnotationError("no labelled paragraph to score" + "".join(f"; {failure}" for failure in failures))
+    return sample
+
+
+def _label_list(cell) -> list[str]:
+    """Label ids of a cell: ``a;b`` text, or a list as JSON Lines and Parquet hold it."""
+    if isinstance(cell, (list, tuple, np.ndarray)):
+        return [str(label) for label in cell]
+    return split_labels(cell) if isinstance(cell, str) else []
+
+
+def _gold_rows(path: Path, taxonomy: Taxonomy) -> pd.DataFrame:
+    """One labelled table with ``labels`` as tuples of ids and ``primary`` filled in (see :func:`labelled_sample`)."""
+    frame = read_table(path)
+    if "text" not in frame or not {"labels", "primary"} & set(frame.columns):
+        raise AnnotationError(f"{path}: a labelled table needs 'text' and 'labels' and/or 'primary' columns")
+    labels = (frame["labels"] if "labels" in frame else frame["primary"]).map(_label_list)
+    known = set(taxonomy.ids)
+    for line, row in enumerate(labels, start=2):
+        unknown = [label for label in row if label not in known]
+        if unknown:
+            raise AnnotationError(f"{path}:{line}: unknown label {', '.join(unknown)}; use one of "
+                                  f"{', '.join(taxonomy.ids)}")
+    primary = frame["primary"].fillna("").astype(str).str.strip() if "primary" in frame else labels.map(
+        lambda row: row[0] if row else "")
+    frame = frame.assign(labels=labels.map(tuple), primary=primary)
+    if "report_id" not in frame:
+        frame["report_id"] = path.stem
+    if "para_id" not in frame:
+        frame["para_id"] = [f"{path.stem}:{line}" for line in range(2, len(frame) + 2)]
+    return frame

@@ -107,8 +107,9 @@ def test_model_card_records_data_metrics_and_versions(saved_model_dir):
 
 
 def test_classify_table_and_raw_reports_give_same_labels(saved_model_dir, tmp_path):
+    """A table that carries each paragraph's text and heading path is classified like the report files."""
     paragraphs, _ = segment_files([RAW])
-    write_table(paragraphs[["para_id", "text"]], tmp_path / "paragraphs.csv")
+    write_table(paragraphs[["para_id", "text", "heading_path"]], tmp_path / "paragraphs.csv")
     assert main(["classify", str(RAW), "--model", str(saved_model_dir), "-o", str(tmp_path / "raw.csv")]) == 0
     assert main(["classify", str(tmp_path / "paragraphs.csv"), "--model", str(saved_model_dir),
                  "-o", str(tmp_path / "table.csv")]) == 0
@@ -122,12 +123,12 @@ def test_classify_table_and_raw_reports_give_same_labels(saved_model_dir, tmp_pa
 def test_evaluate_writes_json_with_documented_keys(tmp_path):
     assert main(["evaluate", str(ANNOTATIONS), "-o", str(tmp_path)]) == 0
     results = json.loads((tmp_path / "evaluation.json").read_text(encoding="utf-8"))
-    paragraphs = results["text_only"]["paragraphs"]
+    paragraphs = results["shipped"]["paragraphs"]
     assert {"rows", "macro_f1", "micro_f1", "top1_accuracy", "per_label", "confusion", "worst"} <= set(paragraphs)
-    assert paragraphs["rows"] == 114 and results["text_only"]["items"]["rows"] == 81
+    assert paragraphs["rows"] == 114 and results["shipped"]["items"]["rows"] == 81
     assert set(paragraphs["per_label"]) == set(load_taxonomy().ids)
     assert "(none)" in paragraphs["confusion"]
-    assert (tmp_path / "evaluation.md").read_text(encoding="utf-8").startswith("## text_only")
+    assert (tmp_path / "evaluation.md").read_text(encoding="utf-8").startswith("## shipped")
 
 
 def test_ngrams_of_a_single_report_are_dropped(gold_table):
