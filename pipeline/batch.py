@@ -16,11 +16,13 @@ Why it is built this way:
   exists; a run killed at any point leaves whole parts and stray temporary files, which the next run removes.
 * **One unit of work.** :func:`classify_report` is what every classify run does to a report, here and in
   the single-table ``rolcov classify -o FILE``.
-* **Models load once per worker process** (:func:`_worker_model` is cached; pkuseg through the cached
-  :func:`pipeline.tokenize.load_tokenizer`), never per report. Tasks are chunks of reports.
-* **Same work on one machine or a cluster.** joblib runs the chunks on local processes (``loky``) or, with
-  ``backend="dask"``, on a Dask distributed cluster; workers then need the inputs, the model directory and
-  ``OUT`` at the same paths (a shared file system).
+* **Models load once per worker process** (:func:`_worker_model` is cached, keyed by the model's hash;
+  pkuseg through the cached :func:`pipeline.tokenize.load_tokenizer`), never per report; a task carries
+  only paths and hashes. Tasks are chunks of :data:`CHUNK_REPORTS` reports.
+* **Same work on one machine or a cluster.** joblib runs the chunks on local processes (``loky``); with
+  ``backend="dask"`` each chunk is one ``dask.distributed`` future on a Dask cluster, whose workers need
+  the inputs, the model directory and ``OUT`` at the same paths (a shared file system). Nothing inside a
+  task runs in parallel (:func:`_serial_inside`): the parallelism is the workers.
 """
 
 from __future__ import annotations
