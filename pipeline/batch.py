@@ -16,21 +16,23 @@ Why it is built this way:
   exists; a run killed at any point leaves whole parts and stray temporary files, which the next run removes.
 * **One unit of work.** :func:`classify_report` is what every classify run does to a report, here and in
   the single-table ``rolcov classify -o FILE``.
-* **Models load once per worker process** (:func:`_worker_model` is cached; pkuseg through the cached
-  :func:`pipeline.tokenize.load_tokenizer`), never per report. Tasks are chunks of reports.
-* **Same work on one machine or a cluster.** joblib runs the chunks on local processes (``loky``) or, with
-  ``backend="dask"``, on a Dask distributed cluster; workers then need the inputs, the model directory and
-  ``OUT`` at the same paths (a shared file system).
+* **Models load once per worker process** (:func:`_worker_model` is cached, keyed by the model's hash;
+  pkuseg through the cached :func:`pipeline.tokenize.load_tokenizer`), never per report; a task carries
+  only paths and hashes. Tasks are chunks of :data:`CHUNK_REPORTS` reports.
+* **Same work on one machine or a cluster.** joblib runs the chunks on local processes (``loky``); with
+  ``backend="dask"`` each chunk is one ``dask.distributed`` future on a Dask cluster, whose workers need
+  the inputs, the model directory and ``OUT`` at the same paths (a shared file system). Nothing inside a
+  task runs in parallel (:func:`_serial_inside`): the parallelism is the workers.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 
 import pandas as pd
@@ -159,10 +161,10 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
     inputs, unreadable = _content_keys(files)
     todo = [(str(path), key) for path, key in inputs if force or not _part(parts, key).is_file()]
     tasks = [todo[start:start + CHUNK_REPORTS] for start in range(0, len(todo), CHUNK_REPORTS)]
-    calls = (delayed(_classify_chunk)(chunk, str(model_dir), model_sha256, str(parts)) for chunk in tasks)
+    work = partial(_classify_chunk, model_dir=str(model_dir), model_sha256=model_sha256, parts=str(parts))
     with tqdm(total=len(inputs), initial=len(inputs) - len(todo), desc="classify", unit="report",
               file=sys.stderr, disable=not progress) as bar:
-        failed = _follow(_run_tasks(calls, jobs, backend, scheduler), bar)
+        failed = _follow(_run_tasks(work, tasks, jobs, backend, scheduler), bar)
     order = {str(path): number for number, path in enumerate(files)}
     failures = skipped + sorted(unreadable + failed, key=lambda failure: order[failure[0]])
     failed_paths = {path for path, _ in failed}
@@ -216,8 +218,7 @@ def _classify_chunk(chunk: list[tuple[str, str]], model_dir: str, model_sha256: 
     """Worker task: classify a few reports and write each one's part; return only counts and errors."""
     model = _worker_model(model_dir, model_sha256)
     outcomes = []
-    # One BLAS/OpenMP thread per worker: the parallelism is the workers; more threads only contend.
-    with threadpool_limits(limits=1):
+    with _serial_inside():
         for path, key in chunk:
             try:
                 frame = classify_report(path, model)
@@ -229,6 +230,21 @@ def _classify_chunk(chunk: list[tuple[str, str]], model_dir: str, model_sha256: 
     return outcomes
 
 
+@contextmanager
+def _serial_inside() -> Iterator[None]:
+    """No parallelism inside a task: one BLAS/OpenMP thread and joblib run sequentially.
+
+    The parallelism is the workers; more threads only contend. The joblib half matters under Dask: joblib's
+    dask backend runs each task inside ``parallel_config(backend="dask")``, so scikit-learn's
+    ``FeatureUnion.transform`` (``Parallel(n_jobs=None)``) sent every report's feature pieces back to the
+    cluster as nested tasks (five per report), the paragraphs scattered to whichever worker was free, whose
+    word cache had not seen them: the workers used ~1.5× and the client ~4× the CPU of loky for the same
+    reports (README, "Throughput"). Plain futures (:func:`_run_tasks`) do not set it; this keeps it so.
+    """
+    with threadpool_limits(limits=1), parallel_config(backend="sequential"):
+        yield
+
+
 @lru_cache(maxsize=2)
 def _worker_model(model_dir: str, model_sha256: str) -> ParagraphClassifier:
     """The model, loaded once per worker process; refused if it changed since the run started."""
@@ -238,13 +254,23 @@ def _worker_model(model_dir: str, model_sha256: str) -> ParagraphClassifier:
     return load_model(model_dir)
 
 
-def _run_tasks(calls: Iterator, jobs: int, backend: str, scheduler: str | None) -> Iterator[list[_Outcome]]:
-    """Results of the tasks in the order they finish, on local processes or a Dask cluster."""
-    if backend == "dask":
-        with _dask_client(jobs, scheduler), parallel_config(backend="dask"):
-            yield from Parallel(n_jobs=-1, return_as="generator_unordered")(calls)
-    else:
-        yield from Parallel(n_jobs=jobs, backend=backend, return_as="generator_unordered")(calls)
+def _run_tasks(work: Callable[[list[tuple[str, str]]], list[_Outcome]], tasks: list[list[tuple[str, str]]],
+               jobs: int, backend: str, scheduler: str | None) -> Iterator[list[_Outcome]]:
+    """``work(task)`` for every task, results in the order they finish, on local processes or a Dask cluster.
+
+    Dask gets plain futures, one per task, not joblib's dask backend: that backend runs every task under
+    ``parallel_config(backend="dask")`` (scikit-learn's joblib calls inside it become cluster tasks) and its
+    client polls for results every 10 ms; a future per chunk of reports costs the scheduler next to nothing.
+    """
+    if backend != "dask":
+        yield from Parallel(n_jobs=jobs, backend=backend, return_as="generator_unordered")(
+            delayed(work)(task) for task in tasks)
+        return
+    with _dask_client(jobs, scheduler) as client:
+        from dask.distributed import as_completed  # importable: _dask_client checked it
+
+        for future in as_completed(client.map(work, tasks, pure=False)):
+            yield future.result()
 
 
 @contextmanager

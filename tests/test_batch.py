@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from pipeline.batch import FAILURES_FILE, PARTS_DIR, TABLE_FILE, classify_reports
+from pipeline.batch import CHUNK_REPORTS, FAILURES_FILE, PARTS_DIR, TABLE_FILE, classify_reports
 from pipeline.cli import EXIT_PARTIAL, main
 from pipeline.tables import read_table
 
@@ -44,6 +44,37 @@ def test_dask_local_cluster_gives_the_table_of_one_job(seed_paths, saved_model_d
     assert one.classified == dask.classified == 8 and not dask.failures
     pd.testing.assert_frame_equal(_table(tmp_path / "dask"), _table(tmp_path / "one"))
     assert _table(tmp_path / "one").report_id.nunique() == 8
+
+
+def _finished_tasks_plugin():
+    """A scheduler plugin recording the key of every task that finished, nested ones included."""
+    from distributed.diagnostics.plugin import SchedulerPlugin
+
+    class FinishedTasks(SchedulerPlugin):
+        def __init__(self):
+            self.keys: list[str] = []
+
+        def transition(self, key, start, finish, *args, **kwargs):
+            if finish == "memory":
+                self.keys.append(str(key))
+
+    return FinishedTasks()
+
+
+def test_dask_cluster_runs_one_task_per_chunk_of_reports_and_nothing_nested(seed_paths, saved_model_dir, tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    reports = _copies(seed_paths, tmp_path / "reports", 2 * CHUNK_REPORTS + 3)
+    classify_reports([reports], saved_model_dir, tmp_path / "one", jobs=1, progress=False)
+    finished = _finished_tasks_plugin()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        cluster.scheduler.add_plugin(finished)
+        dask = classify_reports([reports], saved_model_dir, tmp_path / "dask", backend="dask",
+                                scheduler=cluster.scheduler_address, progress=False)
+    assert dask.classified == 2 * CHUNK_REPORTS + 3 and not dask.failures
+    pd.testing.assert_frame_equal(_table(tmp_path / "dask"), _table(tmp_path / "one"))
+    # Three chunks, three tasks: no scikit-learn step of a report was sent back to the cluster as a task.
+    assert len(finished.keys) == 3, finished.keys
+    assert all(key.startswith("_classify_chunk-") for key in finished.keys), finished.keys
 
 
 def test_batch_table_is_the_single_table_classify_output(saved_model_dir, tmp_path):
