@@ -5,7 +5,7 @@ Run:  PYTHONPATH=. .venv/bin/python bench/compare_models.py   (or `make bench`);
 Every model trains on all rows (paragraphs and enumeration items) of four reports and labels the fifth;
 the scores are over the gold paragraphs (ids without ".") of the held-out reports, as in `rolcov evaluate`.
 Top-1 scores a rolcov model's own ``primary`` and each peer's most probable label. The rolcov rows are the
-three configurations of :data:`pipeline.train.SETTINGS` (shipped, text only, with headings). Peers:
+three configurations of :data:`pipeline.model.train.SETTINGS` (shipped, text only, with headings). Peers:
 * keyword dictionary — a label is assigned when any of its taxonomy cue terms occurs; top-1 = most cue hits;
 * spaCy ``textcat_multilabel`` with the ``TextCatBOW.v3`` (unigram+bigram) and the default
   ``TextCatEnsemble.v2`` architectures, trained with ``nlp.update`` on pkuseg-segmented Docs, threshold 0.5;
@@ -29,12 +29,12 @@ from sklearn.multiclass import OneVsRestClassifier
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.annotations import label_matrix  # noqa: E402
-from pipeline.evaluate import score_rows  # noqa: E402
-from pipeline.features import normalized_column, paragraph_words  # noqa: E402
+from pipeline.annotate.annotations import label_matrix  # noqa: E402
+from pipeline.model.evaluate import score_rows  # noqa: E402
+from pipeline.model.features import normalized_column, paragraph_words  # noqa: E402
 from pipeline.ids import is_item  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
-from pipeline.train import default_classifier, training_table  # noqa: E402
+from pipeline.model.train import default_classifier, training_table  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "models.md"
 SPACY_EPOCHS = 20

@@ -9,7 +9,7 @@ README):
 
 * as a table — one row per paragraph with its ``text`` only (no heading, no report structure);
 * as report files — ``reports/*.txt`` segmented exactly as ``rolcov classify`` does
-  (:func:`pipeline.batch.classify_report` is ``model.classify(segment_file(path))``), each devset paragraph
+  (:func:`pipeline.model.batch.classify_report` is ``model.classify(segment_file(path))``), each devset paragraph
   matched to the output row whose normalized text contains the paragraph's last 20 characters.
 
 The label of record is ``content_primary`` (what the text is about). Measures: top-1 (the predicted
@@ -35,14 +35,14 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from compare_models import CharLogisticModel, KeywordModel, RolcovModel, SpacyTextcatModel  # noqa: E402
-from pipeline.annotations import label_matrix  # noqa: E402
-from pipeline.evaluate import primary_scores  # noqa: E402
-from pipeline.features import normalized_column, paragraph_words  # noqa: E402
-from pipeline.ingest import normalize_text  # noqa: E402
-from pipeline.model import label_columns  # noqa: E402
-from pipeline.segment import segment_files  # noqa: E402
+from pipeline.annotate.annotations import label_matrix  # noqa: E402
+from pipeline.model.evaluate import primary_scores  # noqa: E402
+from pipeline.model.features import normalized_column, paragraph_words  # noqa: E402
+from pipeline.io.ingest import normalize_text  # noqa: E402
+from pipeline.model.classifier import label_columns  # noqa: E402
+from pipeline.text.segment import segment_files  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
-from pipeline.train import default_classifier, training_table  # noqa: E402
+from pipeline.model.train import default_classifier, training_table  # noqa: E402
 
 DEFAULT_DEVSET = ROOT.parent / "shared" / "devset"
 RESULTS = ROOT / "bench" / "results" / "external.md"

@@ -11,7 +11,7 @@ For each held-out seed report the *pool* is the gold paragraphs of the other fou
 paragraphs are "annotated" (gold labels revealed); then batches of ``BATCH`` are added until the pool is
 used up. Four arms, each a way of choosing × a way of training:
 
-* choosing ``suggest`` — :func:`pipeline.suggest.suggest_paragraphs` with the model retrained on what is
+* choosing ``suggest`` — :func:`pipeline.model.suggest.suggest_paragraphs` with the model retrained on what is
   annotated so far and those paragraphs as ``exclude`` (the loop an annotator runs; a batch the selection
   cannot fill because the rest are near-duplicates is topped up at random) — or ``random``, uniformly from
   the rest of the pool;
@@ -21,7 +21,7 @@ used up. Four arms, each a way of choosing × a way of training:
   labels when they train and against the model's own guess when they do not (``reference``).
 
 At every size the model labels the held-out report's paragraphs; the five reports' predictions are pooled
-and scored with :func:`pipeline.evaluate.score_rows` (macro-F1). All arms share each seed's start set; the
+and scored with :func:`pipeline.model.evaluate.score_rows` (macro-F1). All arms share each seed's start set; the
 curve is the mean over seeds. At the last size every fold trains on its whole pool, all gold, so every arm
 ends at the same model (fitted once); its score is the target. The classifier is the shipped default except
 for the inner folds (``--inner-folds``, default 3 instead of 4, to fit the run in minutes; the same for
@@ -42,13 +42,13 @@ from joblib import Parallel, delayed
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.annotations import DEFAULT_WEIGHTS, label_matrix  # noqa: E402
-from pipeline.evaluate import score_rows  # noqa: E402
+from pipeline.annotate.annotations import DEFAULT_WEIGHTS, label_matrix  # noqa: E402
+from pipeline.model.evaluate import score_rows  # noqa: E402
 from pipeline.ids import is_item  # noqa: E402
-from pipeline.silver import silver_labels  # noqa: E402
-from pipeline.suggest import suggest_paragraphs  # noqa: E402
+from pipeline.annotate.silver import silver_labels  # noqa: E402
+from pipeline.model.suggest import suggest_paragraphs  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
-from pipeline.train import default_classifier, training_table  # noqa: E402
+from pipeline.model.train import default_classifier, training_table  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 START, BATCH = 10, 10

@@ -1,4 +1,4 @@
-"""Reports without line breaks: how much of each report's structure comes back (pipeline.linebreaks).
+"""Reports without line breaks: how much of each report's structure comes back (pipeline.io.linebreaks).
 
 Every report is flattened to one line (all line breaks removed, nothing else changed), read back through
 the pipeline, and its paragraphs compared with those of the original file: a paragraph counts as recovered
@@ -16,9 +16,9 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from pipeline.ingest import read_report
-from pipeline.linebreaks import restore_line_breaks
-from pipeline.segment import segment_report
+from pipeline.io.ingest import read_report
+from pipeline.io.linebreaks import restore_line_breaks
+from pipeline.text.segment import segment_report
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "lineless.md"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import joblib
 
-from pipeline.modelstore import MODEL_FILE, load_model
+from pipeline.model.store import MODEL_FILE, load_model
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "model_format.md"

@@ -13,9 +13,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.ingest import read_report
-from pipeline.segment import segment_report
-from pipeline.tokenize import load_tokenizer, tokenize_texts
+from pipeline.io.ingest import read_report
+from pipeline.text.segment import segment_report
+from pipeline.text.tokenize import load_tokenizer, tokenize_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "segment.md"

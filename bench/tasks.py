@@ -28,15 +28,15 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.annotations import label_matrix  # noqa: E402
-from pipeline.coverage import PROB_PREFIX, validate_table  # noqa: E402
-from pipeline.evaluate import loro_probabilities  # noqa: E402
-from pipeline.evidence import EVIDENCE_VALUES, tag_evidence  # noqa: E402
-from pipeline.tables import read_table  # noqa: E402
-from pipeline.task_coverage import task_coverage  # noqa: E402
-from pipeline.tasks import read_task_annotations, tag_tasks, task_ids  # noqa: E402
+from pipeline.annotate.annotations import label_matrix  # noqa: E402
+from pipeline.coverage.profile import PROB_PREFIX, validate_table  # noqa: E402
+from pipeline.model.evaluate import loro_probabilities  # noqa: E402
+from pipeline.coverage.evidence import EVIDENCE_VALUES, tag_evidence  # noqa: E402
+from pipeline.io.tables import read_table  # noqa: E402
+from pipeline.coverage.task_coverage import task_coverage  # noqa: E402
+from pipeline.coverage.tasks import read_task_annotations, tag_tasks, task_ids  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
-from pipeline.train import default_classifier, training_table  # noqa: E402
+from pipeline.model.train import default_classifier, training_table  # noqa: E402
 
 ANNOTATIONS = ROOT / "corpus" / "annotations.csv"
 GOLD = ROOT / "corpus" / "task_annotations.csv"

@@ -82,7 +82,7 @@ class TreeMemory(threading.Thread):
 
 def run_classify(reports: Path, model: Path, out: Path, options: list[str]) -> dict:
     """Run the command line once; wall time, paragraphs, peak tree RSS, CPU of the tree and of the client."""
-    command = [sys.executable, "-m", "pipeline.cli", "classify", str(reports), "--model", str(model),
+    command = [sys.executable, "-m", "pipeline.cli.main", "classify", str(reports), "--model", str(model),
                "-o", str(out), *options]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     load = os.getloadavg()[0]  # other work on the machine shares its cores with this run
@@ -114,10 +114,10 @@ def _children_cpu_seconds() -> float:
 
 def stage_seconds(reports: list[Path], model_dir: Path) -> dict[str, float]:
     """Seconds per stage over ``reports`` in this process (pkuseg loaded before timing)."""
-    from pipeline.features import normalized_column, paragraph_words
-    from pipeline.modelstore import load_model
-    from pipeline.segment import segment_file
-    from pipeline.tokenize import load_tokenizer
+    from pipeline.model.features import normalized_column, paragraph_words
+    from pipeline.model.store import load_model
+    from pipeline.text.segment import segment_file
+    from pipeline.text.tokenize import load_tokenizer
 
     model = load_model(model_dir)
     load_tokenizer()  # once per worker in a batch; its cost is in bench/results/segment.md
@@ -140,7 +140,7 @@ def stage_seconds(reports: list[Path], model_dir: Path) -> dict[str, float]:
 
 
 def train_model(directory: Path) -> Path:
-    from pipeline.train import train_model as train
+    from pipeline.model.train import train_model as train
 
     train([ROOT / "corpus" / "annotations.csv"], directory)
     return directory
@@ -219,7 +219,7 @@ def main() -> None:
                 print(size, mode, runs[(size, mode)], flush=True)
         sample = sorted(corpus.iterdir())[:STAGE_SAMPLE]
         stages = stage_seconds(sample, model)
-        from pipeline.segment import segment_file
+        from pipeline.text.segment import segment_file
 
         sample_paragraphs = sum(len(segment_file(path)) for path in sample)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -4,9 +4,9 @@ Pages: the three real saved pages in ``../shared/devset/web_pages/`` (read from 
 its README gives each body's first and last sentence) and every page template of ``tests/pages/`` wrapped
 around every seed report of ``corpus/raw/`` (body = the seed's own paragraphs, first and last).
 
-Each candidate gets the same markup (parsed once by :func:`pipeline.webpage.parse_page`, which also
+Each candidate gets the same markup (parsed once by :func:`pipeline.io.webpage.parse_page`, which also
 repairs stray ``</html>`` tags that cut lxml's tree short) and its output is turned into block lines the
-same way (:func:`pipeline.webpage.block_lines` on the HTML it returns; plain-text extractors give their
+same way (:func:`pipeline.io.webpage.block_lines` on the HTML it returns; plain-text extractors give their
 own lines). The lines then go through rolcov's segmenter, as a real run would, and the rows are scored:
 
 - rows out: paragraphs ``rolcov segment`` returns;
@@ -35,9 +35,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from page_templates import TEMPLATES, wrap_seed  # noqa: E402
 
-from pipeline.ingest import Report, normalize_text, read_report  # noqa: E402
-from pipeline.segment import segment_report  # noqa: E402
-from pipeline.webpage import block_lines, parse_page  # noqa: E402
+from pipeline.io.ingest import Report, normalize_text, read_report  # noqa: E402
+from pipeline.text.segment import segment_report  # noqa: E402
+from pipeline.io.webpage import block_lines, parse_page  # noqa: E402
 
 # ../shared beside the main checkout; a worktree sits one level deeper
 DEVSET = next((base / "shared" / "devset" / "web_pages" for base in ROOT.parents
@@ -208,10 +208,10 @@ def built_table(results: list[dict[str, object]]) -> list[str]:
 NOTES = [
     "## Reading the tables", "",
     "- Candidate rows are the extractor's output put through the segmenter alone; `rolcov` adds what",
-    "  `pipeline.webpage` does on top of readability-lxml: the title's lines (matched against `<title>`,",
+    "  `pipeline.io.webpage` does on top of readability-lxml: the title's lines (matched against `<title>`,",
     "  `ArticleTitle`, the 信息公开 名称) become the `title` column instead of rows, and the page metadata is",
     "  read. The bracketed adoption-date and signature lines (`（2007年6月29日…通过）`, `（某某县统计局）`) are",
-    "  dropped by `pipeline.clean` for every candidate.",
+    "  dropped by `pipeline.text.clean` for every candidate.",
     "- readability-lxml and gne find the body about equally well; readability-lxml is the one chosen: it is",
     "  language-neutral, keeps the article's HTML (gne deletes every `<br>` before scoring, so the",
     "  table-layout template, whose paragraphs are separated by `<br>` only, comes out as one row: see the",

@@ -31,7 +31,7 @@ def report_ids(files: Sequence[Path]) -> dict[Path, str]:
     Parameters
     ----------
     files : sequence of Path
-        The report files of one run (as found by :func:`pipeline.ingest.find_report_files`).
+        The report files of one run (as found by :func:`pipeline.io.ingest.find_report_files`).
 
     Returns
     -------

@@ -73,7 +73,7 @@ class Task:
     name_zh, name_en, definition : str
         Display names and what the task covers, in one line.
     cues : tuple of str
-        Literal terms searched in normalized paragraph text (see :mod:`pipeline.tasks`).
+        Literal terms searched in normalized paragraph text (see :mod:`pipeline.coverage.tasks`).
     plan_2021, plan_2015 : str
         Where the 2021—2025 plan states the task and which 2015—2020 item it continues (empty: none).
     """

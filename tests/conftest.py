@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import read_report
-from pipeline.segment import paragraphs_to_frame, segment_report
+from pipeline.io.ingest import read_report
+from pipeline.text.segment import paragraphs_to_frame, segment_report
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "corpus" / "raw"
@@ -29,7 +29,7 @@ def seed_tables(seed_paths):
 
 @pytest.fixture(scope="session")
 def nlp():
-    from pipeline.tokenize import load_tokenizer
+    from pipeline.text.tokenize import load_tokenizer
 
     return load_tokenizer()
 
@@ -41,7 +41,7 @@ HELD_OUT = "004"  # the largest seed report by paragraphs: the most stable singl
 @pytest.fixture(scope="session")
 def gold_table():
     """The gold annotations as the training table (``weight`` column included)."""
-    from pipeline.train import training_table
+    from pipeline.model.train import training_table
 
     return training_table([ANNOTATIONS])
 
@@ -49,9 +49,9 @@ def gold_table():
 @pytest.fixture(scope="session")
 def four_report_model(gold_table):
     """The default classifier trained on every seed report except :data:`HELD_OUT`."""
-    from pipeline.annotations import label_matrix
+    from pipeline.annotate.annotations import label_matrix
     from pipeline.taxonomy import load_taxonomy
-    from pipeline.train import default_classifier
+    from pipeline.model.train import default_classifier
 
     training = gold_table[~gold_table.report_id.str.startswith(HELD_OUT)]
     return default_classifier().fit(training, label_matrix(training, load_taxonomy().ids))
@@ -60,7 +60,7 @@ def four_report_model(gold_table):
 @pytest.fixture(scope="session")
 def saved_model_dir(tmp_path_factory) -> Path:
     """A model directory written by `rolcov train` on the gold seeds (trained once per session)."""
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     directory = tmp_path_factory.mktemp("models") / "seeds"
     assert main(["train", str(ANNOTATIONS), "-o", str(directory)]) == 0

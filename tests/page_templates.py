@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from pipeline.clean import is_chrome
-from pipeline.ingest import normalize_text, read_report
-from pipeline.metadata import find_title_index
+from pipeline.text.clean import is_chrome
+from pipeline.io.ingest import normalize_text, read_report
+from pipeline.text.metadata import find_title_index
 
 PAGES = Path(__file__).resolve().parent / "pages"
 #: template → body style

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.annotations import combine_annotations, label_matrix, read_annotations
+from pipeline.annotate.annotations import combine_annotations, label_matrix, read_annotations
 from pipeline.errors import AnnotationError
 from pipeline.taxonomy import load_taxonomy
 from tests.conftest import ROOT
@@ -74,7 +74,7 @@ def test_invalid_file_is_refused_with_file_line_and_fix(tmp_path):
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
 def test_jsonl_and_parquet_annotation_files_load_like_the_csv(tmp_path, suffix):
-    from pipeline.tables import write_table
+    from pipeline.io.tables import write_table
 
     gold = read_annotations(GOLD)
     again = read_annotations(write_table(gold, tmp_path / f"gold{suffix}"))

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from conftest import ANNOTATIONS, SEEDS
-from pipeline.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, main
+from pipeline.cli.common import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
+from pipeline.cli.main import main
 from pipeline.errors import InputError
-from pipeline.segment import segment_file
-from pipeline.tables import read_table, write_table
+from pipeline.text.segment import segment_file
+from pipeline.io.tables import read_table, write_table
 
 
 def _scan_pdf(path: Path) -> None:

@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from pipeline.batch import CHUNK_REPORTS, FAILURES_FILE, PARTS_DIR, TABLE_FILE, classify_reports
-from pipeline.cli import EXIT_PARTIAL, main
-from pipeline.tables import read_table
+from pipeline.model.batch import CHUNK_REPORTS, FAILURES_FILE, PARTS_DIR, TABLE_FILE, classify_reports
+from pipeline.cli.common import EXIT_PARTIAL
+from pipeline.cli.main import main
+from pipeline.io.tables import read_table
 
 
 def _copies(seed_paths: dict[str, Path], directory: Path, count: int) -> Path:
@@ -90,7 +91,7 @@ def test_batch_table_is_the_single_table_classify_output(saved_model_dir, tmp_pa
 def test_killed_run_resumes_to_the_uninterrupted_table(seed_paths, saved_model_dir, tmp_path):
     reports = _copies(seed_paths, tmp_path / "reports", 10)
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "pipeline.cli", "classify", str(reports), "--model", str(saved_model_dir),
+    command = [sys.executable, "-m", "pipeline.cli.main", "classify", str(reports), "--model", str(saved_model_dir),
                "-o", str(out), "--jobs", "1"]
     process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)},
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -12,14 +12,14 @@ import pytest
 from sklearn.metrics import f1_score
 
 from conftest import ANNOTATIONS, HELD_OUT, RAW
-from pipeline.annotations import label_matrix
-from pipeline.cli import main
+from pipeline.annotate.annotations import label_matrix
+from pipeline.cli.main import main
 from pipeline.errors import ModelError
-from pipeline.features import NgramFeatures
-from pipeline.model import ParagraphClassifier
-from pipeline.modelstore import CARD_FILE, MODEL_FILE, load_model, save_model, taxonomy_summary
-from pipeline.segment import segment_files
-from pipeline.tables import read_table, write_table
+from pipeline.model.features import NgramFeatures
+from pipeline.model.classifier import ParagraphClassifier
+from pipeline.model.store import CARD_FILE, MODEL_FILE, load_model, save_model, taxonomy_summary
+from pipeline.text.segment import segment_files
+from pipeline.io.tables import read_table, write_table
 from pipeline.taxonomy import load_taxonomy
 
 # Measured 0.842 for the default model trained on 000-003 and scored on 004's paragraphs; margin for library drift.
@@ -142,8 +142,9 @@ def test_ngrams_of_a_single_report_are_dropped(gold_table):
 
 def test_small_corpora_train_or_fail_with_a_clear_message(tmp_path, capsys):
     """Two annotated reports are enough to train (and evaluate); one report is refused in one line."""
-    from pipeline.cli import EXIT_FAILED, EXIT_OK, main
-    from pipeline.tables import read_table, write_table
+    from pipeline.cli.common import EXIT_FAILED, EXIT_OK
+    from pipeline.cli.main import main
+    from pipeline.io.tables import read_table, write_table
 
     gold = read_table(ANNOTATIONS)
     for count in (2, 1):

@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 
 from coverage_tables import LABELS, paragraph_table
-from pipeline.coverage import PROFILE_COLUMNS, CoverageThresholds, coverage_profile
-from pipeline.coverage_run import OUTPUT_FILES, run_coverage
+from pipeline.coverage.profile import PROFILE_COLUMNS, CoverageThresholds, coverage_profile
+from pipeline.coverage.run import OUTPUT_FILES, run_coverage
 from pipeline.errors import InputError
-from pipeline.gaps import GAP_COLUMNS, coverage_gaps
-from pipeline.tables import read_table, write_table
+from pipeline.coverage.gaps import GAP_COLUMNS, coverage_gaps
+from pipeline.io.tables import read_table, write_table
 
 
 def _row(profile: pd.DataFrame, report: str, theme: str, part: str = "all") -> pd.Series:
@@ -206,7 +206,7 @@ def test_plot_heatmap_draws_chinese_themes_and_issuer_year_rows(report_a, names,
     import matplotlib
 
     matplotlib.use("Agg")
-    from pipeline.plots import cjk_font_family, plot_heatmap
+    from pipeline.coverage.plots import cjk_font_family, plot_heatmap
 
     assert cjk_font_family(), "no CJK font installed: apt-get install fonts-noto-cjk"
     unnamed = report_a.assign(report_id="B", issuer="", year=None)
@@ -219,7 +219,7 @@ def test_plot_heatmap_draws_chinese_themes_and_issuer_year_rows(report_a, names,
 def test_missing_cjk_font_is_said_once_with_the_package_to_install(monkeypatch, caplog):
     from matplotlib import font_manager
 
-    from pipeline import plots
+    from pipeline.coverage import plots
 
     monkeypatch.setattr(font_manager, "findSystemFonts", lambda *args, **kwargs: [])
     plots.cjk_font_family.cache_clear()

@@ -8,9 +8,10 @@ import json
 import pytest
 
 from conftest import HELD_OUT, RAW, SEEDS
-from pipeline.cli import EXIT_FAILED, EXIT_OK, main
-from pipeline.modelstore import save_model, taxonomy_summary
-from pipeline.tables import read_table, write_table
+from pipeline.cli.common import EXIT_FAILED, EXIT_OK
+from pipeline.cli.main import main
+from pipeline.model.store import save_model, taxonomy_summary
+from pipeline.io.tables import read_table, write_table
 from pipeline.taxonomy import load_taxonomy
 
 

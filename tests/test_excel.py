@@ -9,11 +9,12 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import ANNOTATIONS, RAW
-from pipeline.cli import EXIT_FAILED, EXIT_OK, main
+from pipeline.cli.common import EXIT_FAILED, EXIT_OK
+from pipeline.cli.main import main
 from pipeline.errors import InputError
-from pipeline.modelstore import read_card
-from pipeline.tables import read_table, write_table
-from pipeline.validate import validate_annotations
+from pipeline.model.store import read_card
+from pipeline.io.tables import read_table, write_table
+from pipeline.annotate.validate import validate_annotations
 
 HELD_BACK = "003"  # paragraphs of this report play "not annotated yet"
 

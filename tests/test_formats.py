@@ -6,8 +6,8 @@ import opencc
 import pytest
 from report_files import write_docx, write_encoded_text, write_html, write_pdf
 
-from pipeline.ingest import normalize_text, read_report
-from pipeline.segment import paragraphs_to_frame, segment_report
+from pipeline.io.ingest import normalize_text, read_report
+from pipeline.text.segment import paragraphs_to_frame, segment_report
 
 COMPARED = ["para_id", "part", "heading_path", "text", "year", "issuer", "title"]
 

@@ -16,10 +16,10 @@ import pytest
 from PIL import Image
 
 from coverage_tables import NAMES, paragraph_table
-from pipeline.coverage import coverage_profile
-from pipeline.gaps import coverage_gaps
-from pipeline.report import render_coverage_html
-from pipeline.svg_charts import FONT, PART_COLOURS
+from pipeline.coverage.profile import coverage_profile
+from pipeline.coverage.gaps import coverage_gaps
+from pipeline.coverage.html import render_coverage_html
+from pipeline.coverage.charts import FONT, PART_COLOURS
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
@@ -95,9 +95,9 @@ def test_chinese_renders_as_distinct_glyphs_not_boxes(tmp_path):
 @pytest.fixture
 def task_report(tmp_path: Path) -> Path:
     """The coverage report of the five hand-labelled seed reports, with the task checklist."""
-    from pipeline.coverage import validate_table
-    from pipeline.tables import read_table
-    from pipeline.task_coverage import tag_paragraphs, task_coverage
+    from pipeline.coverage.profile import validate_table
+    from pipeline.io.tables import read_table
+    from pipeline.coverage.task_coverage import tag_paragraphs, task_coverage
 
     table = read_table(Path(__file__).resolve().parent.parent / "corpus" / "annotations.csv")
     table = table[~table["para_id"].str.contains(".", regex=False)]
@@ -118,7 +118,7 @@ def test_task_checklist_links_marks_to_paragraphs_with_highlighted_cues(task_rep
 
 def test_checklist_marks_stay_distinct_in_greyscale(tmp_path):
     """Concrete / general / plans-only / absent differ in grey level and each carries its letter."""
-    from pipeline.report_tasks import MARKS, TASK_CSS
+    from pipeline.coverage.html_tasks import MARKS, TASK_CSS
 
     cells = "".join(f'<table class="checklist" style="position:absolute;left:{20 + 160 * i}px;top:20px">'
                     f'<tr><td class="mark s-{status}" style="width:120px;height:120px;font-size:60px">'

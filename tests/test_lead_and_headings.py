@@ -8,9 +8,9 @@ import pandas as pd
 from sklearn.metrics import f1_score
 
 from conftest import HELD_OUT
-from pipeline.annotations import label_matrix
-from pipeline.features import normalized_column
-from pipeline.segment import segment_files
+from pipeline.annotate.annotations import label_matrix
+from pipeline.model.features import normalized_column
+from pipeline.text.segment import segment_files
 
 # Measured for the model trained on 000-003, on the paragraphs of 004: top-1 0.97 as a file, 0.93 as text only;
 # macro-F1 0.84 and 0.82. The floors leave room for library drift.

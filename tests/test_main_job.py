@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from conftest import RAW
-from pipeline.cli import EXIT_OK, main
-from pipeline.tables import read_table
+from pipeline.cli.common import EXIT_OK
+from pipeline.cli.main import main
+from pipeline.io.tables import read_table
 
 
 def test_seed_reports_classified_profiled_and_rendered(saved_model_dir, tmp_path):

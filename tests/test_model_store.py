@@ -15,7 +15,7 @@ import pytest
 import skops.io
 
 from pipeline.errors import ModelError
-from pipeline.modelstore import CARD_FILE, LEGACY_MODEL_FILE, MODEL_FILE, TAXONOMY_FILE, load_model, trusted_types
+from pipeline.model.store import CARD_FILE, LEGACY_MODEL_FILE, MODEL_FILE, TAXONOMY_FILE, load_model, trusted_types
 from pipeline.taxonomy import load_taxonomy
 
 
@@ -82,8 +82,8 @@ def test_trusted_types_are_exactly_what_a_trained_model_needs(saved_model_dir):
         assert "schema.json" in archive.namelist()
     untrusted = skops.io.get_untrusted_types(file=saved_model_dir / MODEL_FILE)
     assert set(untrusted) <= set(trusted_types())
-    assert {"pipeline.model.ParagraphClassifier", "pipeline.features.NgramFeatures",
-            "pipeline.features.CueFeatures"} <= set(untrusted)
+    assert {"pipeline.model.classifier.ParagraphClassifier", "pipeline.model.features.NgramFeatures",
+            "pipeline.model.features.CueFeatures"} <= set(untrusted)
 
 
 def test_old_joblib_model_directory_asks_for_retraining(saved_model_dir, four_report_model, tmp_path):

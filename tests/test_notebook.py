@@ -6,9 +6,9 @@ import nbformat
 from nbclient import NotebookClient
 
 from conftest import ROOT
-from pipeline.modelstore import load_model
-from pipeline.tables import write_table
-from pipeline.train import read_paragraphs
+from pipeline.model.store import load_model
+from pipeline.io.tables import write_table
+from pipeline.model.train import read_paragraphs
 
 NOTEBOOK = ROOT / "notebooks" / "coverage_gaps.ipynb"
 

@@ -9,13 +9,14 @@ import shutil
 import pytest
 
 from conftest import SEEDS
-from pipeline.batch import FAILURES_FILE, TABLE_FILE
-from pipeline.cli import EXIT_PARTIAL, main
+from pipeline.model.batch import FAILURES_FILE, TABLE_FILE
+from pipeline.cli.common import EXIT_PARTIAL
+from pipeline.cli.main import main
 from pipeline.ids import is_item, report_ids
-from pipeline.ingest import find_report_files, read_report
-from pipeline.linebreaks import is_lineless
-from pipeline.segment import annotation_units, paragraphs_to_frame, segment_report
-from pipeline.tables import read_table
+from pipeline.io.ingest import find_report_files, read_report
+from pipeline.io.linebreaks import is_lineless
+from pipeline.text.segment import annotation_units, paragraphs_to_frame, segment_report
+from pipeline.io.tables import read_table
 
 # Tolerance for a report whose line breaks were lost (README "What bad input gets"): at least this share of
 # the original paragraphs come back identical (same text, same heading path), and the set of top-level
@@ -33,7 +34,7 @@ def test_cut_off_last_character_loses_only_the_cut_paragraph(seed_paths, tmp_pat
     original = _paragraphs(seed_paths[seed])
     cut = tmp_path / f"{seed}.txt"
     cut.write_bytes(seed_paths[seed].read_text(encoding="utf-8").rstrip().encode(encoding)[:-1])
-    with caplog.at_level(logging.WARNING, logger="pipeline.ingest"):
+    with caplog.at_level(logging.WARNING, logger="pipeline.io.ingest"):
         paragraphs = _paragraphs(cut)
     assert paragraphs[:len(original) - 1] == original[:-1]
     # the last paragraph (or the date line under it, then no longer a date) lost its last character

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipeline.ingest import read_report
-from pipeline.segment import BODY_PARTS, segment_report
+from pipeline.io.ingest import read_report
+from pipeline.text.segment import BODY_PARTS, segment_report
 
 # Lines of page chrome and document furniture that occur in the seed files and must never be text.
 CHROME = [
@@ -110,14 +110,14 @@ def test_enumerations_split_into_items_that_rebuild_the_paragraph(seed_paths, ke
     ],
 )
 def test_top_level_heading_decides_the_report_part(heading, part):
-    from pipeline.segment import report_part_of_heading
+    from pipeline.text.segment import report_part_of_heading
 
     assert report_part_of_heading(heading) == part
 
 
 def test_lines_shared_by_many_reports_can_be_dropped_as_boilerplate(seed_paths, tmp_path):
     """A site footer repeated under every report is text only when reports are read one by one."""
-    from pipeline.segment import segment_files
+    from pipeline.text.segment import segment_files
 
     footer = "本站所有内容仅供参考,转载请注明出处并保留原文链接。"
     for key in ("000", "001", "004"):

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
-from pipeline.annotations import read_annotations
-from pipeline.cli import EXIT_OK, main
-from pipeline.labelstudio import tasks_to_annotations
-from pipeline.silver import silver_labels
+from pipeline.annotate.annotations import read_annotations
+from pipeline.cli.common import EXIT_OK
+from pipeline.cli.main import main
+from pipeline.annotate.labelstudio import tasks_to_annotations
+from pipeline.annotate.silver import silver_labels
 from pipeline.taxonomy import load_taxonomy
 from tests.conftest import ROOT
 

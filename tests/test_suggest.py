@@ -13,12 +13,13 @@ import pandas as pd
 import pytest
 
 from conftest import ANNOTATIONS, RAW
-from pipeline.annotations import read_annotations
-from pipeline.cli import EXIT_FAILED, EXIT_OK, main
-from pipeline.modelstore import load_model, read_card
-from pipeline.suggest import SUGGESTION_COLUMNS, expected_corrections, suggest_paragraphs
-from pipeline.tables import read_table, write_table
-from pipeline.validate import FILE_COLUMNS, validate_annotations
+from pipeline.annotate.annotations import read_annotations
+from pipeline.cli.common import EXIT_FAILED, EXIT_OK
+from pipeline.cli.main import main
+from pipeline.model.store import load_model, read_card
+from pipeline.model.suggest import SUGGESTION_COLUMNS, expected_corrections, suggest_paragraphs
+from pipeline.io.tables import read_table, write_table
+from pipeline.annotate.validate import FILE_COLUMNS, validate_annotations
 
 HELD_BACK = ("003", "004")  # paragraphs of these reports play "not annotated yet"
 

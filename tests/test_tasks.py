@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 from opencc import OpenCC
 
-from pipeline.coverage import validate_table
-from pipeline.coverage_run import TASK_OUTPUT_FILES, run_coverage
+from pipeline.coverage.profile import validate_table
+from pipeline.coverage.run import TASK_OUTPUT_FILES, run_coverage
 from pipeline.errors import AnnotationError, TaxonomyError
-from pipeline.evidence import evidence_strength, tag_evidence
-from pipeline.report_tasks import highlight
-from pipeline.tables import read_table, write_table
-from pipeline.task_coverage import most_missing_tasks, task_coverage, task_gaps
-from pipeline.tasks import parse_cues, read_task_annotations, tag_tasks, task_ids
+from pipeline.coverage.evidence import evidence_strength, tag_evidence
+from pipeline.coverage.html_tasks import highlight
+from pipeline.io.tables import read_table, write_table
+from pipeline.coverage.task_coverage import most_missing_tasks, task_coverage, task_gaps
+from pipeline.coverage.tasks import parse_cues, read_task_annotations, tag_tasks, task_ids
 from pipeline.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,8 +165,8 @@ def test_highlight_escapes_text_before_marking_cues():
 def test_make_run_flow_writes_the_task_table_and_checklist(saved_model_dir, tmp_path):
     """Classified seeds → coverage run: 004's staff exams are concrete, 行政裁决 is absent in all five."""
     from conftest import RAW
-    from pipeline.modelstore import load_model
-    from pipeline.train import read_paragraphs
+    from pipeline.model.store import load_model
+    from pipeline.model.train import read_paragraphs
 
     paragraphs, _ = read_paragraphs([RAW])
     classified = write_table(load_model(saved_model_dir).classify(paragraphs), tmp_path / "paragraphs.parquet")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import tokenize
+from pipeline.text import tokenize
 from pipeline.errors import ModelError
-from pipeline.tokenize import (PKUSEG_FILES, default_model_dir, fetch_pkuseg_model, load_tokenizer, tokenize_texts,
+from pipeline.text.tokenize import (PKUSEG_FILES, default_model_dir, fetch_pkuseg_model, load_tokenizer, tokenize_texts,
                                verify_model)
 
 

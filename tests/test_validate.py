@@ -6,8 +6,10 @@ import shutil
 
 import pytest
 
-from pipeline.cli import EXIT_FAILED, EXIT_OK, main
-from pipeline.validate import validate_annotations
+from pipeline.cli.common import EXIT_FAILED, EXIT_OK
+
+from pipeline.cli.main import main
+from pipeline.annotate.validate import validate_annotations
 from tests.conftest import ROOT
 
 HEADER = "report_id,para_id,text,labels,primary,part,annotator,source,heading_path"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from page_templates import STATED, TEMPLATES, UNTITLED, seed_document, wrap_seed
 
-from pipeline.ingest import read_report
-from pipeline.segment import paragraphs_to_frame, segment_report
+from pipeline.io.ingest import read_report
+from pipeline.text.segment import paragraphs_to_frame, segment_report
 
 COMPARED = ["part", "heading_path", "text"]
 

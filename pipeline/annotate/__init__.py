@@ -1,0 +1,1 @@
+"""Stage 3, annotation: validating and reading annotation files, silver labels from headings, Label Studio."""

@@ -1,0 +1,156 @@
+"""Round-trip annotation tables through Label Studio (JSON tasks for text classification).
+
+A team labels in Label Studio's browser interface; rolcov keeps the CSV as the source of truth. Export
+writes one task per paragraph — gold rows as ``annotations`` (to review or correct), silver and model rows
+as ``predictions`` (pre-annotations) — plus the labeling config the project needs. Import turns Label
+Studio's JSON export back into the annotation CSV format.
+
+The config has two controls on the text: ``labels`` (multiple choice: every theme, plus ``_none`` for a
+paragraph explicitly judged to have none, codebook §4) and ``primary`` (single choice). An annotation without
+a ``primary`` choice takes the first ``labels`` choice as primary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import quoteattr
+
+import pandas as pd
+
+from pipeline.annotate.annotations import format_labels
+from pipeline.errors import AnnotationError
+from pipeline.io.tables import atomic_path
+from pipeline.taxonomy import Taxonomy
+from pipeline.annotate.validate import FILE_COLUMNS, split_labels
+
+LABELS_CONTROL, PRIMARY_CONTROL, TEXT_OBJECT = "labels", "primary", "text"
+NO_LABEL = "_none"  # label ids start with a letter, so this choice can never clash with one
+TASK_FIELDS = ("report_id", "para_id", "part", "heading_path")
+
+
+def labeling_config(taxonomy: Taxonomy) -> str:
+    """Label Studio labeling config (XML) for the taxonomy: text, multi-choice themes, single-choice primary."""
+    themes = [(label.id, f"{label.name_zh} / {label.name_en}") for label in taxonomy.labels]
+
+    def choices(name: str, mode: str, options: Iterable[tuple[str, str]]) -> str:
+        lines = [f'    <Choice value={quoteattr(value)} hint={quoteattr(hint)}/>' for value, hint in options]
+        return "\n".join([f'  <Choices name="{name}" toName="{TEXT_OBJECT}" choice="{mode}" showInline="true">',
+                          *lines, "  </Choices>"])
+
+    return "\n".join([
+        "<View>",
+        '  <Header value="$heading_path"/>',
+        f'  <Text name="{TEXT_OBJECT}" value="$text"/>',
+        '  <Header value="主题 themes (codebook §3–4)"/>',
+        choices(LABELS_CONTROL, "multiple", [*themes, (NO_LABEL, "无标签 / no theme")]),
+        '  <Header value="主标签 primary (codebook §5)"/>',
+        choices(PRIMARY_CONTROL, "single", themes),
+        "</View>",
+    ]) + "\n"
+
+
+def annotations_to_tasks(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """One task per (report_id, para_id): gold rows become annotations, other sources predictions."""
+    tasks = []
+    for number, (_, rows) in enumerate(frame.groupby(["report_id", "para_id"], sort=False), start=1):
+        first = rows.iloc[0]
+        data = {"text": first["text"], **{field: str(first.get(field, "")) for field in TASK_FIELDS}}
+        task: dict[str, Any] = {"id": number, "data": data, "annotations": [], "predictions": []}
+        for _, row in rows.iterrows():
+            labels = split_labels(row["labels"]) if isinstance(row["labels"], str) else list(row["labels"])
+            if row["source"] == "gold":
+                task["annotations"].append({"result": _result(labels, row["primary"])})
+            else:
+                task["predictions"].append({"model_version": row["annotator"],
+                                            "result": _result(labels, row["primary"])})
+        tasks.append(task)
+    return tasks
+
+
+def _result(labels: list[str], primary: str) -> list[dict[str, Any]]:
+    def choice(control: str, values: list[str]) -> dict[str, Any]:
+        return {"from_name": control, "to_name": TEXT_OBJECT, "type": "choices", "value": {"choices": values}}
+
+    result = [choice(LABELS_CONTROL, labels or [NO_LABEL])]
+    if primary:
+        result.append(choice(PRIMARY_CONTROL, [primary]))
+    return result
+
+
+def tasks_to_annotations(tasks: list[Mapping[str, Any]], source_file: str | Path, taxonomy: Taxonomy,
+                         annotator: str | None = None) -> pd.DataFrame:
+    """Annotation rows (``source=gold``) from a Label Studio JSON export, one per task with an annotation.
+
+    The latest annotation of a task counts (by ``updated_at``/``created_at``, else the last listed);
+    cancelled (skipped) annotations and ones without a ``labels`` choice are ignored, as are tasks that
+    only carry predictions.
+
+    Raises
+    ------
+    AnnotationError
+        A task misses ``report_id``/``para_id`` or uses a choice that is not a label id of ``taxonomy``.
+    """
+    rows = []
+    for task in tasks:
+        annotation = _latest_annotation(task)
+        if annotation is None:
+            continue
+        choices = _choices(annotation)
+        labels = [label for label in choices.get(LABELS_CONTROL, []) if label != NO_LABEL]
+        unknown = sorted(set(labels + choices.get(PRIMARY_CONTROL, [])) - set(taxonomy.ids))
+        data = task.get("data", {})
+        if unknown or not data.get("report_id") or not data.get("para_id"):
+            fix = (f"unknown choice {', '.join(unknown)}; the project's config must use the label ids "
+                   f"{', '.join(taxonomy.ids)}" if unknown else
+                   "the task has no report_id/para_id; create tasks with `rolcov export`")
+            raise AnnotationError(f"{source_file}: task {task.get('id')}: {fix}")
+        primary = (choices.get(PRIMARY_CONTROL) or labels or [""])[0]
+        rows.append({"report_id": data["report_id"], "para_id": data["para_id"], "text": data.get("text", ""),
+                     "labels": format_labels(labels), "primary": primary, "part": data.get("part", ""),
+                     "annotator": annotator or _annotator(annotation), "source": "gold",
+                     "heading_path": data.get("heading_path", "")})
+    return pd.DataFrame(rows, columns=list(FILE_COLUMNS))
+
+
+def _latest_annotation(task: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    usable = [(str(a.get("updated_at") or a.get("created_at") or ""), order, a)
+              for order, a in enumerate(task.get("annotations") or [])
+              if not a.get("was_cancelled") and _choices(a).get(LABELS_CONTROL)]
+    return max(usable, key=lambda entry: entry[:2])[2] if usable else None
+
+
+def _choices(annotation: Mapping[str, Any]) -> dict[str, list[str]]:
+    return {item.get("from_name"): list(item.get("value", {}).get("choices", []))
+            for item in annotation.get("result") or [] if item.get("type") == "choices"}
+
+
+def _annotator(annotation: Mapping[str, Any]) -> str:
+    who = annotation.get("completed_by")
+    if isinstance(who, Mapping):
+        who = who.get("email") or who.get("id")
+    return f"label-studio:{who}" if who not in (None, "") else "label-studio"
+
+
+def read_tasks(path: str | Path) -> list[dict[str, Any]]:
+    """Load a Label Studio JSON export (a list of tasks); raise AnnotationError if it is not one."""
+    try:
+        tasks = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise AnnotationError(f"{path}: not a readable JSON file ({error}); "
+                              "export the project as 'JSON' in Label Studio") from None
+    if not isinstance(tasks, list):
+        raise AnnotationError(f"{path}: expected a JSON list of tasks; export the project as 'JSON' (not JSON-MIN/CSV)")
+    return tasks
+
+
+def write_tasks(tasks: list[dict[str, Any]], config: str, path: str | Path) -> tuple[Path, Path]:
+    """Write ``tasks`` as JSON and the labeling config next to it (``tasks.json`` → ``tasks.config.xml``)."""
+    path = Path(path)
+    config_path = path.with_suffix(".config.xml")
+    for target, content in ((path, json.dumps(tasks, ensure_ascii=False, indent=1)), (config_path, config)):
+        with atomic_path(target) as temporary:
+            temporary.write_text(content, encoding="utf-8")
+    return path, config_path

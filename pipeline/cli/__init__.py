@@ -1,0 +1,1 @@
+"""The ``rolcov`` command: parses arguments and composes the stages; nothing else imports it."""

@@ -1,0 +1,91 @@
+"""The ``rolcov`` command: the top-level parser, ``fetch-model`` and the entry point.
+
+Each group of subcommands lives in its own module (:mod:`pipeline.cli.corpus`, :mod:`pipeline.cli.coverage`,
+:mod:`pipeline.cli.model`, :mod:`pipeline.cli.suggest`); what they share is :mod:`pipeline.cli.common`. The
+CLI only parses arguments and composes stage functions; exit codes are listed in :mod:`pipeline.cli.common`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.cli.common import EXIT_FAILED, EXIT_OK, help_formatter
+from pipeline.cli.corpus import add_corpus_commands
+from pipeline.cli.coverage import add_coverage_command
+from pipeline.cli.model import add_model_commands
+from pipeline.cli.suggest import add_suggest_command
+from pipeline.errors import RolcovError
+
+DESCRIPTION = """\
+rolcov reads Chinese local-government rule-of-law reports (法治政府建设情况报告), splits them into
+paragraphs, labels each paragraph with the themes of the rule-of-law framework and shows which themes a
+report covers and where it has gaps.
+
+the main job, step by step (make run does the same on the shipped corpus):
+  rolcov fetch-model                                     pkuseg word-segmentation model, once
+  rolcov segment corpus/raw                              paragraphs, headings, parts: a summary
+  rolcov train corpus/annotations.csv -o models/default  classifier + model card
+  rolcov classify reports/ --model models/default -o out/paragraphs.csv
+  rolcov coverage out/paragraphs.csv -o out --html out/coverage.html
+
+more: rolcov classify reports/ --jobs 2 -o out/run (parallel, resumable), rolcov suggest (what to
+annotate next), rolcov validate / bootstrap / agreement / export / import (annotations).
+Every command has --help with examples. Exit codes: 0 done, 1 some inputs failed (named on stderr),
+2 bad command line, 3 nothing could be done.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rolcov", description=DESCRIPTION, formatter_class=help_formatter)
+    parser.add_argument("--version", action="version", version=f"rolcov {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    add_corpus_commands(commands)
+    add_coverage_command(commands)
+    _add_fetch_model(commands)
+    add_model_commands(commands)
+    add_suggest_command(commands)
+    return parser
+
+
+def _add_fetch_model(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "fetch-model",
+        help="download and verify the pkuseg word-segmentation model (once)",
+        formatter_class=help_formatter,
+        description="""\
+Download the pkuseg "mixed" model (180 MB, inside the pkuseg==0.0.25 wheel on PyPI) into the cache
+directory and verify its checksums. Set ROLCOV_PKUSEG_MODEL to use another directory or another pkuseg
+model. The model's training data is licensed for research use.
+
+example:
+  rolcov fetch-model""",
+    )
+    parser.add_argument("--dir", type=Path, help="target directory (default: $ROLCOV_PKUSEG_MODEL or ~/.cache/rolcov/pkuseg-mixed)")
+    parser.add_argument("--force", action="store_true", help="download again even if present")
+    parser.set_defaults(handler=run_fetch_model)
+
+
+def run_fetch_model(args: argparse.Namespace) -> int:
+    from pipeline.text.tokenize import fetch_pkuseg_model
+
+    directory = fetch_pkuseg_model(args.dir, force=args.force)
+    print(f"pkuseg model ready in {directory}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``rolcov`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except RolcovError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Tell report text from page chrome, document furniture and repeated copies.
+
+Scraped pages carry navigation, "打印本页/关闭窗口", "来源/发布日期/浏览次数" lines and CMS footers; official
+documents carry an addressee, a signature, a date and a 抄送 line; some pages print the whole report twice.
+None of that is a paragraph. Every rule here looks at one *normalized* line (see
+:func:`pipeline.io.ingest.normalize_text`), so full-width and traditional variants are caught by the same rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from pipeline.io.ingest import Report, normalize_text
+
+# Lines that only a web page or a document's furniture produces. Each entry names what it catches.
+CHROME_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(pattern)
+    for pattern in (
+        r"^首页(\s|$)",  # navigation bar
+        r"^[>»›]|[>»›]\s*\S+\s*[>»›]",  # breadcrumb trail
+        r"打印本页|打印此文|关闭窗口|【打印】|【关闭】|收藏本页|分享到|扫一扫|上一篇|下一篇|返回顶部",
+        r"^(信息)?来源\s*:|^(发布|更新|成文)(日期|时间)\s*:|^时间\s*:|^作者\s*:|浏览次数|访问量|点击数|阅读次数",
+        r"^字体\s*:|\[\s*大\s*中\s*小\s*\]",
+        r"^Produced By|^Copyright|版权所有|ICP备|技术支持\s*:|主办单位\s*:|网站地图|联系我们",
+        r"^[×xX✕✖]$",  # lone close buttons
+        r"^(责任)?编辑\s*:|^(相关|关联)(链接|文件|阅读|稿件|新闻|信息)\s*:?$|^附件\s*:?$",  # article furniture
+        r"^(索\s*引\s*号|发\s*布\s*机\s*构|发文机关|(生成|发文|成文)日期|文\s*号|发文字号|主题分类|公开方式)\s*:",  # 信息公开 fields
+        r"^抄送\s*:",
+        r"\d\s*日印(发)?$|^印发\s*:",  # 印发 line at the foot of an official document
+        r"^[-—–]?\s*\d{1,3}\s*[-—–]?$|^第\s*\d+\s*页",  # page numbers
+    )
+)
+
+_SENTENCE_PUNCT = re.compile(r"[。,，;；!?！？]")
+_DATE_LINE = re.compile(r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{4}年?\d{0,4}日?)$")
+_ORG_LINE = re.compile(r"^(中共)?\S{2,25}(人民政府|委员会|区委|县委|市委|州委|办公室|司法局|局|厅)$")
+_ENCLOSED = re.compile(r"^\((.+)\)$")
+# "（2007年6月29日第十届…会议通过）" under a title: the date the document was adopted or issued
+_ADOPTED = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日\S*(通过|印发|发布|公布|批准)$")
+_ADDRESSEE = re.compile(r"^[^,，。;；]{2,40}[:：]$")
+_DUPLICATE_MIN_CHARS = 20
+
+
+def is_chrome(line: str) -> bool:
+    """True for a navigation, print/close, source/date, footer, 抄送 or page-number line."""
+    return any(pattern.search(line) for pattern in CHROME_PATTERNS)
+
+
+def is_signature_or_date(line: str) -> bool:
+    """True for the issuing body's signature or the date under a report (kept as metadata, not text).
+
+    The date test also accepts digit runs such as ``2020121``: scraped pages lose the digits of dates
+    ("2020年1月21日" → "2020121"), and what is left is still a date line, not content. Either may stand
+    in brackets (``（某某县统计局）``, ``（2020年3月1日）``), and so may the adoption note under a title.
+    """
+    compact = re.sub(r"\s+", "", line)
+    if enclosed := _ENCLOSED.match(compact):
+        return bool(_ADOPTED.match(enclosed.group(1))) or is_signature_or_date(enclosed.group(1))
+    if _SENTENCE_PUNCT.search(compact):
+        return False
+    if _DATE_LINE.match(compact):
+        return True
+    parts = line.split()
+    return bool(parts) and len(compact) <= 40 and all(_ORG_LINE.match(part) for part in parts)
+
+
+def is_addressee(line: str) -> bool:
+    """True for the salutation line of an official report (``中共郑州市委、郑州市人民政府:``)."""
+    return bool(_ADDRESSEE.match(line)) and not line.startswith(("现将", "主要"))
+
+
+def repeated_copy_indices(lines: Sequence[str]) -> set[int]:
+    """Indices of lines that belong to a second printing of the report on the same page.
+
+    The second copy starts at the first substantial line (≥ 20 characters) that was seen before, or at
+    the short repeated lines right above it (its title, its addressee); from there on, every line that
+    the first copy already had is dropped, short headings, signature and date included. Before that
+    point short lines may repeat legitimately (two sections can share a sub-heading), so they are kept.
+    """
+    seen: set[str] = set()
+    for start, line in enumerate(lines):
+        if len(line) >= _DUPLICATE_MIN_CHARS and line in seen:
+            # short lines just before it that the first copy had too (title, addressee) open the second copy
+            while start > 0 and lines[start - 1] in lines[:start - 1]:
+                start -= 1
+            first_copy = set(lines[:start])
+            return {index for index in range(start, len(lines)) if lines[index] in first_copy}
+        seen.add(line)
+    return set()
+
+
+def find_boilerplate_lines(reports: Iterable[Report], min_reports: int = 3) -> frozenset[str]:
+    """Lines (normalized) that occur in at least ``min_reports`` different reports.
+
+    Text that many reports share word for word is a site template or a stock phrase, not something a
+    report says about itself. Headings are left out: the national plan's area names recur in every report
+    on purpose. Pass the result to :func:`pipeline.text.segment.segment_report` as ``boilerplate``.
+    """
+    counts: Counter[str] = Counter()
+    for report in reports:
+        lines = {normalize_text(line) for line in report.lines}
+        counts.update(line for line in lines if len(line) < 60 and not _starts_like_heading(line))
+    return frozenset(line for line, count in counts.items() if count >= min_reports)
+
+
+def _starts_like_heading(line: str) -> bool:
+    return bool(re.match(r"^([一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+[.、]|\(\d+\))", line))
