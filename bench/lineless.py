@@ -31,8 +31,8 @@ def compare(path: Path, scratch: Path, separator: str = "") -> dict:
     restored = read_report(flat)  # restored by ingest if long enough to be taken as line-less
     if len(restored.lines) == 1:
         restored = replace(restored, lines=tuple(restore_line_breaks(restored.lines, min_chars=1)))
-    before = [(p.text, p.heading_path) for p in segment_report(read_report(path))]
-    after = [(p.text, p.heading_path) for p in segment_report(restored)]
+    before = [(p.text[len(p.lead):], p.heading_path) for p in segment_report(read_report(path))]  # body after its lead
+    after = [(p.text[len(p.lead):], p.heading_path) for p in segment_report(restored)]
     tops = [{path[0] for _, path in rows if path} for rows in (before, after)]
     return {"report": path.stem, "paragraphs": len(before), "restored": len(after),
             "recovered": sum(row in set(after) for row in before), "same_top_level": tops[0] == tops[1]}
