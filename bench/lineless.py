@@ -47,7 +47,7 @@ def main() -> None:
     lines = ["# Reports without line breaks", ""]
     for separator, title in (("", "all line breaks removed"), (" ", "each line break replaced by a space")):
         lines += [f"Seed reports, {title}:", "",
-                  "| report | paragraphs | after restoring | recovered (same text and heading path) | "
+                  "| report | paragraphs | after restoring | recovered (same body after the lead, same heading path) | "
                   "same top-level sections |", "|---|---|---|---|---|"]
         lines += [f"| {row['report']} | {row['paragraphs']} | {row['restored']} | {row['recovered']} "
                   f"({row['recovered'] / row['paragraphs']:.0%}) | {'yes' if row['same_top_level'] else 'no'} |"
