@@ -45,8 +45,12 @@ wheel-check: setup
 bench: setup
 	$(BIN)/python bench/segment_speed.py
 	$(BIN)/python bench/compare_models.py
-	$(BIN)/python bench/learning_curve.py
+	$(BIN)/python bench/external.py
+	$(BIN)/python bench/webpages.py
+	$(BIN)/python bench/lineless.py
 	$(BIN)/python bench/tasks.py
+	$(BIN)/python bench/model_format.py
+	$(BIN)/python bench/learning_curve.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
