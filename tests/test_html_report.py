@@ -109,10 +109,10 @@ def _seed_table(hostile: str | None) -> pd.DataFrame:
     if hostile is None:
         return tag_paragraphs(validate_table(table.assign(n_chars=table["text"].str.len())))
     mine = table["report_id"] == "004_46c69bc1076580ad"
-    table.loc[mine, ["issuer", "title", "year"]] = ["柳城县" + hostile, "柳城县法治政府建设报告" + hostile, 2019]
+    table.loc[mine, ["issuer", "title", "year"]] = [f"柳城县{hostile}", f"柳城县法治政府建设报告{hostile}", 2019]
     if hostile:
-        for column in ("text", "heading_path", "para_id"):  # ids are joined with ";" in the task table
-            table.loc[mine, column] = table.loc[mine, column] + (hostile.replace(";", "") if column == "para_id" else hostile)
+        table.loc[mine, ["text", "heading_path"]] = table.loc[mine, ["text", "heading_path"]] + hostile
+        table.loc[mine, "para_id"] += hostile.replace(";", "")  # the task table joins paragraph ids with ";"
         table.loc[mine, ["report_id", "source"]] = ["004" + hostile, "004" + hostile + ".txt"]
     return tag_paragraphs(validate_table(table.assign(n_chars=table["text"].str.len())))
 
@@ -186,7 +186,8 @@ def test_hostile_text_titles_names_and_ids_come_out_escaped(tmp_path):
     mine = table[table["report_id"] == "004" + HOSTILE]
     body = mine[mine["part"].isin(["achievements", "responsibility", "problems", "plans"]) & (mine["labels"] != "")]
     assert len(body) > 5 and all(texts[("p", text)] >= 1 for text in body["text"]), "a paragraph reads back changed"
-    assert texts[("h2", f"柳城县{HOSTILE} 2019")] == 1 and texts[("p", f"柳城县法治政府建设报告{HOSTILE}")] == 1
+    assert texts[("h2", f"柳城县{HOSTILE} 2019")] == 1
+    assert texts[("p", f"柳城县法治政府建设报告{HOSTILE}")] == 1
     assert any(tag == "p" and text.startswith(f"report_id 004{HOSTILE} · ") for tag, _, text in page)
     assert texts[("text", f"{NAMES['enforcement']}{HOSTILE} (enforcement)")] == 5  # one SVG chart per report
     assert any(tag == "li" and f"{body['para_id'].iloc[0]} · " in text and f"· {body['heading_path'].iloc[0]}"
