@@ -1,13 +1,16 @@
-"""The HTML coverage report renders offline in a real browser, with its chart and legible Chinese text.
+"""The HTML coverage report escapes every value it prints, and renders offline in a real browser.
 
-Needs ``chromium`` and ``fonts-noto-cjk`` (``apt-get install -y chromium fonts-noto-cjk``); skipped only when
-chromium is not installed. The Chinese check fails, rather than skips, when the CJK fonts are missing.
+The escaping tests parse the HTML and need no browser. The rendering tests need ``chromium`` and
+``fonts-noto-cjk`` (``apt-get install -y chromium fonts-noto-cjk``); they are skipped only when chromium is not
+installed. The Chinese check fails, rather than skips, when the CJK fonts are missing.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+from collections import Counter
+from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -18,11 +21,11 @@ from PIL import Image
 from coverage_tables import NAMES, paragraph_table
 from pipeline.coverage.profile import coverage_profile
 from pipeline.coverage.gaps import coverage_gaps
-from pipeline.coverage.html import render_coverage_html
+from pipeline.coverage.html import SCRIPT, render_coverage_html
 from pipeline.coverage.charts import FONT, PART_COLOURS
 
 CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
+browser = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--force-device-scale-factor=1", "--hide-scrollbars"]
@@ -64,6 +67,7 @@ def test_report_is_self_contained_and_escapes_text(rendered):
     assert 'href="#r0-t2"' in html and 'id="r0-t2"' in html  # heatmap number → enforcement paragraphs
 
 
+@browser
 def test_report_screenshot_shows_chart_and_chinese(rendered, tmp_path):
     pixels = _screenshot(tmp_path, rendered)
     assert (pixels.sum(axis=2) < 600).mean() > 0.02, "screenshot is (nearly) blank"
@@ -73,6 +77,7 @@ def test_report_screenshot_shows_chart_and_chinese(rendered, tmp_path):
     assert all(name in dom for name in NAMES.values()) and "清河县2022年法治政府建设情况报告" in dom
 
 
+@browser
 def test_chinese_renders_as_distinct_glyphs_not_boxes(tmp_path):
     """Missing fonts draw every character as the same box; real glyphs differ from each other."""
     cells = "".join(
@@ -92,21 +97,107 @@ def test_chinese_renders_as_distinct_glyphs_not_boxes(tmp_path):
     )
 
 
+def _seed_table(hostile: str | None) -> pd.DataFrame:
+    """The five hand-labelled seed reports, task-tagged; unless ``hostile`` is None, report 004 gets an issuer,
+    a title and a year, and ``hostile`` is appended to every field of it the report shows."""
+    from pipeline.coverage.profile import validate_table
+    from pipeline.io.tables import read_table
+    from pipeline.coverage.task_coverage import tag_paragraphs
+
+    table = read_table(Path(__file__).resolve().parent.parent / "corpus" / "annotations.csv")
+    table = table[~table["para_id"].str.contains(".", regex=False)].copy()
+    if hostile is None:
+        return tag_paragraphs(validate_table(table.assign(n_chars=table["text"].str.len())))
+    mine = table["report_id"] == "004_46c69bc1076580ad"
+    table.loc[mine, ["issuer", "title", "year"]] = [f"柳城县{hostile}", f"柳城县法治政府建设报告{hostile}", 2019]
+    if hostile:
+        table.loc[mine, ["text", "heading_path"]] = table.loc[mine, ["text", "heading_path"]] + hostile
+        table.loc[mine, "para_id"] += hostile.replace(";", "")  # the task table joins paragraph ids with ";"
+        table.loc[mine, ["report_id", "source"]] = ["004" + hostile, "004" + hostile + ".txt"]
+    return tag_paragraphs(validate_table(table.assign(n_chars=table["text"].str.len())))
+
+
+def _render_seeds(path: Path, hostile: str | None = None) -> tuple[pd.DataFrame, Path]:
+    from pipeline.coverage.task_coverage import task_coverage
+
+    table = _seed_table(hostile)
+    profile = coverage_profile(table)
+    tasks = task_coverage(table)
+    tasks["name_zh"] = tasks["name_zh"] + (hostile or "")
+    names = {theme: name + (hostile or "") for theme, name in NAMES.items()}
+    return table, render_coverage_html(table, profile, coverage_gaps(profile, names=names), path, names=names,
+                                       tasks=tasks)
+
+
 @pytest.fixture
 def task_report(tmp_path: Path) -> Path:
     """The coverage report of the five hand-labelled seed reports, with the task checklist."""
-    from pipeline.coverage.profile import validate_table
-    from pipeline.io.tables import read_table
-    from pipeline.coverage.task_coverage import tag_paragraphs, task_coverage
-
-    table = read_table(Path(__file__).resolve().parent.parent / "corpus" / "annotations.csv")
-    table = table[~table["para_id"].str.contains(".", regex=False)]
-    table = tag_paragraphs(validate_table(table.assign(n_chars=table["text"].str.len())))
-    profile = coverage_profile(table)
-    return render_coverage_html(table, profile, coverage_gaps(profile), tmp_path / "tasks.html",
-                                tasks=task_coverage(table))
+    return _render_seeds(tmp_path / "tasks.html")[1]
 
 
+class _Elements(HTMLParser):
+    """Every element of a page as (tag, attributes, its whole text with entities decoded), in closing order."""
+
+    VOID = {"br", "meta", "link", "img", "hr", "input"}
+
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, dict, list[str]]] = []
+        self.elements: list[tuple[str, dict, str]] = []
+        self.feed(page)
+        self.close()
+        assert not self.stack, f"unclosed elements: {[tag for tag, _, _ in self.stack]}"
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.VOID:
+            self.elements.append((tag, dict(attrs), ""))
+        else:
+            self.stack.append((tag, dict(attrs), []))
+
+    def handle_startendtag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs), ""))
+
+    def handle_endtag(self, tag):
+        open_tag, attrs, text = self.stack.pop()
+        assert open_tag == tag, f"</{tag}> closes <{open_tag}>"
+        self.elements.append((tag, attrs, "".join(text)))
+        if self.stack:
+            self.stack[-1][2].append("".join(text))
+
+    def handle_data(self, data):
+        if self.stack:
+            self.stack[-1][2].append(data)
+
+
+HOSTILE = """<script>alert(1)</script>"q" 'a' & <b>b</b>&amp;"""
+
+
+def test_hostile_text_titles_names_and_ids_come_out_escaped(tmp_path):
+    """No browser needed: markup in any value the report prints stays text, and reads back exactly."""
+    table, clean = _render_seeds(tmp_path / "clean.html", "")
+    table, hostile = _render_seeds(tmp_path / "hostile.html", HOSTILE)
+    page = _Elements(hostile.read_text(encoding="utf-8")).elements
+    scripts = [text for tag, _, text in page if tag == "script"]
+    assert scripts == [SCRIPT], "a <script> other than the report's own"
+    # the same elements as the report of the same seeds without the markup: nothing was injected
+    clean_tags = Counter(tag for tag, _, _ in _Elements(clean.read_text(encoding="utf-8")).elements)
+    assert Counter(tag for tag, _, _ in page) == clean_tags
+    texts = Counter((tag, text) for tag, _, text in page)
+    mine = table[table["report_id"] == "004" + HOSTILE]
+    body = mine[mine["part"].isin(["achievements", "responsibility", "problems", "plans"]) & (mine["labels"] != "")]
+    assert len(body) > 5 and all(texts[("p", text)] >= 1 for text in body["text"]), "a paragraph reads back changed"
+    assert texts[("h2", f"柳城县{HOSTILE} 2019")] == 1
+    assert texts[("p", f"柳城县法治政府建设报告{HOSTILE}")] == 1
+    assert any(tag == "p" and text.startswith(f"report_id 004{HOSTILE} · ") for tag, _, text in page)
+    assert texts[("text", f"{NAMES['enforcement']}{HOSTILE} (enforcement)")] == 5  # one SVG chart per report
+    assert any(tag == "li" and f"{body['para_id'].iloc[0]} · " in text and f"· {body['heading_path'].iloc[0]}"
+               in text for tag, _, text in page), "heading path or paragraph id does not read back"
+    checklist = [text for tag, attrs, text in page if tag == "th" and attrs.get("class") == "task"]
+    assert checklist and all(HOSTILE in text for text in checklist)
+    assert texts[("th", f"柳城县{HOSTILE} 2019")] >= 2  # heatmap row and checklist column
+
+
+@browser
 def test_task_checklist_links_marks_to_paragraphs_with_highlighted_cues(task_report, tmp_path):
     dom = _chromium(tmp_path, task_report, "--dump-dom").stdout
     assert '<section id="tasks">' in dom and "行政执法三项制度" in dom
@@ -116,6 +207,7 @@ def test_task_checklist_links_marks_to_paragraphs_with_highlighted_cues(task_rep
     assert dom.count('class="mark s-absent"') >= 5  # 行政裁决: no seed mentions it
 
 
+@browser
 def test_checklist_marks_stay_distinct_in_greyscale(tmp_path):
     """Concrete / general / plans-only / absent differ in grey level and each carries its letter."""
     from pipeline.coverage.html_tasks import MARKS, TASK_CSS
