@@ -14,7 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.io.tables import write_text_atomic
-from pipeline.coverage.profile import BODY_PARTS, PROB_PREFIX, label_indicators, label_names, validate_table
+from pipeline.schema import BODY_PARTS, PROB_PREFIX, PROFILE_PARTS
+from pipeline.coverage.profile import label_indicators, label_names, validate_table
 from pipeline.coverage.charts import PART_COLOURS, coverage_bars_svg
 from pipeline.coverage.html_tasks import TASK_CSS, task_checklist_html
 
@@ -167,7 +168,7 @@ def _report_section(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.DataFra
 def _part_table(rows: pd.DataFrame, themes: list[str], zh: Mapping[str, str], anchor: str) -> str:
     """Paragraph counts (and within-part character shares) per theme and part, each linking to the list."""
     indexed = rows.set_index(["theme", "part"])
-    parts = ("all", *BODY_PARTS)
+    parts = PROFILE_PARTS
     head = "".join(f"<th>{p}</th>" for p in parts)
     lines = []
     for j, theme in enumerate(themes):

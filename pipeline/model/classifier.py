@@ -31,6 +31,7 @@ from sklearn.model_selection import GroupKFold, KFold
 
 from pipeline.errors import InputError
 from pipeline.model.features import make_features
+from pipeline.schema import PROB_PREFIX, join_labels
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 CODEBOOK_REPORT = "codebook"  # report_id of the pseudo-examples, so they form their own group
@@ -219,9 +220,9 @@ def label_columns(probabilities: np.ndarray, assigned: np.ndarray, classes: np.n
     if primary is None:
         masked = np.where(assigned, probabilities, -1.0)
         primary = np.where(assigned.any(axis=1), classes[np.argmax(masked, axis=1)], "")
-    labels = [";".join(classes[row]) for row in assigned]
+    labels = [join_labels(classes[row]) for row in assigned]
     columns = pd.DataFrame({"labels": labels, "primary": primary})
-    rounded = pd.DataFrame(probabilities.round(4), columns=[f"p_{label}" for label in classes])
+    rounded = pd.DataFrame(probabilities.round(4), columns=[f"{PROB_PREFIX}{label}" for label in classes])
     return pd.concat([columns, rounded], axis=1)
 
 

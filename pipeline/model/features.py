@@ -22,7 +22,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.pipeline import FeatureUnion
 
 from pipeline.io.ingest import normalize_text
-from pipeline.text.segment import HEADING_SEPARATOR
+from pipeline.patterns import FEATURE_LEAD_END
+from pipeline.schema import HEADING_SEPARATOR
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 # Normalized text -> pkuseg words. Cross-validation fits the same texts many times over and pkuseg is the
@@ -71,13 +72,12 @@ def normalized_column(frame: pd.DataFrame, column: str) -> list[str]:
     for the primary label.
     """
     if column == "lead":
-        return [_LEAD_END.split(text, maxsplit=1)[0] for text in normalized_column(frame, "text")]
+        return [FEATURE_LEAD_END.split(text, maxsplit=1)[0] for text in normalized_column(frame, "text")]
     if column not in frame:
         return [""] * len(frame)
     return [_PINYIN_GLOSS.sub("", normalize_text(str(value))) for value in frame[column].fillna("")]
 
 
-_LEAD_END = re.compile(r"[。;:!?]")
 # Mirror sites gloss characters with pinyin, 领(lǐng)导: the gloss splits words and n-grams, so it is dropped.
 _PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü\u00e0-\u01dc]{1,6}\)")
 

@@ -1,7 +1,11 @@
-"""The id rules: what a report and a paragraph are called, in one place.
+"""The table schema, in one place: column names, report parts, the labels cell and the id rules.
 
-Annotation files, batch parts and every table join on these ids, so they must not depend on where a run
-was started or on what else was in it — except when two inputs would otherwise get the same name.
+Every stage reads and writes the same few tables; their column names, the parts a paragraph can belong to,
+how a ``labels`` cell is spelled and how reports and paragraphs are named live here so that a change is made
+once and every stage (all import this module, none defines its own) follows it.
+
+Ids — annotation files, batch parts and every table join on these, so they must not depend on where a run
+was started or on what else was in it, except when two inputs would otherwise get the same name:
 
 * ``report_id`` is the file name without extension (``000_751c6dcf84680b70``). Files with the same name in
   one run (``2019/report.txt`` and ``2020/report.txt``, or ``report.txt`` beside ``report.docx``) get
@@ -17,12 +21,54 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+#: Report parts in reading order; the body parts are those a coverage profile counts.
+PARTS = ("preamble", "achievements", "responsibility", "problems", "plans", "closing")
+BODY_PARTS = ("achievements", "responsibility", "problems", "plans")
+#: Parts of a coverage profile: ``all`` (the whole body) and each body part.
+PROFILE_PARTS = ("all", *BODY_PARTS)
+
+#: The paragraph table segmentation writes and every later stage reads.
+FRAME_COLUMNS = (
+    "report_id", "para_id", "part", "heading_path", "text", "n_chars", "source",
+    "year", "issuer", "title",
+)
+#: Joins the headings of a paragraph's ``heading_path`` cell, outermost first.
+HEADING_SEPARATOR = " > "
+
+#: An annotation file: the required columns, and all of them as written (``heading_path`` is optional on read).
+ANNOTATION_REQUIRED_COLUMNS = ("report_id", "para_id", "text", "labels", "primary", "part", "annotator", "source")
+ANNOTATION_FILE_COLUMNS = (*ANNOTATION_REQUIRED_COLUMNS, "heading_path")
+
+#: What coverage needs of a classified table (the paragraph table plus ``labels``, ``primary``, ``p_<label>``).
+CLASSIFIED_REQUIRED_COLUMNS = ("report_id", "para_id", "part", "text", "n_chars", "labels")
+#: Prefix of the per-label probability columns of a classified table (``p_enforcement``).
+PROB_PREFIX = "p_"
+
+#: Columns that are identifiers or free text, never numbers, in every rolcov table.
+TEXT_COLUMNS = (
+    "report_id", "para_id", "part", "heading_path", "text", "source", "issuer", "title",
+    "labels", "primary", "theme", "kind", "detail", "status", "name_zh", "annotator",
+)
+
+#: Separates label ids in a ``labels`` cell (``enforcement;oversight``).
+LABEL_SEPARATOR = ";"
+
 _DISAMBIGUATION = "~"
+
+
+def split_labels(cell: object) -> list[str]:
+    """Label ids of a ``labels`` cell (``a;b``), blanks dropped and spaces around each id stripped."""
+    return [part.strip() for part in str(cell).split(LABEL_SEPARATOR) if part.strip()]
+
+
+def join_labels(labels: Iterable[object]) -> str:
+    """The ``labels`` cell for a sequence of ids (``a;b``, empty for none)."""
+    return LABEL_SEPARATOR.join(str(label) for label in labels)
 
 
 def report_ids(files: Sequence[Path]) -> dict[Path, str]:
