@@ -55,6 +55,11 @@ TEXT_COLUMNS = (
     "labels", "primary", "theme", "kind", "detail", "status", "name_zh", "annotator",
 )
 
+#: Columns carried normalized (NFKC + simplified, pinyin glosses dropped) once a table reaches the model, so
+#: that no feature block normalizes them again; the normalized copy of ``text`` is ``text_norm``.
+NORMALIZED_COLUMNS = ("text", "heading_path")
+NORMALIZED_SUFFIX = "_norm"
+
 #: Separates label ids in a ``labels`` cell (``enforcement;oversight``).
 LABEL_SEPARATOR = ";"
 
