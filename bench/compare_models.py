@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.annotate.annotations import label_matrix  # noqa: E402
 from pipeline.model.evaluate import score_rows  # noqa: E402
 from pipeline.model.features import normalized_column, paragraph_words  # noqa: E402
-from pipeline.ids import is_item  # noqa: E402
+from pipeline.schema import is_item  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.model.train import default_classifier, training_table  # noqa: E402
 

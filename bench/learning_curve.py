@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.annotate.annotations import DEFAULT_WEIGHTS, label_matrix  # noqa: E402
 from pipeline.model.evaluate import score_rows  # noqa: E402
-from pipeline.ids import is_item  # noqa: E402
+from pipeline.schema import is_item  # noqa: E402
 from pipeline.annotate.silver import silver_labels  # noqa: E402
 from pipeline.model.suggest import suggest_paragraphs  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402

@@ -9,7 +9,7 @@ from sklearn.metrics import f1_score
 
 from conftest import HELD_OUT
 from pipeline.annotate.annotations import label_matrix
-from pipeline.model.features import normalized_column
+from pipeline.model.features import normalized_column, with_normalized_columns
 from pipeline.text.segment import segment_files
 
 # Measured for the model trained on 000-003, on the paragraphs of 004: top-1 0.97 as a file, 0.93 as text only;
@@ -63,3 +63,16 @@ def test_primary_is_always_one_of_the_labels(four_report_model, gold_table):
         assert (primary == "") == (labels == "")
         assert primary == "" or primary in labels.split(";")
     assert isinstance(pd.Series(labelled["primary"]).iloc[0], str)
+
+
+def test_text_is_normalized_once_and_the_carried_copy_gives_the_same_features(four_report_model, seed_tables):
+    table = seed_tables["004"]
+    carried = with_normalized_columns(table)
+    assert normalized_column(carried, "text") == normalized_column(table, "text")
+    # the feature blocks read the carried copy instead of normalizing again: blanking it blanks what they read
+    assert with_normalized_columns(carried) is carried
+    blanked = carried.assign(text_norm="", heading_path_norm="")
+    assert normalized_column(blanked, "lead") == [""] * len(table)
+    bare = four_report_model.features_.transform(table)
+    assert (four_report_model.features_.transform(carried) != bare).nnz == 0
+    assert np.array_equal(four_report_model.predict_proba(table), four_report_model.predict_proba(carried))

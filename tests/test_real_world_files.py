@@ -12,7 +12,7 @@ from conftest import SEEDS
 from pipeline.model.batch import FAILURES_FILE, TABLE_FILE
 from pipeline.cli.common import EXIT_PARTIAL
 from pipeline.cli.main import main
-from pipeline.ids import is_item, report_ids
+from pipeline.schema import is_item, report_ids
 from pipeline.io.ingest import find_report_files, read_report
 from pipeline.io.linebreaks import is_lineless
 from pipeline.text.segment import annotation_units, paragraphs_to_frame, segment_report

@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from pipeline.io.ingest import read_report
-from pipeline.text.segment import BODY_PARTS, segment_report
+from pipeline.schema import BODY_PARTS
+from pipeline.text.segment import segment_report
 
 # Lines of page chrome and document furniture that occur in the seed files and must never be text.
 CHROME = [

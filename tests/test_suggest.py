@@ -19,7 +19,8 @@ from pipeline.cli.main import main
 from pipeline.model.store import load_model, read_card
 from pipeline.model.suggest import SUGGESTION_COLUMNS, expected_corrections, suggest_paragraphs
 from pipeline.io.tables import read_table, write_table
-from pipeline.annotate.validate import FILE_COLUMNS, validate_annotations
+from pipeline.annotate.validate import validate_annotations
+from pipeline.schema import ANNOTATION_FILE_COLUMNS
 
 HELD_BACK = ("003", "004")  # paragraphs of these reports play "not annotated yet"
 
@@ -136,7 +137,7 @@ def test_train_refuses_gold_files_that_disagree_and_lists_each_conflict(tmp_path
     gold = read_annotations(ANNOTATIONS)
     disputed = gold[gold.labels != ("capacity",)].head(2)
     other_path = tmp_path / "li.csv"
-    write_table(disputed.assign(labels="capacity", primary="capacity", annotator="li")[list(FILE_COLUMNS)], other_path)
+    write_table(disputed.assign(labels="capacity", primary="capacity", annotator="li")[list(ANNOTATION_FILE_COLUMNS)], other_path)
     assert main(["train", str(ANNOTATIONS), str(other_path), "-o", str(tmp_path / "model")]) == EXIT_FAILED
     error = capsys.readouterr().err
     assert "2 paragraph(s) have conflicting gold labels" in error

@@ -18,16 +18,16 @@ import pandas as pd
 from pipeline.errors import AnnotationError
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.annotate.validate import (
-    FILE_COLUMNS, LABEL_SEPARATOR, Problem, check_rows, check_text_drift, load_rows, split_labels,
-    validate_annotations,
+    Problem, check_rows, check_text_drift, load_rows, validate_annotations,
 )
+from pipeline.schema import ANNOTATION_FILE_COLUMNS, join_labels, split_labels
 
 __all__ = [
-    "ANNOTATION_COLUMNS", "DEFAULT_WEIGHTS", "Problem", "combine_annotations", "format_labels",
+    "ANNOTATION_COLUMNS", "DEFAULT_WEIGHTS", "Problem", "combine_annotations",
     "label_matrix", "read_annotations", "require_gold_rows", "validate_annotations",
 ]
 
-ANNOTATION_COLUMNS = (*FILE_COLUMNS, "line", "file")
+ANNOTATION_COLUMNS = (*ANNOTATION_FILE_COLUMNS, "line", "file")
 # Silver labels come from headings, which the codebook calls evidence, not truth: they count, but less.
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({"gold": 1.0, "silver": 0.3})
 _MAX_LISTED = 30
@@ -81,11 +81,6 @@ def _problem_list(path: Path, problems: Sequence[Problem]) -> str:
     if len(problems) > _MAX_LISTED:
         lines.append(f"… and {len(problems) - _MAX_LISTED} more; run `rolcov validate {path}` to list them all")
     return "\n".join(lines)
-
-
-def format_labels(labels: Sequence[str]) -> str:
-    """The ``labels`` cell for a tuple of ids (``a;b``, empty for none)."""
-    return LABEL_SEPARATOR.join(labels)
 
 
 def label_matrix(frame: pd.DataFrame, label_ids: Sequence[str]) -> np.ndarray:
@@ -167,8 +162,8 @@ def _gold_conflicts(gold: pd.DataFrame) -> list[str]:
         for _, other in rows.iloc[1:].iterrows():
             if set(other["labels"]) != set(first["labels"]):
                 conflicts.append(
-                    f"{other['file']}:{other['line']}: gold labels {format_labels(other['labels']) or '(none)'} "
+                    f"{other['file']}:{other['line']}: gold labels {join_labels(other['labels']) or '(none)'} "
                     f"of {para_id} conflict with {first['file']}:{first['line']}: "
-                    f"{format_labels(first['labels']) or '(none)'}; correct one of the two rows"
+                    f"{join_labels(first['labels']) or '(none)'}; correct one of the two rows"
                 )
     return conflicts

@@ -20,11 +20,10 @@ from xml.sax.saxutils import quoteattr
 
 import pandas as pd
 
-from pipeline.annotate.annotations import format_labels
 from pipeline.errors import AnnotationError
 from pipeline.io.tables import atomic_path
 from pipeline.taxonomy import Taxonomy
-from pipeline.annotate.validate import FILE_COLUMNS, split_labels
+from pipeline.schema import ANNOTATION_FILE_COLUMNS, join_labels, split_labels
 
 LABELS_CONTROL, PRIMARY_CONTROL, TEXT_OBJECT = "labels", "primary", "text"
 NO_LABEL = "_none"  # label ids start with a letter, so this choice can never clash with one
@@ -109,10 +108,10 @@ def tasks_to_annotations(tasks: list[Mapping[str, Any]], source_file: str | Path
             raise AnnotationError(f"{source_file}: task {task.get('id')}: {fix}")
         primary = (choices.get(PRIMARY_CONTROL) or labels or [""])[0]
         rows.append({"report_id": data["report_id"], "para_id": data["para_id"], "text": data.get("text", ""),
-                     "labels": format_labels(labels), "primary": primary, "part": data.get("part", ""),
+                     "labels": join_labels(labels), "primary": primary, "part": data.get("part", ""),
                      "annotator": annotator or _annotator(annotation), "source": "gold",
                      "heading_path": data.get("heading_path", "")})
-    return pd.DataFrame(rows, columns=list(FILE_COLUMNS))
+    return pd.DataFrame(rows, columns=list(ANNOTATION_FILE_COLUMNS))
 
 
 def _latest_annotation(task: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -15,11 +15,10 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
-from pipeline.annotate.annotations import format_labels, label_matrix
+from pipeline.annotate.annotations import label_matrix
 from pipeline.io.ingest import normalize_text
-from pipeline.text.segment import HEADING_SEPARATOR
 from pipeline.taxonomy import Taxonomy
-from pipeline.annotate.validate import FILE_COLUMNS
+from pipeline.schema import ANNOTATION_FILE_COLUMNS, HEADING_SEPARATOR, join_labels
 
 AGREEMENT_COLUMNS = ("label", "n", "n_gold_pos", "n_silver_pos", "precision", "recall", "agreement", "kappa")
 
@@ -41,18 +40,18 @@ def silver_labels(paragraph_table: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataF
     Returns
     -------
     DataFrame
-        The annotation file format (:data:`~pipeline.annotate.validate.FILE_COLUMNS`, labels as ``a;b``): labels
+        The annotation file format (:data:`~pipeline.schema.ANNOTATION_FILE_COLUMNS`, labels as ``a;b``): labels
         of the deepest matching heading in taxonomy order, ``primary`` the first of them, ``source=silver``,
         ``annotator=heading_cues@<version>``. Paragraphs without a matching heading get no label.
     """
     cues = [(label.id, [re.compile(cue) for cue in label.heading_cues]) for label in taxonomy.labels]
     labels = [_heading_labels(path, cues) for path in paragraph_table["heading_path"]]
     silver = paragraph_table.loc[:, ["report_id", "para_id", "text", "part", "heading_path"]].copy()
-    silver["labels"] = [format_labels(found) for found in labels]
+    silver["labels"] = [join_labels(found) for found in labels]
     silver["primary"] = [found[0] if found else "" for found in labels]
     silver["annotator"] = f"heading_cues@{taxonomy.version}"
     silver["source"] = "silver"
-    return silver[list(FILE_COLUMNS)].reset_index(drop=True)
+    return silver[list(ANNOTATION_FILE_COLUMNS)].reset_index(drop=True)
 
 
 def _heading_labels(heading_path: str, cues: Sequence[tuple[str, list[re.Pattern[str]]]]) -> list[str]:

@@ -19,14 +19,12 @@ import pandas as pd
 from pipeline.errors import RolcovError
 from pipeline.io.excel import read_xlsx
 from pipeline.io.ingest import SUPPORTED_SUFFIXES, read_report
-from pipeline.text.segment import PARTS, annotation_units
+from pipeline.text.segment import annotation_units
 from pipeline.io.tables import read_table
+from pipeline.schema import ANNOTATION_FILE_COLUMNS, ANNOTATION_REQUIRED_COLUMNS, PARTS, join_labels, split_labels
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
-REQUIRED_COLUMNS = ("report_id", "para_id", "text", "labels", "primary", "part", "annotator", "source")
-FILE_COLUMNS = (*REQUIRED_COLUMNS, "heading_path")  # heading_path is optional when reading
 SOURCES = ("gold", "silver")
-LABEL_SEPARATOR = ";"
 WRONG_SEPARATORS = (",", "，", "、", "|", "/")
 _SAVE_AS_UTF8 = "save it as 'CSV UTF-8' in Excel/WPS (or UTF-8 in your editor)"
 
@@ -98,7 +96,7 @@ def load_rows(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     elif suffix != ".csv":
         frame = read_table(path).fillna("")  # jsonl/parquet: one record per line/row
         if "labels" in frame.columns:  # written from a DataFrame, labels are a list, not ``a;b``
-            frame["labels"] = [_join_labels(cell) for cell in frame["labels"]]
+            frame["labels"] = [cell if isinstance(cell, str) else join_labels(cell) for cell in frame["labels"]]
         frame = frame.astype(str)
         frame["line"] = range(1, len(frame) + 1)
     else:
@@ -106,10 +104,10 @@ def load_rows(path: Path) -> tuple[pd.DataFrame, list[Problem]]:
         if problem:
             return pd.DataFrame(), [problem]
         frame = _csv_rows(text)
-    missing = [column for column in REQUIRED_COLUMNS if column not in frame.columns]
+    missing = [column for column in ANNOTATION_REQUIRED_COLUMNS if column not in frame.columns]
     if missing:
         stray = next((c for c in frame.columns if c.startswith("\ufeff")), None)
-        header = f"the header must be {','.join(FILE_COLUMNS)}"
+        header = f"the header must be {','.join(ANNOTATION_FILE_COLUMNS)}"
         fix = f"the file has two BOMs; {_SAVE_AS_UTF8}" if stray else header
         return pd.DataFrame(), [Problem(str(path), 1, f"missing column(s) {', '.join(missing)}; {fix}")]
     if "heading_path" not in frame.columns:
@@ -127,10 +125,6 @@ def _xlsx_rows(path: Path) -> tuple[pd.DataFrame, Problem | None]:
     frame = frame.astype(object).where(frame.notna(), "").astype(str)
     frame["line"] = lines
     return frame, None
-
-
-def _join_labels(cell: object) -> str:
-    return cell if isinstance(cell, str) else LABEL_SEPARATOR.join(str(label) for label in cell)
 
 
 def _decode(path: Path) -> tuple[str, Problem | None]:
@@ -164,11 +158,6 @@ def _csv_rows(text: str) -> pd.DataFrame:
             records.append([*padded, start])
         start = reader.line_num + 1
     return pd.DataFrame(records, columns=[*header, "line"])
-
-
-def split_labels(cell: str) -> list[str]:
-    """Label ids of a ``labels`` cell (``a;b``), blanks dropped."""
-    return [part.strip() for part in str(cell).split(LABEL_SEPARATOR) if part.strip()]
 
 
 def check_rows(frame: pd.DataFrame, path: Path, taxonomy: Taxonomy | None = None) -> list[Problem]:

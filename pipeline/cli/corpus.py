@@ -16,7 +16,8 @@ from pipeline.annotate.labelstudio import (
 from pipeline.cli.common import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, help_formatter, positive_int, print_failures
 from pipeline.io.tables import write_table
 from pipeline.taxonomy import load_taxonomy
-from pipeline.text.segment import BODY_PARTS, PARTS, annotation_frame, map_reports, segment_files
+from pipeline.schema import BODY_PARTS, PARTS
+from pipeline.text.segment import annotation_frame, map_reports, segment_files
 
 
 def add_corpus_commands(commands: argparse._SubParsersAction) -> None:

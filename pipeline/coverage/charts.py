@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 from markupsafe import Markup
 
-from pipeline.coverage.profile import BODY_PARTS
 from pipeline.coverage.templating import render
+from pipeline.schema import BODY_PARTS
 
 #: One colour per body part, colour-blind safe (Okabe–Ito), reused by the HTML legend.
 PART_COLOURS = {"achievements": "#0072B2", "responsibility": "#009E73", "problems": "#E69F00", "plans": "#CC79A7"}

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.coverage.profile import CoverageThresholds, label_names
 from pipeline.errors import InputError
+from pipeline.schema import BODY_PARTS
 
 GAP_KINDS = ("missing", "thin", "only_in_plans_or_problems", "below_reference", "disappeared", "appeared")
 GAP_COLUMNS = ("report_id", "year", "issuer", "theme", "name_zh", "kind", "detail")
@@ -106,7 +107,7 @@ def _status_gaps(whole: pd.DataFrame, zh: Mapping[str, str]) -> list[tuple[str, 
 def _plans_only_gaps(profile: pd.DataFrame, zh: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
     counts = profile.pivot_table(index=["report_id", "theme"], columns="part", values="n_paragraphs",
                                  aggfunc="sum", fill_value=0, sort=False)
-    counts = counts.reindex(columns=["achievements", "responsibility", "problems", "plans"], fill_value=0)
+    counts = counts.reindex(columns=list(BODY_PARTS), fill_value=0)
     done = counts["achievements"] + counts["responsibility"]
     flagged = counts[(done == 0) & (counts["problems"] + counts["plans"] > 0)]
     return [

@@ -17,7 +17,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from pipeline.io.tables import write_text_atomic
-from pipeline.coverage.profile import BODY_PARTS, PROB_PREFIX, label_indicators, label_names, validate_table
+from pipeline.schema import BODY_PARTS, PROB_PREFIX, PROFILE_PARTS
+from pipeline.coverage.profile import label_indicators, label_names, validate_table
 from pipeline.coverage.charts import PART_COLOURS, coverage_bars_svg
 from pipeline.coverage.html_tasks import TASK_CSS, task_checklist_html
 from pipeline.coverage.templating import render
@@ -78,7 +79,7 @@ def render_coverage_html(
     page = render(
         "report.html.j2", css=Markup(CSS + TASK_CSS), script=Markup(SCRIPT), part_colours=PART_COLOURS,
         themes=[{"name": zh[t], "id": t} for t in themes], heatmap=_heatmap(profile, themes, anchors),
-        gaps=_gap_list(gaps, anchors, titles), parts=("all", *BODY_PARTS),
+        gaps=_gap_list(gaps, anchors, titles), parts=PROFILE_PARTS,
         tasks="" if tasks is None else task_checklist_html(table, tasks, titles),
         reports=[_report_section(table, profile, gaps, r, anchors[r], themes, zh) for r in reports],
     )
@@ -149,7 +150,7 @@ def _part_rows(rows: pd.DataFrame, themes: list[str], zh: Mapping[str, str], anc
     lines = []
     for j, theme in enumerate(themes):
         cells = []
-        for part in ("all", *BODY_PARTS):
+        for part in PROFILE_PARTS:
             row = indexed.loc[(theme, part)]
             share = "" if pd.isna(row["char_share"]) else f" ({row['char_share']:.0%})"
             cells.append(f"{int(row['n_paragraphs'])}{share}")

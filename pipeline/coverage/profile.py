@@ -20,19 +20,14 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError
+from pipeline.schema import BODY_PARTS, CLASSIFIED_REQUIRED_COLUMNS, PARTS, PROB_PREFIX, PROFILE_PARTS, split_labels
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
-BODY_PARTS = ("achievements", "responsibility", "problems", "plans")
-KNOWN_PARTS = ("preamble", *BODY_PARTS, "closing")
-#: ``part`` values of a profile: ``all`` is the whole body, the others one body part each.
-PROFILE_PARTS = ("all", *BODY_PARTS)
-REQUIRED_COLUMNS = ("report_id", "para_id", "part", "text", "n_chars", "labels")
 METADATA_COLUMNS = ("year", "issuer", "title")
 PROFILE_COLUMNS = (
     "report_id", "year", "issuer", "title", "theme", "part", "n_paragraphs", "theme_chars",
     "part_paragraphs", "part_chars", "char_share", "para_share", "prob_share", "status",
 )
-PROB_PREFIX = "p_"
 
 
 @dataclass(frozen=True)
@@ -93,10 +88,10 @@ def validate_table(table: pd.DataFrame, origin: str = "the classified table") ->
         If a required column is missing, a ``part`` is unknown, ``n_chars`` is not a non-negative number,
         or a ``(report_id, para_id)`` pair repeats.
     """
-    missing = [c for c in REQUIRED_COLUMNS if c not in table.columns]
+    missing = [c for c in CLASSIFIED_REQUIRED_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(
-            f"{origin}: missing column(s) {', '.join(missing)}; coverage needs {', '.join(REQUIRED_COLUMNS)} "
+            f"{origin}: missing column(s) {', '.join(missing)}; coverage needs {', '.join(CLASSIFIED_REQUIRED_COLUMNS)} "
             "— pass the table written by `rolcov classify` or add these columns to your labelled table."
         )
     if table.empty:
@@ -117,12 +112,12 @@ def validate_table(table: pd.DataFrame, origin: str = "the classified table") ->
 
 
 def _check_parts(table: pd.DataFrame, origin: str) -> None:
-    bad = ~table["part"].isin(KNOWN_PARTS)
+    bad = ~table["part"].isin(PARTS)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InputError(
             f"{origin}: row {row + 1} (report {table.at[row, 'report_id']}) has part "
-            f"{table.at[row, 'part']!r}; part must be one of {', '.join(KNOWN_PARTS)} — fix it or re-run segmentation."
+            f"{table.at[row, 'part']!r}; part must be one of {', '.join(PARTS)} — fix it or re-run segmentation."
         )
 
 
@@ -172,7 +167,7 @@ def label_indicators(table: pd.DataFrame, labels: Sequence[str], origin: str = "
     InputError
         If a paragraph carries an id that is not among ``labels``.
     """
-    parsed = table["labels"].map(lambda cell: {part.strip() for part in cell.split(";") if part.strip()})
+    parsed = table["labels"].map(lambda cell: set(split_labels(cell)))
     unknown = parsed.map(lambda ids: sorted(ids.difference(labels)))
     bad = unknown.map(bool)
     if bad.any():

@@ -20,8 +20,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from pipeline.coverage.profile import BODY_PARTS, METADATA_COLUMNS, _report_metadata, label_indicators, label_names
+from pipeline.coverage.profile import METADATA_COLUMNS, _report_metadata, label_indicators, label_names
 from pipeline.coverage.evidence import CONCRETE, EVIDENCE_COLUMN, tag_evidence
+from pipeline.schema import BODY_PARTS, split_labels
 from pipeline.taxonomy import Task, load_taxonomy
 from pipeline.coverage.tasks import CUES_COLUMN, TASKS_COLUMN, TaskTagger, parse_cues, task_ids
 
@@ -94,7 +95,7 @@ def tag_paragraphs(table: pd.DataFrame, tasks: Sequence[Task] | None = None,
 
 
 def _used_labels(table: pd.DataFrame) -> set[str]:
-    return {part.strip() for cell in table["labels"] for part in cell.split(";") if part.strip()}
+    return {label for cell in table["labels"] for label in split_labels(cell)}
 
 
 def _status_row(paragraphs: pd.DataFrame, report_id: str, level: str, key: str, theme: str, name: str) -> dict:

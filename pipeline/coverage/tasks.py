@@ -27,6 +27,7 @@ from pipeline.errors import AnnotationError
 from pipeline.coverage.evidence import EVIDENCE_VALUES
 from pipeline.io.ingest import normalize_text
 from pipeline.io.tables import read_table
+from pipeline.schema import split_labels
 from pipeline.taxonomy import Task, load_taxonomy
 
 TASKS_COLUMN = "tasks"
@@ -110,8 +111,8 @@ def tag_tasks(table: pd.DataFrame, min_theme_prob: float | None = DEFAULT_MIN_TH
 
 def _known_themes(table: pd.DataFrame, themes: Sequence[str]) -> list[str]:
     """Themes to read from ``labels``: the tasks' themes plus any other id the table uses, so none is unknown."""
-    used = {part.strip() for cell in table["labels"] for part in cell.split(";")}
-    return sorted(set(themes) | (used - {""}))
+    used = {label for cell in table["labels"] for label in split_labels(cell)}
+    return sorted(set(themes) | used)
 
 
 @functools.lru_cache(maxsize=256)

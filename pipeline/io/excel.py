@@ -26,6 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from pipeline.errors import InputError
+from pipeline.schema import join_labels
 
 #: Excel's limits; a table beyond them is refused with a pointer to a format that has none.
 MAX_ROWS, MAX_CELL_CHARS = 1_048_576, 32_767
@@ -121,7 +122,7 @@ def _check_limits(table: pd.DataFrame, path: Path | str) -> None:
 def _text_cell(sheet, value: object) -> object:
     """The value as Excel should hold it: missing as empty, text never as a formula, lists as ``a;b``."""
     if isinstance(value, (list, tuple, np.ndarray)):
-        value = ";".join(str(item) for item in value)
+        value = join_labels(value)
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return None
     if not isinstance(value, str):

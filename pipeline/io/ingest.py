@@ -22,9 +22,9 @@ import charset_normalizer
 import opencc
 
 from pipeline.errors import InputError
-from pipeline.ids import report_ids
 from pipeline.io.linebreaks import is_lineless, restore_line_breaks
 from pipeline.io.webpage import PageInfo, read_page
+from pipeline.schema import report_ids
 
 SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
 # Document types found in report folders that rolcov cannot read; listed so the user is told, not ignored.
@@ -54,7 +54,7 @@ class Report:
     ----------
     report_id : str
         The file name without extension, made distinct where names repeat in a run (see
-        :func:`pipeline.ids.report_ids`); stable, so paragraph ids built on it are stable.
+        :func:`pipeline.schema.report_ids`); stable, so paragraph ids built on it are stable.
     path : str
         Where the report was read from.
     file_type : str
@@ -116,7 +116,7 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_i
     max_text_bytes : int
         Largest .txt/.html file accepted (default :data:`MAX_TEXT_BYTES`, 50 MB).
     report_id : str, optional
-        The id from :func:`pipeline.ids.report_ids` when the file is one of a run; default the file's stem.
+        The id from :func:`pipeline.schema.report_ids` when the file is one of a run; default the file's stem.
 
     Returns
     -------

@@ -16,19 +16,13 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from pipeline.patterns import CHINESE_NUMERALS, INLINE_MARKER
+
 # A report is taken as line-less when one line is this long and holds most of the text; a real paragraph
 # of a report is under ~1,500 characters, and a normal file spreads its text over dozens of lines.
 LINELESS_MIN_CHARS = 2000
 LINELESS_SHARE = 0.5
 
-_CN = "一二三四五六七八九十"
-_MARKER = re.compile(
-    rf"(?P<l1>第(?P<n1>[{_CN}]+)部分|(?P<m1>[{_CN}]+)、)"
-    rf"|(?P<l2>[(（](?P<n2>[{_CN}]+)[)）])"
-    r"|(?P<l3>(?P<n3>\d{1,2})[.、．](?!\d))"
-    r"|(?P<l4>[(（](?P<n4>\d{1,2})[)）])"
-    rf"|(?P<l5>(?P<n5>[{_CN}])是)"
-)
 _SENTENCE_END = "。！？；!?;"
 _LINE_OPENERS = _SENTENCE_END + ":：\n"  # a list after "如下:" starts a line too, so does a layout gap
 _CLOSERS = "”’」』)）】"
@@ -125,7 +119,7 @@ def _heading_starts(text: str) -> list[tuple[int, int]]:
     """
     expected = dict.fromkeys(range(1, 6), 1)
     starts: list[tuple[int, int]] = []
-    for match in _MARKER.finditer(text):
+    for match in INLINE_MARKER.finditer(text):
         level = next(level for level in range(1, 6) if match.group(f"l{level}"))
         number = _number(match.group(f"n{level}") or match.group("m1"))
         # ``一、`` may start the count again (a page that prints the report twice), and a level's first
@@ -151,7 +145,7 @@ def _may_start_line(text: str, offset: int, level: int, starts: list[tuple[int, 
     if offset == 0:
         return True
     if level <= 2:
-        return text[offset - 1] not in f"第{_CN}、0123456789"
+        return text[offset - 1] not in f"第{CHINESE_NUMERALS}、0123456789"
     if level < 5 and _after_opener(text, offset) or level == 5 and text[offset - 1] == "\n":
         return True
     if not starts or starts[-1][1] >= level:
@@ -180,7 +174,7 @@ def _cut_heading(piece: str, level: int) -> list[str]:
     lead_end = _lead_end(piece)
     if level not in (1, 2) or lead_end == len(piece) <= _MAX_HEADING_CHARS:
         return [piece]
-    marker = _MARKER.match(piece)
+    marker = INLINE_MARKER.match(piece)
     start = (marker.end() if marker else 0) + _MIN_HEADING_CHARS
     stop = min(lead_end, _MAX_HEADING_CHARS)
     openers = (match.start() for match in _PARAGRAPH_OPENER.finditer(piece, start, stop)

@@ -21,12 +21,8 @@ import pandas as pd
 
 from pipeline.errors import InputError
 from pipeline.io.excel import read_xlsx, write_xlsx
+from pipeline.schema import TEXT_COLUMNS, join_labels
 
-#: Columns that are identifiers or free text, never numbers, in every rolcov table.
-TEXT_COLUMNS = (
-    "report_id", "para_id", "part", "heading_path", "text", "source", "issuer", "title",
-    "labels", "primary", "theme", "kind", "detail", "status", "name_zh", "annotator",
-)
 READ_SUFFIXES = (".csv", ".jsonl", ".parquet", ".xlsx")
 WRITE_SUFFIXES = READ_SUFFIXES
 
@@ -42,7 +38,7 @@ def read_table(path: Path | str) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The table with :data:`TEXT_COLUMNS` as strings (missing values as ``""``).
+        The table with :data:`~pipeline.schema.TEXT_COLUMNS` as strings (missing values as ``""``).
 
     Raises
     ------
@@ -87,7 +83,7 @@ def _text_columns_as_str(table: pd.DataFrame) -> pd.DataFrame:
 
 def _as_text(value: object) -> str:
     if isinstance(value, (list, tuple, np.ndarray)):
-        return ";".join(str(item) for item in value)
+        return join_labels(value)
     return "" if pd.isna(value) else str(value)
 
 

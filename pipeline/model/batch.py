@@ -43,12 +43,12 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from pipeline.errors import InputError, ModelError, RolcovError
-from pipeline.ids import renamed_para_ids, report_ids
 from pipeline.io.ingest import find_report_files
 from pipeline.model.classifier import ParagraphClassifier
 from pipeline.model.store import RETRAIN, file_sha256, load_model, read_card
 from pipeline.text.segment import paragraphs_to_frame, segment_file
 from pipeline.io.tables import READ_SUFFIXES, atomic_path, write_table
+from pipeline.schema import renamed_para_ids, report_ids
 
 BACKENDS = ("loky", "dask")
 PARTS_DIR, TABLE_FILE, CSV_FILE, FAILURES_FILE = "parts", "paragraphs.parquet", "paragraphs.csv", "failures.csv"
@@ -98,12 +98,12 @@ class _Outcome:
 def classify_report(path: str | Path, model: ParagraphClassifier, report_id: str | None = None) -> pd.DataFrame:
     """Read, segment and label one report file: the unit of work of every ``rolcov classify`` run.
 
-    ``report_id`` is the file's id in its run (:func:`pipeline.ids.report_ids`); default its stem.
+    ``report_id`` is the file's id in its run (:func:`pipeline.schema.report_ids`); default its stem.
 
     Returns
     -------
     pandas.DataFrame
-        :data:`pipeline.text.segment.FRAME_COLUMNS` plus ``labels``, ``primary`` and ``p_<label>``.
+        :data:`pipeline.schema.FRAME_COLUMNS` plus ``labels``, ``primary`` and ``p_<label>``.
 
     Raises
     ------
@@ -323,7 +323,7 @@ def _as_given(table: pa.Table, path: Path, report_id: str) -> pa.Table:
 
     Parts are keyed by content, so a renamed or moved file (or a second copy of one) reuses a part written
     under another name; and workers name a report by its file alone, while same-named files of one run need
-    distinct ids (:func:`pipeline.ids.report_ids`). Both are rewritten here to what this run gives the path.
+    distinct ids (:func:`pipeline.schema.report_ids`). Both are rewritten here to what this run gives the path.
     """
     if not table.num_rows:
         return table

@@ -30,7 +30,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold, KFold
 
 from pipeline.errors import InputError
-from pipeline.model.features import make_features
+from pipeline.model.features import make_features, with_normalized_columns
+from pipeline.schema import PROB_PREFIX, join_labels
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 CODEBOOK_REPORT = "codebook"  # report_id of the pseudo-examples, so they form their own group
@@ -112,6 +113,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             X, Y, weight = _with_headless_copies(X, Y, weight)
         if self.codebook_weight > 0:
             X, Y, weight = _with_codebook(X, Y, weight, taxonomy, self.classes_, self.codebook_weight)
+        X = with_normalized_columns(X, refresh=True)
         scores = self._out_of_report_scores(X, Y, weight)
         trusted = weight >= 1.0
         self.calibration_ = np.array(_platt(scores[trusted].ravel(), Y[trusted].ravel()))
@@ -219,20 +221,25 @@ def label_columns(probabilities: np.ndarray, assigned: np.ndarray, classes: np.n
     if primary is None:
         masked = np.where(assigned, probabilities, -1.0)
         primary = np.where(assigned.any(axis=1), classes[np.argmax(masked, axis=1)], "")
-    labels = [";".join(classes[row]) for row in assigned]
+    labels = [join_labels(classes[row]) for row in assigned]
     columns = pd.DataFrame({"labels": labels, "primary": primary})
-    rounded = pd.DataFrame(probabilities.round(4), columns=[f"p_{label}" for label in classes])
+    rounded = pd.DataFrame(probabilities.round(4), columns=[f"{PROB_PREFIX}{label}" for label in classes])
     return pd.concat([columns, rounded], axis=1)
 
 
 def _as_table(X) -> pd.DataFrame:
+    """The table to featurize, its text normalized once here rather than by every feature block."""
+    return with_normalized_columns(_checked_table(X))
+
+
+def _checked_table(X) -> pd.DataFrame:
     if not isinstance(X, pd.DataFrame) or "text" not in X:
         raise InputError("the table to classify has no 'text' column; give one row per paragraph with its text")
     return X
 
 
 def _training_arrays(X, Y, sample_weight, n_labels):
-    X = _as_table(X).reset_index(drop=True)
+    X = _checked_table(X).reset_index(drop=True)
     Y = np.asarray(Y, dtype=int)
     if Y.shape != (len(X), n_labels):
         raise ValueError(f"Y has shape {Y.shape}; expected ({len(X)}, {n_labels}), one column per label")

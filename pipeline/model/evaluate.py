@@ -5,7 +5,7 @@ Which rows are scored
 Each fold trains on every row (paragraphs, enumeration items, silver rows) of all reports but one and scores
 the held-out report's **gold** rows, so no text of the held-out report is ever in training (its items and
 silver rows belong to the same report and leave with it). Paragraphs (``…:0005``) and items (``…:0005.2``,
-told apart by :func:`pipeline.ids.is_item`) are scored separately; the headline numbers are the paragraphs',
+told apart by :func:`pipeline.schema.is_item`) are scored separately; the headline numbers are the paragraphs',
 because the paragraph is the unit annotators label and coverage counts.
 
 Metrics
@@ -27,9 +27,9 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from pipeline.errors import AnnotationError
-from pipeline.ids import is_item as enumeration_item
 from pipeline.model.classifier import label_columns
 from pipeline.io.tables import atomic_path
+from pipeline.schema import is_item as enumeration_item, join_labels
 
 NONE = "(none)"
 WORST_SHOWN = 10
@@ -127,7 +127,7 @@ def _worst_rows(frame, Y, probabilities, decisions, classes) -> list[dict]:
     rows = []
     for index in np.argsort(-gap, kind="stable")[:WORST_SHOWN]:
         rows.append({"para_id": str(frame["para_id"].iloc[index]), "gap": _round(gap[index]),
-                     "gold": ";".join(classes[Y[index] == 1]), "predicted": ";".join(classes[decisions[index] == 1]),
+                     "gold": join_labels(classes[Y[index] == 1]), "predicted": join_labels(classes[decisions[index] == 1]),
                      "text": str(frame["text"].iloc[index])[:80]})
     return rows
 

@@ -22,7 +22,8 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.pipeline import FeatureUnion
 
 from pipeline.io.ingest import normalize_text
-from pipeline.text.segment import HEADING_SEPARATOR
+from pipeline.patterns import FEATURE_LEAD_END
+from pipeline.schema import HEADING_SEPARATOR, NORMALIZED_COLUMNS, NORMALIZED_SUFFIX
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 # Normalized text -> pkuseg words. Cross-validation fits the same texts many times over and pkuseg is the
@@ -66,18 +67,46 @@ def _split_words(document: str) -> list[str]:
 def normalized_column(frame: pd.DataFrame, column: str) -> list[str]:
     """The column as normalized text (NFKC + simplified); a missing column reads as empty strings.
 
+    The normalized copy ``<column>_norm`` is used when the table carries one (:func:`with_normalized_columns`),
+    so a table normalized once is not normalized again by each of the five or more feature blocks.
     ``"lead"`` is the first sentence of ``text``: reports open a paragraph with a lead-in that states its
     theme (``(二)严格实行政府信息公开制度。``, ``一是强化督察,…``), which the codebook uses to break ties
     for the primary label.
     """
     if column == "lead":
-        return [_LEAD_END.split(text, maxsplit=1)[0] for text in normalized_column(frame, "text")]
+        return [FEATURE_LEAD_END.split(text, maxsplit=1)[0] for text in normalized_column(frame, "text")]
+    if column + NORMALIZED_SUFFIX in frame:
+        return list(frame[column + NORMALIZED_SUFFIX])
     if column not in frame:
         return [""] * len(frame)
-    return [_PINYIN_GLOSS.sub("", normalize_text(str(value))) for value in frame[column].fillna("")]
+    return _normalized_values(frame[column])
 
 
-_LEAD_END = re.compile(r"[。;:!?]")
+def with_normalized_columns(frame: pd.DataFrame, refresh: bool = False) -> pd.DataFrame:
+    """The table plus ``text_norm`` (and ``heading_path_norm``), each normalized once for every feature block.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A paragraph table; columns already carried normalized are kept unless ``refresh``.
+    refresh : bool
+        Normalize again even where a copy is carried: training adds rows (codebook examples, copies without
+        headings) whose carried copies would be missing or stale.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` itself when nothing was added, else a new table.
+    """
+    added = {column + NORMALIZED_SUFFIX: _normalized_values(frame[column]) for column in NORMALIZED_COLUMNS
+             if column in frame and (refresh or column + NORMALIZED_SUFFIX not in frame)}
+    return frame.assign(**added) if added else frame
+
+
+def _normalized_values(values: pd.Series) -> list[str]:
+    return [_PINYIN_GLOSS.sub("", normalize_text(str(value))) for value in values.fillna("")]
+
+
 # Mirror sites gloss characters with pinyin, 领(lǐng)导: the gloss splits words and n-grams, so it is dropped.
 _PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü\u00e0-\u01dc]{1,6}\)")
 

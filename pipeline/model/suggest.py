@@ -46,12 +46,12 @@ from pipeline.model.classifier import ParagraphClassifier, label_columns
 from pipeline.model.store import read_card
 from pipeline.annotate.silver import silver_labels
 from pipeline.taxonomy import load_taxonomy
-from pipeline.annotate.validate import FILE_COLUMNS
+from pipeline.schema import ANNOTATION_FILE_COLUMNS
 
 DIVERSITY_WEIGHT = 0.5
 NEAR_DUPLICATE = 0.9
 REFERENCES = ("silver", "model")
-SUGGESTION_COLUMNS = (*FILE_COLUMNS, "silver_labels", "model_labels", "disputed_label", "disagreement")
+SUGGESTION_COLUMNS = (*ANNOTATION_FILE_COLUMNS, "silver_labels", "model_labels", "disputed_label", "disagreement")
 _KEY = ["report_id", "para_id"]
 
 

@@ -25,7 +25,7 @@ from pipeline.model.store import file_sha256, save_model, taxonomy_summary
 from pipeline.text.segment import annotation_frame, map_reports, segment_files
 from pipeline.io.tables import READ_SUFFIXES, read_table
 from pipeline.taxonomy import Taxonomy, load_taxonomy
-from pipeline.annotate.validate import split_labels
+from pipeline.schema import split_labels
 
 DEFAULT_MODEL_DIR = Path("models/default")
 #: Named configurations: ``shipped`` (what ``rolcov train`` writes: heading evidence, and every training row
@@ -149,7 +149,7 @@ def classify_inputs(paths: Sequence[str | Path], model: ParagraphClassifier) -> 
 def label_summary(table: pd.DataFrame, classes: Sequence[str]) -> str:
     """Per report (or overall): paragraphs and how many carry each label, and how many carry none."""
     key = table["report_id"] if "report_id" in table else pd.Series("all", index=table.index)
-    labels = table["labels"].fillna("").str.split(";")
+    labels = table["labels"].fillna("").map(split_labels)
     counts = pd.DataFrame({label: labels.map(lambda found, label=label: label in found) for label in classes})
     summary = counts.groupby(key.to_numpy()).sum()
     summary.insert(0, "paragraphs", key.value_counts().reindex(summary.index))

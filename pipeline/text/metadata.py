@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pipeline.text.clean import is_chrome, is_signature_or_date
 from pipeline.io.ingest import normalize_text
 from pipeline.io.webpage import PageInfo
+from pipeline.patterns import TITLE_HEADING_START
 
 _TITLE_WORDS = re.compile(r"报告|情况")
 _TITLE_TOPIC = re.compile(r"法治|依法行政|法制")
-_HEADING_START = re.compile(r"^([一二三四五六七八九十]+、|\(|\d+[.、])")
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年度?")
 _YEAR_OPENING = re.compile(r"^((?:19|20)\d{2})\s*年(?:度|以来|,|，|是|我|全)")
 _PUBLISHED = re.compile(r"((?:19|20)\d{2})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})")
@@ -62,7 +62,7 @@ def find_title_index(lines: Sequence[str]) -> int | None:
             and _TITLE_TOPIC.search(line)
             and len(line) <= 80
             and not line.endswith(("。", ":", "："))
-            and not _HEADING_START.match(line)
+            and not TITLE_HEADING_START.match(line)
             and not is_chrome(line)
             and "," not in line
         ):

@@ -21,30 +21,13 @@ from tqdm import tqdm
 
 from pipeline.text.clean import find_boilerplate_lines, is_addressee, is_chrome, is_signature_or_date, repeated_copy_indices
 from pipeline.errors import InputError, RolcovError
-from pipeline.ids import item_id, paragraph_id, report_ids
+from pipeline.patterns import HEADING_MARKERS, LEAD_END
+from pipeline.schema import BODY_PARTS, FRAME_COLUMNS, HEADING_SEPARATOR, PARTS, item_id, paragraph_id, report_ids
 from pipeline.io.ingest import Report, find_report_files, normalize_text, read_report
 from pipeline.text.metadata import ReportInfo, describe_report, find_title_index
 
 T = TypeVar("T")
 
-PARTS = ("preamble", "achievements", "responsibility", "problems", "plans", "closing")
-BODY_PARTS = ("achievements", "responsibility", "problems", "plans")
-FRAME_COLUMNS = (
-    "report_id", "para_id", "part", "heading_path", "text", "n_chars", "source",
-    "year", "issuer", "title",
-)
-HEADING_SEPARATOR = " > "
-
-# Heading markers in their conventional rank; matched on normalized text, so full-width forms are covered.
-_NUM = "[一二三四五六七八九十]+"
-HEADING_MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
-    (1, re.compile(rf"^(第{_NUM}部分|{_NUM}\s*、)\s*")),
-    (2, re.compile(rf"^\(\s*{_NUM}\s*\)\s*")),
-    (3, re.compile(r"^\d{1,2}\s*(?:[.、](?!\d))\s*")),
-    (4, re.compile(r"^\(\s*\d{1,2}\s*\)\s*")),
-)
-# A lead phrase ends at the first full stop, or where an enumeration (一是…) starts without one.
-_LEAD_END = re.compile(r"[。:;!?]|(?=一是)")
 _MAX_HEADING_CHARS = 60
 _MAX_LEAD_CHARS = 45
 
@@ -231,7 +214,7 @@ def split_heading(line: _Line) -> tuple[str, str]:
     normalized, original = line.normalized, line.original
     if not _heading_rank(normalized):
         return "", original
-    end = _LEAD_END.search(normalized)
+    end = LEAD_END.search(normalized)
     if end is None or end.end() == len(normalized) and end.group() == "。":
         if len(normalized) <= _MAX_HEADING_CHARS:
             return original.rstrip("。"), ""

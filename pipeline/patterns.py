@@ -1,0 +1,55 @@
+"""The heading and lead-sentence patterns of a report, defined once for every stage that needs them.
+
+Chinese official reports number their headings in a fixed order — ``一、`` (or ``第一部分``) > ``（一）`` >
+``1.`` > ``（1）`` — and open many paragraphs with a lead sentence. Three stages look for these marks, each
+asking a different question, so the module holds one pattern per question, all built from the same numerals:
+
+* :data:`HEADING_MARKERS` (segmentation): which rank of heading a *normalized* line opens with, anchored at
+  the start; ``1.`` must not be a decimal (``1.5``).
+* :data:`INLINE_MARKER` (line-break repair, on raw text where full-width brackets survive): where a numbered
+  heading or an enumeration item (``一是``) starts *inside* a line that lost its breaks; named groups give
+  the level and the numeral so the repair can check that numbers run in sequence.
+* :data:`TITLE_HEADING_START` (metadata): a loose test that a candidate title line is rather a heading —
+  any opening bracket counts, since a title never starts with one.
+
+The lead sentence ends differently for its two users, on purpose:
+
+* :data:`LEAD_END` (segmentation) also ends a lead where an enumeration (``一是…``) starts without a full
+  stop, so that a heading is not run into its first item.
+* :data:`FEATURE_LEAD_END` (the ``lead`` feature column) ends only at punctuation: the trained models were
+  fitted on leads cut this way, and changing it would change their predictions.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Chinese numerals as they number headings and items.
+CHINESE_NUMERALS = "一二三四五六七八九十"
+_NUM = f"[{CHINESE_NUMERALS}]+"
+
+#: Heading markers with their conventional rank; matched on normalized text, so full-width forms are covered.
+HEADING_MARKERS: tuple[tuple[int, re.Pattern[str]], ...] = (
+    (1, re.compile(rf"^(第{_NUM}部分|{_NUM}\s*、)\s*")),
+    (2, re.compile(rf"^\(\s*{_NUM}\s*\)\s*")),
+    (3, re.compile(r"^\d{1,2}\s*(?:[.、](?!\d))\s*")),
+    (4, re.compile(r"^\(\s*\d{1,2}\s*\)\s*")),
+)
+
+#: A heading or enumeration marker anywhere in raw text: group ``l<level>`` is the marker, ``n<level>`` its
+#: number (level 5 is ``一是``); half- and full-width brackets, since the text is not normalized yet.
+INLINE_MARKER = re.compile(
+    rf"(?P<l1>第(?P<n1>{_NUM})部分|(?P<m1>{_NUM})、)"
+    rf"|(?P<l2>[(（](?P<n2>{_NUM})[)）])"
+    r"|(?P<l3>(?P<n3>\d{1,2})[.、．](?!\d))"
+    r"|(?P<l4>[(（](?P<n4>\d{1,2})[)）])"
+    rf"|(?P<l5>(?P<n5>[{CHINESE_NUMERALS}])是)"
+)
+
+#: A line that starts like a heading, so is not a report title.
+TITLE_HEADING_START = re.compile(rf"^({_NUM}、|\(|\d+[.、])")
+
+#: Where a segmentation lead phrase ends: the first full stop, or where an enumeration (一是…) starts.
+LEAD_END = re.compile(r"[。:;!?]|(?=一是)")
+#: Where the ``lead`` feature column ends: the first sentence punctuation only (see the module docstring).
+FEATURE_LEAD_END = re.compile(r"[。;:!?]")
