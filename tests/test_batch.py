@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -170,3 +171,19 @@ def test_table_outputs_refuse_batch_options(saved_model_dir, tmp_path, capsys):
     code = main(["classify", str(ROOT / "corpus" / "raw"), "--model", str(saved_model_dir),
                  "-o", str(tmp_path / "t.csv"), "--jobs", "2"])
     assert code == 2 and "--jobs" in capsys.readouterr().err
+
+
+def test_relative_paths_work_from_any_directory_with_worker_processes(seed_paths, saved_model_dir, tmp_path,
+                                                                    monkeypatch):
+    """Workers outlive a run (joblib reuses its pool) and keep the directory they started in, so a second
+    run from elsewhere with relative paths must still find its reports, model and output folder."""
+    for name in ("first", "second"):
+        _copies(seed_paths, tmp_path / name / "reports", 3)
+        shutil.copytree(saved_model_dir, tmp_path / name / "model")
+    monkeypatch.chdir(tmp_path / "first")
+    assert classify_reports(["reports"], "model", "out", jobs=2, progress=False).classified == 3
+    monkeypatch.chdir(tmp_path / "second")
+    result = classify_reports(["reports"], "model", "out", jobs=2, progress=False)
+    assert result.classified == 3 and not result.failures
+    assert set(_table(tmp_path / "second" / "out").source) == {f"reports/{p.name}" for p in
+                                                               (tmp_path / "second" / "reports").iterdir()}

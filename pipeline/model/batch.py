@@ -161,7 +161,9 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
     inputs, unreadable = _content_keys(files)
     todo = [(str(path), key) for path, key in inputs if force or not _part(parts, key).is_file()]
     tasks = [todo[start:start + CHUNK_REPORTS] for start in range(0, len(todo), CHUNK_REPORTS)]
-    work = partial(_classify_chunk, model_dir=str(model_dir), model_sha256=model_sha256, parts=str(parts))
+    # Workers may run in another directory (a reused loky pool, a Dask worker): they get absolute paths.
+    work = partial(_classify_chunk, model_dir=str(Path(model_dir).resolve()), model_sha256=model_sha256,
+                   parts=str(parts.resolve()), cwd=str(Path.cwd()))
     with tqdm(total=len(inputs), initial=len(inputs) - len(todo), desc="classify", unit="report",
               file=sys.stderr, disable=not progress) as bar:
         failed = _follow(_run_tasks(work, tasks, jobs, backend, scheduler), bar)
@@ -214,14 +216,18 @@ def _content_keys(files: list[Path]) -> tuple[list[tuple[Path, str]], list[tuple
     return keyed, unreadable
 
 
-def _classify_chunk(chunk: list[tuple[str, str]], model_dir: str, model_sha256: str, parts: str) -> list[_Outcome]:
-    """Worker task: classify a few reports and write each one's part; return only counts and errors."""
+def _classify_chunk(chunk: list[tuple[str, str]], model_dir: str, model_sha256: str, parts: str,
+                    cwd: str) -> list[_Outcome]:
+    """Worker task: classify a few reports and write each one's part; return only counts and errors.
+
+    Report paths are as the user gave them (so outcomes match the inputs), read relative to ``cwd``.
+    """
     model = _worker_model(model_dir, model_sha256)
     outcomes = []
     with _serial_inside():
         for path, key in chunk:
             try:
-                frame = classify_report(path, model)
+                frame = classify_report(Path(cwd, path), model)
             except RolcovError as error:
                 outcomes.append(_Outcome(path, 0, str(error)))
                 continue
