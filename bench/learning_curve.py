@@ -16,7 +16,7 @@ used up. Four arms, each a way of choosing × a way of training:
   cannot fill because the rest are near-duplicates is topped up at random) — or ``random``, uniformly from
   the rest of the pool;
 * training on the annotated paragraphs only (``gold``), or on them plus every other pool paragraph with its
-  heading-derived silver labels at the default silver weight (``gold+silver``: README "Annotation loop",
+  heading-derived silver labels at the default silver weight (``gold+silver``: docs/train.md "Annotation loop",
   ``rolcov bootstrap`` + ``train --silver``). ``suggest`` counts expected corrections against the silver
   labels when they train and against the model's own guess when they do not (``reference``).
 

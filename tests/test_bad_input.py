@@ -1,6 +1,6 @@
 """Bad input gets a one-line error naming the file and what to do; in a batch the good files still produce rows.
 
-The README table "What bad input gets" lists these cases in this order, each with the test that backs it.
+The table "What bad input gets" in docs/formats.md lists these cases in this order, each with the test that backs it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,9 @@
-"""The README's examples are the project's promises to a newcomer: every Python block runs as written (in a
-folder laid out like a checkout, with a trained model in `models/`), and every `rolcov` command line in a
-shell block names a real subcommand and only options that subcommand has."""
+"""The examples in the README and in docs/ are the project's promises to a newcomer: every Python block runs as
+written (in a folder laid out like a checkout, with a trained model in `models/`), and every `rolcov` command
+line in a shell block names a real subcommand and only options that subcommand has.
+
+The Python blocks run in one namespace, in reading order: the README, then the docs pages in the order of
+docs/README.md's table (a page may use what an earlier one defined, as a reader who follows the links would)."""
 
 from __future__ import annotations
 
@@ -16,11 +19,21 @@ import pytest
 from conftest import ROOT
 from pipeline.annotate.annotations import read_annotations
 from pipeline.cli.main import build_parser
-from pipeline.text.segment import segment_files
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
-PYTHON_BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
-SHELL_BLOCKS = re.findall(r"```sh\n(.*?)```", README, re.S)
+DOCS_INDEX = (ROOT / "docs" / "README.md").read_text(encoding="utf-8")
+PAGES = [ROOT / "README.md", ROOT / "docs" / "README.md"] + [
+    ROOT / "docs" / name for name in re.findall(r"^\| \[([\w-]+\.md)\]", DOCS_INDEX, re.M)]
+TEXTS = {page: page.read_text(encoding="utf-8") for page in PAGES}
+PYTHON_BLOCKS = [(page, block) for page in PAGES for block in re.findall(r"```python\n(.*?)```", TEXTS[page], re.S)]
+SHELL_BLOCKS = [block for page in PAGES for block in re.findall(r"```sh\n(.*?)```", TEXTS[page], re.S)]
+
+
+def test_every_docs_page_is_in_the_index_and_the_readme_fits_a_screen():
+    assert set(PAGES) == {ROOT / "README.md"} | set((ROOT / "docs").glob("*.md"))
+    assert len((ROOT / "README.md").read_bytes()) <= 8 * 1024
+    for page, text in TEXTS.items():
+        for target in re.findall(r"\]\(([^)#:]+\.md)(?:#[^)]*)?\)", text):
+            assert (page.parent / target).is_file(), f"{page.name} links to missing {target}"
 
 
 @pytest.fixture()
@@ -38,15 +51,13 @@ def checkout(tmp_path, saved_model_dir):
 
 def test_every_python_example_runs_as_written(checkout):
     assert len(PYTHON_BLOCKS) >= 5
-    paragraphs_table, failures = segment_files([checkout / "corpus" / "raw"])
-    assert not failures
     annotated = read_annotations(checkout / "corpus" / "annotations.csv")
     annotated = annotated[~annotated.report_id.str[:3].isin(["003", "004"])]  # two reports not annotated yet
-    namespace = {"paragraphs_table": paragraphs_table, "annotated_table": annotated}
-    for number, block in enumerate(PYTHON_BLOCKS):
+    namespace = {"annotated_table": annotated}
+    for number, (page, block) in enumerate(PYTHON_BLOCKS):
         with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(block, f"README.md python block {number}", "exec"), namespace)  # noqa: S102
-    assert set(namespace["labelled"].report_id) == {"004_46c69bc1076580ad"}  # block 0: one report through
+            exec(compile(block, f"{page.name} python block {number}", "exec"), namespace)  # noqa: S102
+    assert set(namespace["labelled"].report_id) == {"004_46c69bc1076580ad"}  # one report through
     assert namespace["profile"].report_id.nunique() == 5 and len(namespace["tasks"])  # the seeds' coverage
     assert len(namespace["suggestions"]) == 30 and set(namespace["suggestions"].report_id.str[:3]) == {"003", "004"}
     assert namespace["result"].classified == 5 and not namespace["result"].failures

@@ -18,7 +18,7 @@ from pipeline.io.linebreaks import is_lineless
 from pipeline.text.segment import annotation_units, paragraphs_to_frame, segment_report
 from pipeline.io.tables import read_table
 
-# Tolerance for a report whose line breaks were lost (README "What bad input gets"): at least this share of
+# Tolerance for a report whose line breaks were lost (docs/formats.md "What bad input gets"): at least this share of
 # the original paragraphs come back identical (same text, same heading path), and the set of top-level
 # headings is the same.
 LINELESS_MIN_RECOVERED = 0.8

@@ -23,7 +23,7 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--jobs``, ``--backend``, ``--scheduler``, ``--force`` and ``--csv`` to ``classify``."""
     group = parser.add_argument_group(
         "batch runs (-o DIRECTORY)",
-        "report files and folders only; see README 'Batch runs' for the output layout and clusters")
+        "report files and folders only; see docs/classify.md 'Batch runs' for the output layout and clusters")
     group.add_argument("-j", "--jobs", type=positive_int, default=1,
                        help="worker processes, each holding pkuseg (~900 MB); default 1")
     # pipeline.model.batch.BACKENDS, spelled out here so that `rolcov --help` does not import scikit-learn

@@ -26,7 +26,7 @@ Choose N paragraphs to annotate next: those whose labels an annotator would most
 loop every new paragraph already trains the model with its heading-derived silver labels (`rolcov
 bootstrap`, `train --silver`); the model's probabilities say which of those labels are probably wrong, and
 the paragraphs with the most expected corrections are asked about first, unlike each other and unlike
-what is annotated (in the model's feature space), spread over reports and themes (README "Annotation
+what is annotated (in the model's feature space), spread over reports and themes (docs/train.md "Annotation
 loop"). With --reference model (a loop trained on gold only) corrections are counted against the model's
 own guess instead. Already annotated paragraphs (--exclude) are skipped. Report files and folders are
 segmented; tables (.csv/.jsonl/.parquet/.xlsx) need report_id, para_id and text, and heading_path for silver

@@ -50,7 +50,7 @@ class TaskTagger:
     min_theme_prob : float or None
         Gate: a task's cues count only in paragraphs whose probability (or 0/1 label) of the task's theme is
         at least this. ``None`` turns the gate off. Default :data:`DEFAULT_MIN_THEME_PROB` (0.2: on the seeds,
-        out-of-report probabilities, micro-F1 0.817 against 0.809 ungated; README, "Task-level coverage").
+        out-of-report probabilities, micro-F1 0.817 against 0.809 ungated; docs/tasks.md).
     use_headings : bool
         Also search the deepest heading of ``heading_path`` (``（一）加强…`` above the paragraph). Default False.
     """

@@ -245,7 +245,7 @@ def _serial_inside() -> Iterator[None]:
     ``FeatureUnion.transform`` (``Parallel(n_jobs=None)``) sent every report's feature pieces back to the
     cluster as nested tasks (five per report), the paragraphs scattered to whichever worker was free, whose
     word cache had not seen them: the workers used ~1.5× and the client ~4× the CPU of loky for the same
-    reports (README, "Throughput"). Plain futures (:func:`_run_tasks`) do not set it; this keeps it so.
+    reports (docs/benchmarks.md, "Throughput"). Plain futures (:func:`_run_tasks`) do not set it; this keeps it so.
     """
     with threadpool_limits(limits=1), parallel_config(backend="sequential"):
         yield

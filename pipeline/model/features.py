@@ -292,7 +292,7 @@ def make_features(use_headings: bool = False, taxonomy: Taxonomy | None = None, 
         Scale of the codebook-cue, lead-sentence (cues and character n-grams of the first sentence; 0 leaves
         it out) and heading blocks relative to the L2-normalized n-gram blocks. Defaults were chosen among
         a few round values by leave-one-report-out on the seeds and on real reports outside the corpus
-        (``bench/external.py``; see README "Classifier").
+        (``bench/external.py``; see docs/model.md).
 
     Returns
     -------

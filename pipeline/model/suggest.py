@@ -1,6 +1,6 @@
 """Choose the paragraphs to annotate next: where the model says the labels they train with are wrong.
 
-In the annotation loop (README "Annotation loop") every paragraph of the new reports already trains the
+In the annotation loop (docs/train.md "Annotation loop") every paragraph of the new reports already trains the
 model: with its heading-derived silver labels (``rolcov bootstrap``, ``train --silver``) until someone
 annotates it. Annotating a paragraph whose silver labels are right changes nothing the model learns;
 annotating one whose silver labels are wrong replaces a wrong lesson with a right one. So a suggestion is
@@ -28,7 +28,7 @@ quota.
 
 Paragraphs already annotated (same ``report_id`` + ``para_id``, or the same text) are never suggested.
 `bench/learning_curve.py` measures whether this beats annotating at random: with silver training it reaches
-the whole pool's macro-F1 with about half the gold paragraphs (README "Annotation loop").
+the whole pool's macro-F1 with about half the gold paragraphs (docs/train.md "Annotation loop").
 """
 
 from __future__ import annotations
