@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from pipeline.dates import arabic_dates
 from pipeline.io.ingest import Report, normalize_text
 
 # Lines that only a web page or a document's furniture produces. Each entry names what it catches.
@@ -53,17 +54,19 @@ def is_signature_or_date(line: str) -> bool:
 
     The date test also accepts digit runs such as ``2020121``: scraped pages lose the digits of dates
     ("2020年1月21日" → "2020121"), and what is left is still a date line, not content. Either may stand
-    in brackets (``（某某县统计局）``, ``（2020年3月1日）``), and so may the adoption note under a title.
+    in brackets (``（某某县统计局）``, ``（2020年3月1日）``), and so may the adoption note under a title. Dates
+    in Chinese numerals (``二〇二三年二月十五日``) count, and so does a signature with its date on one line.
     """
-    compact = re.sub(r"\s+", "", line)
+    compact = arabic_dates(re.sub(r"\s+", "", line))
     if enclosed := _ENCLOSED.match(compact):
         return bool(_ADOPTED.match(enclosed.group(1))) or is_signature_or_date(enclosed.group(1))
     if _SENTENCE_PUNCT.search(compact):
         return False
     if _DATE_LINE.match(compact):
         return True
-    parts = line.split()
-    return bool(parts) and len(compact) <= 40 and all(_ORG_LINE.match(part) for part in parts)
+    parts = [arabic_dates(part) for part in line.split()]
+    return (bool(parts) and len(compact) <= 40 and any(_ORG_LINE.match(part) for part in parts)
+            and all(_ORG_LINE.match(part) or _DATE_LINE.match(part) for part in parts))
 
 
 def is_addressee(line: str) -> bool:
