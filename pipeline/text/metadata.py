@@ -46,7 +46,6 @@ _TITLE_SEARCH_LINES = 12
 _MAX_TITLE_CHARS = 80
 # The second line of a title wrapped in two ("…法治政府建设" / "情况的报告") is a short tail.
 _MAX_TITLE_TAIL_CHARS = 20
-_ANY_YEAR = re.compile(r"(?:19|20)\d{2}")
 # A year: four digits not inside a number or a document number (〔2024〕3号).
 _YEAR = re.compile(r"(?<![\d〔\[])((?:19|20)\d{2})(?![\d〕\]])(\s*年度?)?")
 # …unless it opens a range (2015-2020年) or a count (2024件).
@@ -57,11 +56,15 @@ _REPORTED = re.compile(r"报告|总结|情况|汇报|年报")
 # Where the issuer's place in a title ends: the topic (法治政府…, 依法行政…) or the work it reports.
 _TOPIC_START = re.compile(r"法治|依法|法制(?!办|局|处)|执法|普法|公共法律|推进|贯彻|落实|工作(?!委员会|部)")
 _ISSUER_BREAK = re.compile(r"关于|近年来|近?[一二三四五六七八九十]+年(?:来|以来)?|上半年|下半年|全年|年度")
-_ISSUER_NAME = re.compile(rf"^(?!我|本|全|各|在)(?:中共)?[\u4e00-\u9fff ]{{0,40}}(?:{BODY_NAME_END}|{PLACE_NAME_END})$")
+_ISSUER_NAME = re.compile(rf"^(?!我|本|全|各|在)[\u4e00-\u9fff ]{{0,40}}(?:{BODY_NAME_END}|{PLACE_NAME_END})$")
 _OPENING_YEAR = re.compile(r"^(?:在|过去的?一年|回顾)?((?:19|20)\d{2})\s*年(?:度|以来|上半年|,|是|我|全)")
 _REPORTED_YEAR = re.compile(r"现将[^。]{0,30}?((?:19|20)\d{2})\s*年")
 _OPENING_LINES = 3
-_ISSUER_IN_OPENING = re.compile(r"^(?:(?:19|20)\d{2}\s*年(?:度|以来)?[,，]?\s*)?((?:中共)?[\u4e00-\u9fff]{2,10}?(?:人民政府|县委|市委|区委))")
+# "2022年,某某县司法局坚持…": a body's name, then what it did (or a comma).
+_ISSUER_IN_OPENING = re.compile(
+    rf"^(?:(?:19|20)\d{{2}}\s*年(?:度|以来)?,?\s*)?(?!我|本|全|各|在)([\u4e00-\u9fff]{{2,20}}?{BODY_NAME_END})"
+    r"(?=坚持|始终|深入|认真|全面|紧紧|紧扣|围绕|聚焦|按照|贯彻|积极|持续|不断|扎实|高度|牢牢|大力|着力|以|在|把|,)"
+)
 _SIGNATURE_LINES = 8
 # Annual reports are due in the first quarter of the following year: a date up to June is of the year after.
 _LAST_MONTH_OF_REPORTING = 6
@@ -126,7 +129,7 @@ def _title_shaped(line: str) -> bool:
 
 
 def _is_title(line: str) -> bool:
-    topical = _TITLE_TOPIC.search(line) or _ANY_YEAR.search(arabic_dates(line))
+    topical = _TITLE_TOPIC.search(line) or _YEAR.search(arabic_dates(line))
     return bool(_TITLE_KIND.search(line) and topical and _title_shaped(line))
 
 
@@ -216,8 +219,7 @@ def title_issuer(title: str) -> str:
     title = arabic_dates(PINYIN_GLOSS.sub("", title))
     topic = _TOPIC_START.search(title)
     head = title[:topic.start()] if topic else title
-    breaks = [*(year for year in _title_years(title) if year.start() < len(head)), *_ISSUER_BREAK.finditer(head)]
-    cuts = sorted((cut.start(), cut.end()) for cut in breaks)
+    cuts = sorted((cut.start(), cut.end()) for cut in [*_YEAR.finditer(head), *_ISSUER_BREAK.finditer(head)])
     pieces, start = [], 0
     for cut_start, cut_end in cuts:
         pieces.append(head[start:cut_start])
@@ -273,6 +275,6 @@ def _signature_issuer(lines: Sequence[str]) -> str:
 
 def _opening_issuer(body: Sequence[str]) -> str:
     for line in body[:2]:
-        if match := _ISSUER_IN_OPENING.match(line):
+        if match := _ISSUER_IN_OPENING.match(arabic_dates(line)):
             return match.group(1)
     return ""
