@@ -54,7 +54,8 @@ _RANGE_BEFORE = re.compile(r"\d\s*年?\s*[-—–~至到]\s*$")
 _PLANNED = re.compile(r"要点|计划|思路|打算|安排|方案|展望")
 _REPORTED = re.compile(r"报告|总结|情况|汇报|年报")
 # Where the issuer's place in a title ends: the topic (法治政府…, 依法行政…) or the work it reports.
-_TOPIC_START = re.compile(r"法治|依法|法制(?!办|局|处)|执法|普法|公共法律|推进|贯彻|落实|工作(?!委员会|部)")
+# (not inside a body's name: 法制办, 依法治县委员会办公室, 工作委员会).
+_TOPIC_START = re.compile(r"(?<!依)法治|依法(?!治[省市县区州旗](?:委员会|办))|法制(?!办|局|处)|执法|普法|公共法律|推进|贯彻|落实|工作(?!委员会|部)")
 _ISSUER_BREAK = re.compile(r"关于|近年来|近?[一二三四五六七八九十]+年(?:来|以来)?|上半年|下半年|全年|年度")
 _ISSUER_NAME = re.compile(rf"^(?!我|本|全|各|在)[\u4e00-\u9fff ]{{0,40}}(?:{BODY_NAME_END}|{PLACE_NAME_END})$")
 _OPENING_YEAR = re.compile(r"^(?:在|过去的?一年|回顾)?((?:19|20)\d{2})\s*年(?:度|以来|上半年|,|是|我|全)")
@@ -190,7 +191,8 @@ def _title_years(title: str) -> list[re.Match[str]]:
             continue
         if _NOT_A_YEAR_AFTER.match(title, match.end(1)):
             continue
-        if match.group(2) or re.match(r"\s*[\u4e00-\u9fff]", after):  # 2024法治… is a year, 2024.5 is not
+        # 2024法治… and (2024) are years, 2024.5 is not
+        if match.group(2) or re.match(r"\s*(?:[\u4e00-\u9fff]|[)）]|$)", after):
             years.append(match)
     return years
 
