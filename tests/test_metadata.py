@@ -93,6 +93,14 @@ def test_signature_alone_gives_issuer_date_and_the_year_before(seed_paths, seed_
     assert table.text.tolist() == seed_tables["003"].text.tolist()
 
 
+def test_signature_completes_an_issuer_the_title_names_without_its_place(seed_paths, tmp_path):
+    table = _report(seed_paths, tmp_path, head=["县教育局2022年法治政府建设年度报告"],
+                    tail=["某某县教育局", "2023年1月10日"])
+    metadata = _metadata(table)
+    assert (metadata["issuer"], metadata["issuer_source"]) == ("某某县教育局", "signature")
+    assert (metadata["year"], metadata["year_source"]) == (2022, "title")
+
+
 @pytest.mark.parametrize("head", [["某某县人民政府", "关于2022年度法治政府建设情况的报告"],
                                   ["某某县人民政府关于2022年度法治政府建设", "工作情况的报告"]])
 def test_title_on_two_lines_is_read_whole_and_is_no_paragraph(seed_paths, seed_tables, tmp_path, head):

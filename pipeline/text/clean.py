@@ -36,6 +36,8 @@ CHROME_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 
 _SENTENCE_PUNCT = re.compile(r"[。,，;；!?！？]")
 _DATE_LINE = re.compile(r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{4}年?\d{0,4}日?)$")
+# Narrower than patterns.BODY_NAME_END: a short unpunctuated line ending in 中心, 部 or 处 is more often a
+# heading or a caption than a signature.
 _ORG_LINE = re.compile(r"^(中共)?\S{2,25}(人民政府|委员会|区委|县委|市委|州委|办公室|办事处|党组|党委|司法局|局|厅|大队)$")
 _ENCLOSED = re.compile(r"^\((.+)\)$")
 # "（2007年6月29日第十届…会议通过）" under a title: the date the document was adopted or issued

@@ -161,10 +161,14 @@ def describe_report(lines: Sequence[str], body: Sequence[str], page: PageInfo | 
     span = find_title(lines)
     title, title_source = (title_text(lines, span), "title") if span else (normalize_text(page.title), "page")
     published, published_source = _publication_date(lines, page)
+    signed = _signature_issuer(lines)
+    named = title_issuer(title)
+    if named and signed.endswith(named):  # the title's 县教育局 is the signature's 某某县教育局
+        named = ""
     issuer, issuer_source = _first_stated(
         (normalize_text(page.issuer), "page"),
-        (title_issuer(title), title_source),
-        (_signature_issuer(lines), "signature"),
+        (named, title_source),
+        (signed, "signature"),
         (_opening_issuer(body), "opening"),
         (normalize_text(page.source), "page"),
     )
