@@ -163,7 +163,7 @@ def describe_report(lines: Sequence[str], body: Sequence[str], page: PageInfo | 
     published, published_source = _publication_date(lines, page)
     signed = _signature_issuer(lines)
     named = title_issuer(title)
-    if named and signed.endswith(named):  # the title's 县教育局 is the signature's 某某县教育局
+    if named and signed.endswith(named) and signed != named:  # the title's 县教育局 is the signature's 某某县教育局
         named = ""
     issuer, issuer_source = _first_stated(
         (normalize_text(page.issuer), "page"),
