@@ -71,6 +71,18 @@ def test_every_title_form_gives_the_year_reported_on_and_the_issuer(seed_paths, 
     assert table.text.tolist() == seed_tables["003"].text.tolist()
 
 
+def test_seeds_give_their_dates_and_say_where_each_field_came_from(seed_tables):
+    got = {seed: (table.published.iloc[0], table.published_source.iloc[0], table.year_source.iloc[0],
+                  table.issuer_source.iloc[0]) for seed, table in seed_tables.items()}
+    assert got == {
+        "000": ("2023-02-15", "signature", "opening", "opening"),  # no title: 2022年,清河县人民政府…
+        "001": ("2020-03-01", "signature", "title", "title"),
+        "002": ("2023-01-19", "signature", "title", "title"),
+        "003": ("", "", "", ""),  # states no year, issuer or date
+        "004": ("2020-01-22", "page", "title", "title"),  # the signature's date lost its separators (2020121)
+    }
+
+
 def test_chinese_numeral_title_and_signature_give_year_and_publication_date(seed_paths, seed_tables, tmp_path):
     table = _report(seed_paths, tmp_path, head=["二〇二二年某某县法治政府建设情况报告"],
                     tail=["某某县人民政府", "二〇二三年二月十五日"])
