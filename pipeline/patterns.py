@@ -46,6 +46,15 @@ INLINE_MARKER = re.compile(
     rf"|(?P<l5>(?P<n5>[{CHINESE_NUMERALS}])是)"
 )
 
+#: How the name of a government body ends (柳城县人民政府, 某某市司法局, 金龙街道办事处, 信访局党组): what a
+#: signature line, a page's ``ContentSource`` and a report's issuer are recognised by.
+BODY_NAME_END = r"(?:人民政府|政府|委员会|办公室|办公厅|办事处|党组|党委|分局|大队|支队|中心|[局厅委办院部处所])"
+#: How a place ends (桑柘镇, 闵行区, 沅江路街道): a report titled by its place names its government so.
+PLACE_NAME_END = r"(?:街道|[镇乡区县市州盟旗省街])"
+
+#: Pinyin glosses a mirror site puts after characters (领(lǐng)导): not part of the text.
+PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü\u00e0-\u01dc]{1,6}\)")
+
 #: A line that starts like a heading, so is not a report title.
 TITLE_HEADING_START = re.compile(rf"^({_NUM}、|\(|\d+[.、])")
 

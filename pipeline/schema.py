@@ -36,6 +36,7 @@ PROFILE_PARTS = ("all", *BODY_PARTS)
 FRAME_COLUMNS = (
     "report_id", "para_id", "part", "heading_path", "text", "n_chars", "source",
     "year", "issuer", "title",
+    "published", "year_source", "issuer_source", "published_source",
 )
 #: Joins the headings of a paragraph's ``heading_path`` cell, outermost first.
 HEADING_SEPARATOR = " > "
@@ -53,6 +54,7 @@ PROB_PREFIX = "p_"
 TEXT_COLUMNS = (
     "report_id", "para_id", "part", "heading_path", "text", "source", "issuer", "title",
     "labels", "primary", "theme", "kind", "detail", "status", "name_zh", "annotator",
+    "published", "year_source", "issuer_source", "published_source",
 )
 
 #: Columns carried normalized (NFKC + simplified, pinyin glosses dropped) once a table reaches the model, so

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline.text.clean import is_chrome
 from pipeline.io.ingest import normalize_text, read_report
-from pipeline.text.metadata import find_title_index
+from pipeline.text.metadata import find_title, title_text
 
 PAGES = Path(__file__).resolve().parent / "pages"
 #: template → body style
@@ -40,9 +40,8 @@ class SeedDocument:
 def seed_document(seed: Path) -> SeedDocument:
     """The seed's title and the lines after it, without the scrape's own chrome lines."""
     lines = list(read_report(seed).lines)
-    title_index = find_title_index([normalize_text(line) for line in lines])
-    title = lines[title_index] if title_index is not None else UNTITLED
-    after = lines[title_index + 1:] if title_index is not None else lines
+    span = find_title([normalize_text(line) for line in lines])
+    title, after = (title_text(lines, span), lines[span.stop:]) if span is not None else (UNTITLED, lines)
     return SeedDocument(title, [line for line in after if not is_chrome(normalize_text(line))])
 
 

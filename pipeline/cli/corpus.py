@@ -37,7 +37,9 @@ Web-page chrome, the title, signature and date are removed; a report printed twi
 Each paragraph gets its heading path (一、… > （一）…) and report part (preamble, achievements,
 responsibility, problems, plans, closing).
 
-Output columns: report_id, para_id, part, heading_path, text, n_chars, source, year, issuer, title.
+Output columns: report_id, para_id, part, heading_path, text, n_chars, source, year, issuer, title,
+published (YYYY-MM-DD), year_source, issuer_source, published_source (title, opening, signature, page,
+published: where each was read; empty when the report does not say).
 
 examples:
   rolcov segment corpus/raw                     readable summary on stdout

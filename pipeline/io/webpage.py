@@ -19,6 +19,9 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from pipeline.dates import iso_date
+from pipeline.patterns import BODY_NAME_END
+
 #: The main-content extractor (PyPI ``readability-lxml``), chosen by ``bench/webpages.py``.
 EXTRACTOR = "readability-lxml"
 _LOG = logging.getLogger("rolcov")
@@ -51,11 +54,13 @@ _LABEL = re.compile(
     r"(?<![\u4e00-\u9fff])(?P<label>" + "|".join(r"\s*".join(label) for label in DISCLOSURE_FIELDS) + r")\s*[:：]\s*"
 )
 _MAX_FIELD_CHARS = 100
-_DATE = re.compile(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})")
+#: ``<meta>`` tags that say when a page went online, best first: the national site standard's ``PubDate``, then
+#: what other CMSes write (``firstpublishedtime`` on gov.cn, ``publishdate``, Open Graph's published time).
+POSTED_META = ("pubdate", "firstpublishedtime", "publishdate", "article:published_time")
 # Between a title and the site or column name a CMS appends: __ _ | ｜ —— -- " - ", or "-" between CJK.
 _TITLE_SEPARATOR = re.compile(r"\s*(?:——|--|__|_|\||｜|\s-\s|(?<=[\u4e00-\u9fff])-(?=[\u4e00-\u9fff]))\s*")
 _SITE_NAME = re.compile(r"(网|网站)$")
-_BODY_NAME = re.compile(r"(人民政府|政府|委员会|办公室|办公厅|局|厅|委|院|部|处|中心)$")
+_BODY_NAME = re.compile(BODY_NAME_END + "$")
 
 
 def parse_page(markup: str) -> BeautifulSoup:
@@ -132,7 +137,8 @@ class PageInfo:
     source : str
         The ``ContentSource`` meta tag when it names a body (``保定市人民政府网`` → ``保定市人民政府``).
     posted : str
-        The ``PubDate`` meta tag as ``YYYY-MM-DD``: when the page went online, often years after the document.
+        The ``PubDate`` meta tag (or another of :data:`POSTED_META`) as ``YYYY-MM-DD``: when the page went
+        online, often years after the document.
     index_number, document_number : str
         The block's 索引号 and 文号.
     """
@@ -221,7 +227,7 @@ def page_info(soup: BeautifulSoup) -> PageInfo:
         issuer=block.get("issuer", ""),
         published=block.get("published", ""),
         source=_body_name(meta.get("contentsource", "")),
-        posted=iso_date(meta.get("pubdate", "")),
+        posted=next(filter(None, (iso_date(meta.get(name, "")) for name in POSTED_META)), ""),
         index_number=block.get("index_number", ""),
         document_number=block.get("document_number", ""),
     )
@@ -252,20 +258,13 @@ def disclosure_block(lines: list[str]) -> dict[str, str]:
     return {field_name: value for field_name, (_, value) in found.items()} if len(found) >= 2 else {}
 
 
-def iso_date(text: str) -> str:
-    """The first complete date in ``text`` as ``YYYY-MM-DD`` (``2021-04-09 10:21``, ``2024年3月15日``), or ``""``."""
-    match = _DATE.search(text)
-    if not match:
-        return ""
-    year, month, day = (int(group) for group in match.groups())
-    return f"{year:04d}-{month:02d}-{day:02d}" if 1 <= month <= 12 and 1 <= day <= 31 else ""
-
-
 def _meta_tags(soup: BeautifulSoup) -> dict[str, str]:
-    return {
-        str(tag.get("name")).lower(): _squeeze(str(tag.get("content") or ""))
-        for tag in soup.find_all("meta") if tag.get("name")
-    }
+    """``<meta>`` contents by lower-cased ``name`` (or ``property``, as Open Graph tags are keyed); the first wins."""
+    tags: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        if key := tag.get("name") or tag.get("property"):
+            tags.setdefault(str(key).lower(), _squeeze(str(tag.get("content") or "")))
+    return tags
 
 
 def _title_candidates(soup: BeautifulSoup, info: PageInfo) -> list[str]:

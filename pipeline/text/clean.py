@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from pipeline.dates import arabic_dates
 from pipeline.io.ingest import Report, normalize_text
 
 # Lines that only a web page or a document's furniture produces. Each entry names what it catches.
@@ -35,7 +36,9 @@ CHROME_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 
 _SENTENCE_PUNCT = re.compile(r"[。,，;；!?！？]")
 _DATE_LINE = re.compile(r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{4}年?\d{0,4}日?)$")
-_ORG_LINE = re.compile(r"^(中共)?\S{2,25}(人民政府|委员会|区委|县委|市委|州委|办公室|司法局|局|厅)$")
+# Narrower than patterns.BODY_NAME_END: a short unpunctuated line ending in 中心, 部 or 处 is more often a
+# heading or a caption than a signature.
+_ORG_LINE = re.compile(r"^(中共)?\S{2,25}(人民政府|委员会|区委|县委|市委|州委|办公室|办事处|党组|党委|司法局|局|厅|大队)$")
 _ENCLOSED = re.compile(r"^\((.+)\)$")
 # "（2007年6月29日第十届…会议通过）" under a title: the date the document was adopted or issued
 _ADOPTED = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日\S*(通过|印发|发布|公布|批准)$")
@@ -53,17 +56,19 @@ def is_signature_or_date(line: str) -> bool:
 
     The date test also accepts digit runs such as ``2020121``: scraped pages lose the digits of dates
     ("2020年1月21日" → "2020121"), and what is left is still a date line, not content. Either may stand
-    in brackets (``（某某县统计局）``, ``（2020年3月1日）``), and so may the adoption note under a title.
+    in brackets (``（某某县统计局）``, ``（2020年3月1日）``), and so may the adoption note under a title. Dates
+    in Chinese numerals (``二〇二三年二月十五日``) count, and so does a signature with its date on one line.
     """
-    compact = re.sub(r"\s+", "", line)
+    compact = arabic_dates(re.sub(r"\s+", "", line))
     if enclosed := _ENCLOSED.match(compact):
         return bool(_ADOPTED.match(enclosed.group(1))) or is_signature_or_date(enclosed.group(1))
     if _SENTENCE_PUNCT.search(compact):
         return False
     if _DATE_LINE.match(compact):
         return True
-    parts = line.split()
-    return bool(parts) and len(compact) <= 40 and all(_ORG_LINE.match(part) for part in parts)
+    parts = [arabic_dates(part) for part in line.split()]
+    return (bool(parts) and len(compact) <= 40 and any(_ORG_LINE.match(part) for part in parts)
+            and all(_ORG_LINE.match(part) or _DATE_LINE.match(part) for part in parts))
 
 
 def is_addressee(line: str) -> bool:

@@ -24,7 +24,7 @@ from pipeline.errors import InputError, RolcovError
 from pipeline.patterns import HEADING_MARKERS, LEAD_END
 from pipeline.schema import BODY_PARTS, FRAME_COLUMNS, HEADING_SEPARATOR, PARTS, item_id, paragraph_id, report_ids
 from pipeline.io.ingest import Report, find_report_files, normalize_text, read_report
-from pipeline.text.metadata import ReportInfo, describe_report, find_title_index
+from pipeline.text.metadata import ReportInfo, describe_report, find_title
 
 T = TypeVar("T")
 
@@ -138,19 +138,19 @@ def _content_lines(lines: Sequence[_Line], boilerplate: frozenset[str]) -> list[
     """Drop chrome, the repeated copy, the title and document furniture; keep text and headings."""
     normalized = [line.normalized for line in lines]
     repeated = repeated_copy_indices(normalized)
-    title = find_title_index(normalized)
+    title = find_title(normalized)
     first_body = next(
         (i for i, text in enumerate(normalized) if _is_body_start(text) and i not in repeated), len(lines)
     )
     kept = []
     for index, line in enumerate(lines):
         text = line.normalized
-        if index in repeated or index == title or text in boilerplate:
+        if index in repeated or text in boilerplate:
             continue
         if is_chrome(text) or is_signature_or_date(text) or (index <= first_body and is_addressee(text)):
             continue
-        if title is not None and index < title:
-            continue  # category labels and navigation above the title
+        if title is not None and index < title.stop:
+            continue  # the title, and category labels and navigation above it
         kept.append(line)
     return kept
 
@@ -288,6 +288,10 @@ def paragraphs_to_frame(paragraphs: Sequence[Paragraph]) -> pd.DataFrame:
             "year": p.info.year,
             "issuer": p.info.issuer,
             "title": p.info.title,
+            "published": p.info.published,
+            "year_source": p.info.year_source,
+            "issuer_source": p.info.issuer_source,
+            "published_source": p.info.published_source,
         }
         for p in paragraphs
     ]
