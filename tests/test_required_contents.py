@@ -118,7 +118,8 @@ def test_a_section_renamed_with_a_synonym_is_still_found(seed_paths, tmp_path, k
 
 @pytest.mark.parametrize(("heading", "part"), [
     ("四、不足之处", "problems"), ("三、问题与差距", "problems"), ("三、差距和不足", "problems"),
-    ("五、下步工作安排", "plans"), ("六、下一阶段工作重点", "plans"),
+    ("四、困难和问题", "problems"), ("三、问题与挑战", "problems"),
+    ("五、下步工作安排", "plans"), ("六、下一阶段工作重点", "plans"), ("五、2024年工作设想", "plans"),
     ("二、主要负责同志履职情况", "responsibility"),
     # "补齐短板" is work done, and a 问题导向 is a method: both stay achievements
     ("三、补齐短板,提升执法水平", "achievements"), ("二、坚持问题导向,提升服务效能", "achievements"),
