@@ -49,6 +49,7 @@ bench: setup
 	$(BIN)/python bench/webpages.py
 	$(BIN)/python bench/lineless.py
 	$(BIN)/python bench/tasks.py
+	$(BIN)/python bench/parts.py
 	$(BIN)/python bench/model_format.py
 	$(BIN)/python bench/learning_curve.py
 
