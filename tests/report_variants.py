@@ -49,7 +49,15 @@ def renamed_section(lines: list[str], heading: str, title: str) -> list[str]:
     return renamed
 
 
-def section_heading(lines: list[str], start: str) -> str:
-    """The marker (``九、``) of the first top-level heading line that starts with ``start``."""
-    line = next(line.strip() for line in lines if is_top_heading(line) and line.strip().startswith(start))
-    return line[:_TOP_LEVEL.match(normalize_text(line)).end()]
+def without_heading_numbers(lines: list[str]) -> list[str]:
+    """``lines`` with the number of every heading (``一、``, ``（一）``, ``1.``) taken off: a report in running prose."""
+    unnumbered = []
+    for line in lines:
+        stripped = line.strip()
+        for _, marker in HEADING_MARKERS:
+            found = marker.match(normalize_text(stripped))
+            if found:
+                line = stripped[found.end():]
+                break
+        unnumbered.append(line)
+    return unnumbered

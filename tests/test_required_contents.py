@@ -15,7 +15,7 @@ from pipeline.coverage.requirements import REQUIRED_COLUMNS, required_contents, 
 from pipeline.errors import InputError
 from pipeline.schema import FRAME_COLUMNS
 from pipeline.text.segment import report_part_of_heading, segment_file
-from report_variants import SYNONYMS, renamed_section, without_section
+from report_variants import SYNONYMS, renamed_section, without_heading_numbers, without_section
 
 #: Where each seed's required parts start (its top-level heading), as a reader finds them.
 SECTIONS = {
@@ -136,6 +136,15 @@ def test_a_shortcomings_section_under_an_area_heading_is_only_in_passing(seed_pa
     assert row["problems"] == "in_passing" and row["causes"] == ""
     mention = table.set_index("para_id").loc[row["problems_para_ids"].split(";"), "text"]
     assert mention.str.contains("存在一些问题和不足").any()
+
+
+def test_a_report_without_numbered_headings_has_no_section_of_its_own(seed_paths, tmp_path):
+    """002 complete, its headings unnumbered: all preamble to segmentation, each content named only in passing."""
+    table = _variant(seed_paths, tmp_path, "002", without_heading_numbers)
+    assert set(table.part) == {"preamble"}
+    row = required_contents(table).iloc[0]
+    assert [row[part] for part in ("achievements", "problems", "responsibility", "plans")] == ["in_passing"] * 4
+    assert not row["complete"] and row["causes"] == ""
 
 
 def _with_published(table: pd.DataFrame, dates: dict[str, str]) -> pd.DataFrame:

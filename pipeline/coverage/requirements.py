@@ -126,6 +126,7 @@ def content_status(paragraphs: pd.DataFrame, part: str) -> tuple[str, pd.DataFra
     if sum(len(sentences(text)) for text in opened["text"]) >= MIN_SENTENCES:
         return PRESENT, opened
     body = paragraphs[paragraphs["part"].isin(BODY_PARTS)]
+    body = paragraphs if body.empty else body  # a report without headings is all preamble: read all of it
     mentions = body[[bool(mention_sentences(text, part)) for text in body["text"]]]
     return (IN_PASSING, mentions) if not mentions.empty else (ABSENT, mentions)
 
