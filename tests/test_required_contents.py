@@ -199,9 +199,11 @@ def test_corpus_shares_by_year_and_level(seed_tables):
         required_contents_summary(per_report, by=("province",))
 
 
-def test_a_table_without_parts_gets_one_clear_error(seed_tables):
+def test_a_table_without_parts_gets_one_clear_error_and_an_empty_one_no_rows(seed_tables):
     with pytest.raises(InputError, match="no part column"):
         required_contents(seed_tables["004"].drop(columns="part"))
+    empty = required_contents(seed_tables["004"].iloc[:0])
+    assert empty.empty and list(empty.columns) == list(REQUIRED_COLUMNS)
 
 
 def test_report_page_block_lists_the_paragraphs_and_escapes_text(seed_tables):

@@ -95,6 +95,8 @@ def required_contents(table: pd.DataFrame) -> pd.DataFrame:
     if missing:
         raise InputError(f"the paragraph table has no {', '.join(missing)} column(s); pass a table written by "
                          "`rolcov segment` or `rolcov classify`")
+    if table.empty:
+        return pd.DataFrame(columns=list(REQUIRED_COLUMNS))
     table = table.assign(heading_path=table["heading_path"].fillna("").astype(str),
                          text=table["text"].fillna("").astype(str))
     rows = [_report_row(report_id, paragraphs) for report_id, paragraphs in table.groupby("report_id", sort=False)]
