@@ -31,12 +31,17 @@ T = TypeVar("T")
 _MAX_HEADING_CHARS = 60
 _MAX_LEAD_CHARS = 45
 
+#: What a heading names, first match wins. Synonyms are those reports use for the rule's required parts
+#: (存在的问题, 不足之处, 问题与差距, 下步工作打算, 下一阶段, 主要负责同志履职…); "补(齐)短板" is work done, not a problem.
 PART_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("responsibility", re.compile(r"第一责任人|主要负责人履行")),
-    ("problems", re.compile(r"(存在|面临)的?(主要)?(问题|不足|困难|差距)|问题(和|与|及)(原因|不足)|不足(和|与|及)原因|短板")),
+    ("responsibility", re.compile(r"第一责任人|主要负责(人|同志)履(行|职)")),
+    ("problems", re.compile(r"(存在|面临)的?(主要)?(问题|不足|困难|差距)|问题(和|与|及)(原因|不足|差距|挑战)|"
+                            r"不足(和|与|及)(原因|差距|问题)|(差距|困难)(和|与|及)(不足|问题)|不足之处|"
+                            r"(?<!补)(?<!补齐)短板")),
     # a heading that reports what was done is achievements even when it names the year's "重点工作"
     ("achievements", re.compile(r"举措|成效|完成情况|进展情况|开展情况|落实情况")),
-    ("plans", re.compile(r"下一步|下一年|今后|明年|(\d{4}|年度)\S{0,12}(工作)?(思路|计划|安排|打算|重点|展望)|工作(思路|打算|安排|计划)|努力方向")),
+    ("plans", re.compile(r"下一?步|下一?阶段|下一年|今后|明年|(\d{4}|年度)\S{0,12}(工作)?(思路|计划|安排|打算|设想|重点|展望)|"
+                         r"工作(思路|打算|安排|计划|设想)|努力方向")),
 )
 _PLANS_OPENING = re.compile(r"^(下一步|下一年度?|今后|\d{4}年,?我们将)")
 _CLOSING_OPENING = re.compile(r"^(特此报告|以上报告|专此报告)")
@@ -249,11 +254,13 @@ def _report_part(path: tuple[str, ...], text: str, seen_heading: bool) -> str:
 
 def report_part_of_heading(heading: str) -> str:
     """The report part a top-level heading announces; area sections are achievements."""
+    return named_report_part(heading) or "achievements"
+
+
+def named_report_part(heading: str) -> str | None:
+    """The report part a heading of any level names in words (:data:`PART_CUES`), or None if it names none."""
     normalized = normalize_text(heading)
-    for part, cue in PART_CUES:
-        if cue.search(normalized):
-            return part
-    return "achievements"
+    return next((part for part, cue in PART_CUES if cue.search(normalized)), None)
 
 
 _ENUMERATORS = re.compile(r"(?:^|(?<=[。;；:：,，]))\s*(?=[一二三四五六七八九十]是|第[一二三四五六七八九十][,，、]|\d{1,2}[.、](?!\d)|[(（]\d{1,2}[)）])")
