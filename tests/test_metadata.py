@@ -76,8 +76,8 @@ def test_seeds_give_their_dates_and_say_where_each_field_came_from(seed_tables):
                   table.issuer_source.iloc[0]) for seed, table in seed_tables.items()}
     assert got == {
         "000": ("2023-02-15", "signature", "opening", "opening"),  # no title: 2022年,清河县人民政府…
-        "001": ("2020-03-01", "signature", "title", "title"),
-        "002": ("2023-01-19", "signature", "title", "title"),
+        "001": ("2020-03-09", "page", "title", "title"),  # posted 2020-03-09 (时间: line), signed 2020-03-01
+        "002": ("2023-01-30", "page", "title", "title"),  # posted 2023-01-30 (发布日期), signed 2023-01-19
         "003": ("", "", "", ""),  # states no year, issuer or date
         "004": ("2020-01-22", "page", "title", "title"),  # the signature's date lost its separators (2020121)
     }

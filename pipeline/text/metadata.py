@@ -258,14 +258,21 @@ def _year_of_date(published: str) -> int | None:
 
 
 def _publication_date(lines: Sequence[str], page: PageInfo) -> tuple[str, str]:
-    """The date of the 信息公开 block, else the last date line of the text (signature or page chrome), else
-    the page's ``<meta>`` date, with its source."""
+    """The date the report went public, with its source: the 信息公开 block's, else the page's own date line
+    (发布日期 …), else the signature's date, else the page's ``<meta>`` date.
+
+    The page's date comes before the signature's because timeliness is about publication: a report signed on
+    19 January and posted on 30 January went public on the 30th.
+    """
     if page.published:
         return page.published, "page"
-    for line in reversed(lines):
-        chrome = is_chrome(line)
-        if (chrome or is_signature_or_date(line)) and (found := iso_date(line)):
-            return found, "page" if chrome else "signature"
+    dated = [(is_chrome(line), found) for line in reversed(lines)
+             if (is_chrome(line) or is_signature_or_date(line)) and (found := iso_date(line))]
+    for chrome, found in dated:
+        if chrome:
+            return found, "page"
+    if dated:
+        return dated[0][1], "signature"
     return (page.posted, "page") if page.posted else ("", "")
 
 
