@@ -36,6 +36,7 @@ PROFILE_PARTS = ("all", *BODY_PARTS)
 FRAME_COLUMNS = (
     "report_id", "para_id", "part", "heading_path", "text", "n_chars", "source",
     "year", "issuer", "title",
+    "ocr_confidence",
 )
 #: Joins the headings of a paragraph's ``heading_path`` cell, outermost first.
 HEADING_SEPARATOR = " > "
