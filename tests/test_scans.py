@@ -8,12 +8,15 @@ seal stamped over the last lines (tests/scanned_files.py).
 from __future__ import annotations
 
 import logging
+import shutil
+import sys
 import unicodedata
 
 import pytest
 from report_files import write_encoded_text
-from scanned_files import write_page_images, write_scanned_pdf
+from scanned_files import write_doc, write_page_images, write_scanned_pdf
 
+from pipeline.errors import InputError
 from pipeline.io.convert import LOW_CONFIDENCE, ConvertOptions
 from pipeline.io.ingest import find_report_files, normalize_text, read_report
 from pipeline.model.batch import CONVERTED_DIR, classify_reports
@@ -95,21 +98,34 @@ def test_faint_scan_gets_one_warning_line(opening, tmp_path, caplog):
     assert len(warnings) == 1 and warnings[0].startswith(f"{page}: ")
 
 
-def test_batch_ocrs_each_scan_once_and_counts_pages(opening, seed_paths, saved_model_dir, tmp_path, monkeypatch,
-                                                   capsys):
+def test_missing_ocr_engine_names_the_install_command(opening, tmp_path, monkeypatch):
+    page = write_page_images(opening[:1], tmp_path, "page")[0]
+    monkeypatch.setitem(sys.modules, "rapidocr", None)  # as if rolcov[ocr] were not installed
+    with pytest.raises(InputError) as raised:
+        read_report(page)
+    assert str(raised.value) == f"{page}: a scan, and reading scans needs the OCR engine; pip install 'rolcov[ocr]'"
+
+
+def test_batch_converts_each_file_once_and_counts_ocr_pages(opening, seed_paths, saved_model_dir, tmp_path,
+                                                            monkeypatch, capsys):
     reports = tmp_path / "reports"
     write_page_images(opening[:1], reports, "notice")
     write_encoded_text(list(read_report(seed_paths["000"]).lines), reports / "000.txt", "gb18030")
+    converters = 1
+    if shutil.which("soffice"):
+        write_doc(list(read_report(seed_paths["002"]).lines), reports / "002.doc")
+        converters += 1
     first = classify_reports([reports], saved_model_dir, tmp_path / "out", jobs=1)
     assert "OCR" in capsys.readouterr().err  # the bar of pages
-    assert len(list((tmp_path / "out" / CONVERTED_DIR).rglob("*.json"))) == 1
+    assert len(list((tmp_path / "out" / CONVERTED_DIR).rglob("*.json"))) == converters
 
-    def no_ocr(*args, **kwargs):
-        raise AssertionError("a cached scan was OCR'd again")
+    def not_again(*args, **kwargs):
+        raise AssertionError("a cached file was converted again")
 
-    monkeypatch.setattr("pipeline.io.ocr.recognise_page", no_ocr)
+    monkeypatch.setattr("pipeline.io.ocr.recognise_page", not_again)
+    monkeypatch.setattr("pipeline.io.office.office_lines", not_again)
     again = classify_reports([reports], saved_model_dir, tmp_path / "out", jobs=1, force=True, progress=False)
-    assert (first.classified, again.classified, again.failures) == (2, 2, ())
+    assert (first.classified, again.classified, again.failures) == (1 + converters, 1 + converters, ())
     assert again.paragraphs == first.paragraphs
     shared = ConvertOptions(cache_dir=tmp_path / "out" / CONVERTED_DIR)
     assert read_report(next(reports.glob("*.png")), convert=shared).ocr_confidence > LOW_CONFIDENCE
