@@ -297,7 +297,7 @@ def paragraphs_to_frame(paragraphs: Sequence[Paragraph]) -> pd.DataFrame:
         for p in paragraphs
     ]
     frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
-    return frame.astype({"year": "Int64", "n_chars": "int64", "ocr_confidence": "Float64"})
+    return frame.astype({"year": "Int64", "n_chars": "int64", "ocr_confidence": "float64"})
 
 
 def segment_file(path: str | Path, split_items: bool = False, boilerplate: frozenset[str] = frozenset(),
