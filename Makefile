@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test wheel-check bench notebook clean
+.PHONY: setup debian-packages run test wheel-check bench notebook clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+setup: $(STAMP) debian-packages
 	$(BIN)/rolcov fetch-model
+
+# LibreOffice reads old Word/WPS/RTF files (docs/formats.md); installed when missing if we may, else named
+DEBIAN_PACKAGES := libreoffice-writer-nogui
+debian-packages:
+	@if command -v soffice >/dev/null; then :; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(DEBIAN_PACKAGES) >/dev/null; \
+	else echo "note: .doc/.wps/.rtf files need LibreOffice: sudo apt-get install $(DEBIAN_PACKAGES)"; fi
 
 MODEL := models/default
 

@@ -37,6 +37,7 @@ FRAME_COLUMNS = (
     "report_id", "para_id", "part", "heading_path", "text", "n_chars", "source",
     "year", "issuer", "title",
     "published", "year_source", "issuer_source", "published_source",
+    "ocr_confidence",
 )
 #: Joins the headings of a paragraph's ``heading_path`` cell, outermost first.
 HEADING_SEPARATOR = " > "

@@ -27,6 +27,17 @@ def _scan_pdf(path: Path) -> None:
     scan.save()
 
 
+def _blank_page(path: Path) -> None:
+    from PIL import Image
+
+    Image.new("L", (1654, 2339), 235).save(path)  # a scanned empty page
+
+
+def _ofd(path: Path) -> None:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("OFD.xml", '<ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" Version="1.0"/>')
+
+
 def _oversized(path: Path) -> None:
     with path.open("wb") as stream:  # 60 MB, sparse: a text head, then a hole
         stream.write("法治政府建设情况报告\n".encode() * 1000)
@@ -45,7 +56,7 @@ BAD_FILES = {
     "blank": ("blank.txt", lambda path: path.write_bytes(b"  \n\n "), "the file is empty"),
     "binary": ("image.txt", lambda path: path.write_bytes(bytes(range(256)) * 20), "binary data"),
     "old_word": ("old_word.doc", lambda path: path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600),
-                 "save it as .docx"),
+                 "LibreOffice could not convert it"),
     "undecodable": ("undecodable.txt",
                     lambda path: path.write_bytes(b"\x81\x30\x81" * 5 + bytes([0x80, 0xff, 0xfe]) * 300),
                     "cannot decode"),
@@ -54,8 +65,11 @@ BAD_FILES = {
                        "rename it to .txt"),
     "damaged_pdf": ("truncated.pdf", lambda path: path.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog"),
                     "damaged or truncated PDF"),
-    "scanned_pdf": ("scan.pdf", _scan_pdf, "no text layer"),
+    "scanned_pdf": ("scan.pdf", _scan_pdf, "no text found in the 1 scanned page(s)"),
     "oversized": ("huge.txt", _oversized, "too large for a text report"),
+    "blank_page_image": ("blank.png", _blank_page, "no text found in the 1 scanned page(s)"),
+    "damaged_image": ("photo.jpg", lambda path: path.write_bytes(b"\xff\xd8\xff\xe0 cut off"), "a damaged image"),
+    "ofd": ("report.ofd", _ofd, "an OFD document (GB/T 33190), which rolcov does not read"),
     "only_page_chrome": ("chrome.html", lambda path: path.write_text(
         "<html><body><p>首页 &gt; 政务公开</p><p>【打印本页】【关闭窗口】</p></body></html>", encoding="utf-8"),
         "no paragraphs left"),

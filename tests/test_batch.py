@@ -128,7 +128,7 @@ def _bad_reports(directory: Path) -> dict[str, str]:
     scan.rect(100, 100, 300, 400, fill=1)
     scan.save()
     return {"empty.txt": "empty", "binary.txt": "binary", "undecodable.txt": "cannot decode",
-            "garbage.txt": "too large", "scan.pdf": "no text layer"}
+            "garbage.txt": "too large", "scan.pdf": "no text found"}
 
 
 def test_bad_files_are_listed_with_reasons_and_the_good_ones_classified(seed_paths, saved_model_dir, tmp_path, capsys):

@@ -106,10 +106,10 @@ def _messy_folder(seed_paths, folder):
     shutil.copy(seed_paths["003"], folder / "a" / "report.txt")
     shutil.copy(seed_paths["002"], folder / "b" / "report.txt")
     (folder / "budget.xlsx").write_bytes(b"PK\x03\x04 not a report")
-    (folder / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 a photo")
+    (folder / "slides.pptx").write_bytes(b"PK\x03\x04 a presentation")
     (folder / "gone.txt").symlink_to(folder / "deleted.txt")
     (folder / ".hidden.txt").write_text("editor backup", encoding="utf-8")
-    return {"budget.xlsx": ".xlsx is not a report type", "photo.jpg": ".jpg is not a report type",
+    return {"budget.xlsx": ".xlsx is not a report type", "slides.pptx": ".pptx is not a report type",
             "gone.txt": "a link to a file that does not exist"}
 
 

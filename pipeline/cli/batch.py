@@ -33,6 +33,8 @@ def add_batch_options(parser: argparse.ArgumentParser) -> None:
                        help="running Dask scheduler, e.g. tcp://host:8786 (default: a local cluster of --jobs workers)")
     group.add_argument("--force", action="store_true", help="classify reports again even if done with this model")
     group.add_argument("--csv", action="store_true", help="also write DIRECTORY/paragraphs.csv")
+    group.add_argument("--cache", type=Path, metavar="DIR",
+                       help="text of converted and OCR'd files, by content hash (default DIRECTORY/converted)")
 
 
 def is_batch_output(output: Path) -> bool:
@@ -43,7 +45,7 @@ def is_batch_output(output: Path) -> bool:
 def batch_options_used(args: argparse.Namespace) -> list[str]:
     """The batch options given on the command line (they need ``-o DIRECTORY``)."""
     given = {"--jobs": args.jobs != 1, "--backend": args.backend != "loky", "--scheduler": bool(args.scheduler),
-             "--force": args.force, "--csv": args.csv}
+             "--force": args.force, "--csv": args.csv, "--cache": bool(args.cache)}
     return [option for option, used in given.items() if used]
 
 
@@ -52,7 +54,7 @@ def run_batch(args: argparse.Namespace) -> int:
     from pipeline.model.batch import FAILURES_FILE, classify_reports  # scikit-learn takes a second to import
 
     result = classify_reports(args.paths, args.model, args.output, jobs=args.jobs, backend=args.backend,
-                              scheduler=args.scheduler, force=args.force, csv=args.csv)
+                              scheduler=args.scheduler, force=args.force, csv=args.csv, cache_dir=args.cache)
     for _, reason in result.failures:
         print(f"error: {reason}", file=sys.stderr)
     print(f"{result.reports} reports: {result.classified} classified, {result.resumed} already done, "

@@ -14,6 +14,7 @@ from pipeline.annotate.labelstudio import (
     annotations_to_tasks, labeling_config, read_tasks, tasks_to_annotations, write_tasks,
 )
 from pipeline.cli.common import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, help_formatter, positive_int, print_failures
+from pipeline.io.convert import ConvertOptions
 from pipeline.io.tables import write_table
 from pipeline.taxonomy import load_taxonomy
 from pipeline.schema import BODY_PARTS, PARTS
@@ -32,14 +33,15 @@ def _add_segment(commands: argparse._SubParsersAction) -> None:
         help="split report files into paragraphs with heading paths and report parts",
         formatter_class=help_formatter,
         description="""\
-Split reports (.txt in UTF-8/GBK/Big5, .html, .docx, .pdf with a text layer) into paragraphs.
+Split reports (.txt in UTF-8/GBK/Big5, .html, .docx, .pdf; .doc/.wps/.rtf through LibreOffice; scanned PDFs
+and page images .png/.jpg/.tif through OCR) into paragraphs.
 Web-page chrome, the title, signature and date are removed; a report printed twice is kept once.
 Each paragraph gets its heading path (一、… > （一）…) and report part (preamble, achievements,
 responsibility, problems, plans, closing).
 
 Output columns: report_id, para_id, part, heading_path, text, n_chars, source, year, issuer, title,
 published (YYYY-MM-DD), year_source, issuer_source, published_source (title, opening, signature, page,
-published: where each was read; empty when the report does not say).
+published: where each was read; empty when the report does not say); ocr_confidence (scans only).
 
 examples:
   rolcov segment corpus/raw                     readable summary on stdout
@@ -51,6 +53,8 @@ examples:
     parser.add_argument("--items", action="store_true", help="split enumerations (一是…二是…, 1.…2.…) into items")
     parser.add_argument("--shared-lines", type=positive_int, metavar="N",
                         help="also drop lines found word for word in N or more of the given reports (site templates)")
+    parser.add_argument("--cache", type=Path, metavar="DIR",
+                        help="keep the text of converted and OCR'd files in DIR, so no file is converted twice")
     parser.set_defaults(handler=run_segment)
 
 
@@ -153,7 +157,8 @@ example:
 
 
 def run_segment(args: argparse.Namespace) -> int:
-    table, failures = segment_files(args.paths, split_items=args.items, shared_lines=args.shared_lines or 0)
+    table, failures = segment_files(args.paths, split_items=args.items, shared_lines=args.shared_lines or 0,
+                                    convert=ConvertOptions(cache_dir=args.cache))
     print_failures(failures)
     if table.empty:
         print("error: no paragraphs were produced; check the paths above", file=sys.stderr)

@@ -22,13 +22,18 @@ import charset_normalizer
 import opencc
 
 from pipeline.errors import InputError
+from pipeline.io.convert import ConvertOptions, convert_file, warn_if_unreliable
 from pipeline.io.linebreaks import is_lineless, restore_line_breaks
+from pipeline.io.ocr import image_kind
+from pipeline.io.ofd import is_ofd
+from pipeline.io.office import OFFICE_SUFFIXES, office_kind
+from pipeline.io.pages import IMAGE_SUFFIXES, first_pages, report_sha256
 from pipeline.io.webpage import PageInfo, read_page
 from pipeline.schema import report_ids
 
-SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf")
-# Document types found in report folders that rolcov cannot read; listed so the user is told, not ignored.
-UNREADABLE_SUFFIXES = (".doc", ".wps", ".rtf")
+SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf", *OFFICE_SUFFIXES, *IMAGE_SUFFIXES, ".ofd")
+# File types whose text comes from a converter (pipeline.io.convert); "pdf" only when it has no text layer.
+CONVERTED_TYPES = ("doc", "rtf", "image", "ofd")
 
 # A long annual report is under 1 MB of text; a "text" file 50 times that is a log, a dump or a mistake, and
 # decoding it would take minutes and gigabytes. docx/pdf are not limited: images make them legitimately big.
@@ -58,15 +63,18 @@ class Report:
     path : str
         Where the report was read from.
     file_type : str
-        ``txt``, ``html``, ``docx`` or ``pdf``, as decided from the content.
+        ``txt``, ``html``, ``docx``, ``pdf``, ``doc`` (Word/WPS), ``rtf``, ``image`` or ``ofd``, as decided
+        from the content.
     encoding : str
-        The detected text encoding (``""`` for docx/pdf, which carry their own).
+        The detected text encoding (``""`` for the other types, which carry their own).
     lines : tuple[str, ...]
         The original text, one entry per line/paragraph of the file, stripped of surrounding blanks; for a
         web page, the main content only (see :mod:`pipeline.io.webpage`).
     page : PageInfo or None
         What a web page states about its document besides the text (``<title>``, ``<meta>``, the 信息公开
         block); None for other file types.
+    ocr_confidence : float or None
+        For a scan read by OCR, the engine's mean confidence in its characters (0–1); None otherwise.
     """
 
     report_id: str
@@ -75,6 +83,7 @@ class Report:
     encoding: str
     lines: tuple[str, ...]
     page: PageInfo | None = None
+    ocr_confidence: float | None = None
 
     @property
     def text(self) -> str:
@@ -102,7 +111,8 @@ def normalize_text(text: str) -> str:
     return _t2s().convert(unicodedata.normalize("NFKC", text))
 
 
-def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_id: str | None = None) -> Report:
+def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_id: str | None = None,
+                convert: ConvertOptions | None = None) -> Report:
     """Read one report file of any supported type.
 
     The type, binary content and size are checked on the file's first :data:`SNIFF_BYTES` and its size
@@ -112,11 +122,16 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_i
     Parameters
     ----------
     path : str or Path
-        A .txt/.html/.htm/.docx/.pdf file. The content decides the reader; the extension is only a hint.
+        A report file of a type in :data:`SUPPORTED_SUFFIXES`. The content decides the reader; the extension
+        is only a hint. A page image whose name ends in a page number is read with the rest of its series
+        (:mod:`pipeline.io.pages`).
     max_text_bytes : int
         Largest .txt/.html file accepted (default :data:`MAX_TEXT_BYTES`, 50 MB).
     report_id : str, optional
         The id from :func:`pipeline.schema.report_ids` when the file is one of a run; default the file's stem.
+    convert : ConvertOptions, optional
+        Cache folder, timeout and OCR threads for the files that need a converter (old Word/WPS/RTF, scans,
+        page images, OFD; :mod:`pipeline.io.convert`); default :class:`ConvertOptions()`, no cache.
 
     Returns
     -------
@@ -141,11 +156,17 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_i
         raise InputError(f"{path}: {size / 2**20:.0f} MB is too large for a text report (limit "
                          f"{max_text_bytes / 2**20:.0f} MB); check that it is a report, or split it")
     data = path.read_bytes()
-    encoding, page = "", None
+    encoding, page, ocr_confidence = "", None, None
+    if file_type == "docx" and is_ofd(data):
+        file_type = "ofd"
     if file_type == "docx":
         lines = _docx_lines(path, data)
-    elif file_type == "pdf":
-        lines = _pdf_lines(path, data)
+    elif file_type == "pdf" and (text_layer := _pdf_lines(path, data)):
+        lines = text_layer
+    elif file_type in (*CONVERTED_TYPES, "pdf"):
+        converted = convert_file(path, data, file_type, report_sha256(path), convert or ConvertOptions())
+        warn_if_unreliable(path, converted)
+        lines, ocr_confidence = converted.lines, converted.ocr_confidence
     else:
         text, encoding = decode_bytes(path, data)
         web_page = read_page(text, str(path)) if file_type == "html" else None
@@ -154,22 +175,24 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_i
     lines = tuple(restore_line_breaks(lines) if is_lineless(lines) else lines)
     if not lines:
         raise InputError(f"{path}: no text found in this {file_type} file; check that it holds a report")
-    return Report(report_id or report_ids([path])[path], str(path), file_type, encoding, lines, page)
+    return Report(report_id or report_ids([path])[path], str(path), file_type, encoding, lines, page, ocr_confidence)
 
 
 def sniff_file_type(path: Path, head: bytes) -> str:
     """Decide the reader from the first bytes of the file first and the extension second.
 
-    A zip header is taken as .docx here; :func:`_docx_lines` refuses a zip that is not one, since telling
-    them apart needs the archive's directory at the end of the file.
+    A zip header is taken as .docx here; :func:`read_report` tells an OFD apart and :func:`_docx_lines`
+    refuses a zip that is neither, since telling them apart needs the archive's directory at the end of the
+    file.
     """
     head = head[:SNIFF_BYTES]
     if head.startswith(b"%PDF"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         return "docx"
-    if head.startswith(b"\xd0\xcf\x11\xe0") or path.suffix.lower() in UNREADABLE_SUFFIXES:
-        raise InputError(f"{path}: an old Word/WPS/RTF document; save it as .docx (or .txt) and try again")
+    converted = office_kind(path, head) or image_kind(head)
+    if converted:
+        return converted
     if _looks_binary(head):
         raise InputError(f"{path}: binary data, not a report; supported types are {', '.join(SUPPORTED_SUFFIXES)}")
     suffix = path.suffix.lower()
@@ -269,9 +292,7 @@ def _pdf_lines(path: Path, data: bytes) -> list[str]:
     except (PdfReadError, ValueError, KeyError) as error:
         raise InputError(f"{path}: a damaged or truncated PDF ({error}); re-download it") from None
     lines = [line for page in pages for line in page.splitlines()]
-    if not any(line.strip() for line in lines):
-        raise InputError(f"{path}: the PDF has no text layer (a scan); run OCR on it first")
-    return reflow_lines(lines)
+    return reflow_lines(lines)  # empty for a scan: read_report sends it to OCR
 
 
 def reflow_lines(lines: list[str]) -> list[str]:
@@ -332,7 +353,7 @@ def find_report_files(paths: list[str | Path]) -> tuple[list[Path], list[tuple[s
                 skipped.append((str(path), f"{path}: skipped, {reason}"))
             else:
                 files.append(path)
-    return files, skipped
+    return first_pages(files), skipped
 
 
 def _skip_reason(path: Path) -> str:
@@ -340,7 +361,7 @@ def _skip_reason(path: Path) -> str:
         return "a link to a file that does not exist; fix or remove the link"
     if not path.is_file():
         return "not a regular file (a device, pipe or socket); remove it from the folder"
-    if path.suffix.lower() not in SUPPORTED_SUFFIXES + UNREADABLE_SUFFIXES:
+    if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         return (f"{path.suffix or 'a file without extension'} is not a report type rolcov reads "
                 f"({', '.join(SUPPORTED_SUFFIXES)}); convert it, or name it explicitly if it is one")
     return ""

@@ -6,6 +6,7 @@ An output directory looks like this::
     OUT/paragraphs.parquet                                 every input's rows, in input order (merged at the end)
     OUT/paragraphs.csv                                     the same table for Excel/WPS (``csv=True``)
     OUT/failures.csv                                       path, reason: inputs that could not be classified
+    OUT/converted/v1/<file sha256>.json                    text of a converted .doc/.rtf/OFD or OCR'd scan
 
 Why it is built this way:
 
@@ -23,6 +24,8 @@ Why it is built this way:
   ``backend="dask"`` each chunk is one ``dask.distributed`` future on a Dask cluster, whose workers need
   the inputs, the model directory and ``OUT`` at the same paths (a shared file system). Nothing inside a
   task runs in parallel (:func:`_serial_inside`): the parallelism is the workers.
+* **Scans are OCR'd in the workers**, one scan per task so that the progress bar of OCR pages moves, with
+  their text cached by content (:mod:`pipeline.io.convert`), so a resumed run never converts a file twice.
 """
 
 from __future__ import annotations
@@ -43,15 +46,18 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from pipeline.errors import InputError, ModelError, RolcovError
+from pipeline.io.convert import ConvertOptions, ocr_page_count
 from pipeline.io.ingest import find_report_files
+from pipeline.io.pages import report_sha256
 from pipeline.model.classifier import ParagraphClassifier
-from pipeline.model.store import RETRAIN, file_sha256, load_model, read_card
+from pipeline.model.store import RETRAIN, load_model, read_card
 from pipeline.text.segment import paragraphs_to_frame, segment_file
 from pipeline.io.tables import READ_SUFFIXES, atomic_path, write_table
 from pipeline.schema import renamed_para_ids, report_ids
 
 BACKENDS = ("loky", "dask")
 PARTS_DIR, TABLE_FILE, CSV_FILE, FAILURES_FILE = "parts", "paragraphs.parquet", "paragraphs.csv", "failures.csv"
+CONVERTED_DIR = "converted"
 # Reports per task: large enough that scheduling costs nothing next to the work (~0.1 s per report), small
 # enough that the progress bar moves and a killed run loses little.
 CHUNK_REPORTS = 8
@@ -95,10 +101,13 @@ class _Outcome:
     error: str  # empty when the part was written
 
 
-def classify_report(path: str | Path, model: ParagraphClassifier, report_id: str | None = None) -> pd.DataFrame:
+def classify_report(path: str | Path, model: ParagraphClassifier, report_id: str | None = None,
+                    convert: ConvertOptions | None = None) -> pd.DataFrame:
     """Read, segment and label one report file: the unit of work of every ``rolcov classify`` run.
 
     ``report_id`` is the file's id in its run (:func:`pipeline.schema.report_ids`); default its stem.
+    ``convert``: cache, timeout and OCR threads for files that need a converter
+    (:class:`pipeline.io.convert.ConvertOptions`).
 
     Returns
     -------
@@ -110,12 +119,12 @@ def classify_report(path: str | Path, model: ParagraphClassifier, report_id: str
     InputError
         If the file cannot be read or holds no paragraph.
     """
-    return model.classify(segment_file(path, report_id=report_id))
+    return model.classify(segment_file(path, report_id=report_id, convert=convert))
 
 
 def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir: str | Path, jobs: int = 1,
                      backend: str = "loky", scheduler: str | None = None, force: bool = False,
-                     csv: bool = False, progress: bool = True) -> BatchResult:
+                     csv: bool = False, progress: bool = True, cache_dir: str | Path | None = None) -> BatchResult:
     """Classify every report file under ``paths`` into ``out_dir``, in parallel, skipping finished reports.
 
     Parameters
@@ -138,7 +147,10 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
     csv : bool
         Also write ``paragraphs.csv``.
     progress : bool
-        Show a progress bar on stderr (reports, paragraphs/s, failures).
+        Show a progress bar on stderr (reports, paragraphs/s, failures), and one of pages when scans are OCR'd.
+    cache_dir : str or Path, optional
+        Where converted and OCR'd text is kept by content hash (default ``OUT/converted``); ``force`` does not
+        clear it.
 
     Returns
     -------
@@ -160,13 +172,14 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
     files, skipped = find_report_files(list(paths))
     inputs, unreadable = _content_keys(files)
     todo = [(str(path), key) for path, key in inputs if force or not _part(parts, key).is_file()]
-    tasks = [todo[start:start + CHUNK_REPORTS] for start in range(0, len(todo), CHUNK_REPORTS)]
     # Workers may run in another directory (a reused loky pool, a Dask worker): they get absolute paths.
+    convert = ConvertOptions(cache_dir=Path(cache_dir or out_dir / CONVERTED_DIR).resolve(), ocr_threads=1)
+    scan_pages = {path: pages for path, key in todo if (pages := ocr_page_count(Path(path), key, convert))}
+    tasks = _tasks(todo, scan_pages)
     work = partial(_classify_chunk, model_dir=str(Path(model_dir).resolve()), model_sha256=model_sha256,
-                   parts=str(parts.resolve()), cwd=str(Path.cwd()))
-    with tqdm(total=len(inputs), initial=len(inputs) - len(todo), desc="classify", unit="report",
-              file=sys.stderr, disable=not progress) as bar:
-        failed = _follow(_run_tasks(work, tasks, jobs, backend, scheduler), bar)
+                   parts=str(parts.resolve()), cwd=str(Path.cwd()), convert=convert)
+    with _progress_bars(len(inputs), len(inputs) - len(todo), sum(scan_pages.values()), progress) as bars:
+        failed = _follow(_run_tasks(work, tasks, jobs, backend, scheduler), bars, scan_pages)
     order = {str(path): number for number, path in enumerate(files)}
     failures = skipped + sorted(unreadable + failed, key=lambda failure: order[failure[0]])
     failed_paths = {path for path, _ in failed}
@@ -205,19 +218,31 @@ def _part(parts: Path, key: str) -> Path:
 
 
 def _content_keys(files: list[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
-    """(file, sha256 of its bytes) for each readable file, and (file, reason) for the others."""
+    """(file, sha256 of its content) for each readable file, and (file, reason) for the others.
+
+    The content of a page-image series is all its pages (:func:`pipeline.io.pages.report_sha256`).
+    """
     keyed, unreadable = [], []
     for path in files:
         try:
-            keyed.append((path, file_sha256(path)))
+            keyed.append((path, report_sha256(path)))
         except OSError as error:
             unreadable.append((str(path), f"{path}: cannot be read ({error.strerror}); check that it exists "
                                           "and is readable"))
     return keyed, unreadable
 
 
+def _tasks(todo: list[tuple[str, str]], scan_pages: dict[str, int]) -> list[list[tuple[str, str]]]:
+    """Scans one per task, longest first (the progress of pages moves, and no worker is left with the
+    longest scan at the end); the other reports in chunks of :data:`CHUNK_REPORTS`."""
+    scans = sorted((item for item in todo if item[0] in scan_pages), key=lambda item: -scan_pages[item[0]])
+    rest = [item for item in todo if item[0] not in scan_pages]
+    return [[scan] for scan in scans] + [rest[start:start + CHUNK_REPORTS]
+                                         for start in range(0, len(rest), CHUNK_REPORTS)]
+
+
 def _classify_chunk(chunk: list[tuple[str, str]], model_dir: str, model_sha256: str, parts: str,
-                    cwd: str) -> list[_Outcome]:
+                    cwd: str, convert: ConvertOptions) -> list[_Outcome]:
     """Worker task: classify a few reports and write each one's part; return only counts and errors.
 
     Report paths are as the user gave them (so outcomes match the inputs), read relative to ``cwd``.
@@ -227,7 +252,7 @@ def _classify_chunk(chunk: list[tuple[str, str]], model_dir: str, model_sha256: 
     with _serial_inside():
         for path, key in chunk:
             try:
-                frame = classify_report(Path(cwd, path), model)
+                frame = classify_report(Path(cwd, path), model, convert=convert)
             except RolcovError as error:
                 outcomes.append(_Outcome(path, 0, str(error)))
                 continue
@@ -295,13 +320,29 @@ def _dask_client(jobs: int, scheduler: str | None) -> Iterator[object]:
             yield client
 
 
-def _follow(results: Iterator[list[_Outcome]], bar: tqdm) -> list[tuple[str, str]]:
-    """Advance the progress bar as tasks finish; return (path, reason) of the reports that failed."""
+@contextmanager
+def _progress_bars(reports: int, done: int, pages: int, progress: bool) -> Iterator[tuple[tqdm, tqdm | None]]:
+    """The bar of reports, and below it one of OCR pages when there are scans to read."""
+    with tqdm(total=reports, initial=done, desc="classify", unit="report", file=sys.stderr,
+              disable=not progress) as bar:
+        if not pages:
+            yield bar, None
+            return
+        with tqdm(total=pages, desc="OCR", unit="page", file=sys.stderr, disable=not progress) as page_bar:
+            yield bar, page_bar
+
+
+def _follow(results: Iterator[list[_Outcome]], bars: tuple[tqdm, tqdm | None],
+            scan_pages: dict[str, int]) -> list[tuple[str, str]]:
+    """Advance the progress bars as tasks finish; return (path, reason) of the reports that failed."""
+    bar, page_bar = bars
     failures: list[tuple[str, str]] = []
     paragraphs, started = 0, time.perf_counter()
     for outcomes in results:
         paragraphs += sum(outcome.paragraphs for outcome in outcomes)
         failures += [(outcome.path, outcome.error) for outcome in outcomes if outcome.error]
+        if page_bar is not None:
+            page_bar.update(sum(scan_pages.get(outcome.path, 0) for outcome in outcomes))
         bar.update(len(outcomes))
         bar.set_postfix({"paragraphs/s": f"{paragraphs / (time.perf_counter() - started):.0f}",
                          "failed": len(failures)}, refresh=False)

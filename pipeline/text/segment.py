@@ -23,6 +23,7 @@ from pipeline.text.clean import find_boilerplate_lines, is_addressee, is_chrome,
 from pipeline.errors import InputError, RolcovError
 from pipeline.patterns import HEADING_MARKERS, LEAD_END
 from pipeline.schema import BODY_PARTS, FRAME_COLUMNS, HEADING_SEPARATOR, PARTS, item_id, paragraph_id, report_ids
+from pipeline.io.convert import ConvertOptions
 from pipeline.io.ingest import Report, find_report_files, normalize_text, read_report
 from pipeline.text.metadata import ReportInfo, describe_report, find_title
 
@@ -68,6 +69,8 @@ class Paragraph:
         The inline lead ``text`` opens with (``（一）深化行政审批制度改革。``), also the last heading of
         ``heading_path``; empty when the paragraph has none. It stays in ``text`` because it is the sentence
         where the author says what the paragraph is about, and the classifier must see it.
+    ocr_confidence : float or None
+        The report's OCR confidence when it was read from a scan (:attr:`pipeline.io.ingest.Report.ocr_confidence`).
     """
 
     report_id: str
@@ -78,6 +81,7 @@ class Paragraph:
     source: str
     info: ReportInfo = field(compare=False)
     lead: str = ""
+    ocr_confidence: float | None = field(default=None, compare=False)
 
     @property
     def n_chars(self) -> int:
@@ -113,7 +117,7 @@ def segment_report(report: Report, split_items: bool = False, boilerplate: froze
     info = describe_report(normalized, [line.normalized for line in body], report.page)
     paragraphs = [
         Paragraph(report.report_id, paragraph_id(report.report_id, index), part, path, lead + text, report.path,
-                  info, lead)
+                  info, lead, report.ocr_confidence)
         for index, (path, part, lead, text) in enumerate(_walk_structure(body))
     ]
     if not split_items:
@@ -299,16 +303,20 @@ def paragraphs_to_frame(paragraphs: Sequence[Paragraph]) -> pd.DataFrame:
             "year_source": p.info.year_source,
             "issuer_source": p.info.issuer_source,
             "published_source": p.info.published_source,
+            "ocr_confidence": p.ocr_confidence,
         }
         for p in paragraphs
     ]
     frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
-    return frame.astype({"year": "Int64", "n_chars": "int64"})
+    return frame.astype({"year": "Int64", "n_chars": "int64", "ocr_confidence": "float64"})
 
 
 def segment_file(path: str | Path, split_items: bool = False, boilerplate: frozenset[str] = frozenset(),
-                 report_id: str | None = None) -> pd.DataFrame:
+                 report_id: str | None = None, convert: ConvertOptions | None = None) -> pd.DataFrame:
     """Read and segment one report file into its paragraph table (:data:`FRAME_COLUMNS`).
+
+    ``convert`` sets the cache folder, timeout and OCR threads for files that need a converter
+    (:class:`pipeline.io.convert.ConvertOptions`).
 
     Raises
     ------
@@ -316,7 +324,7 @@ def segment_file(path: str | Path, split_items: bool = False, boilerplate: froze
         If the file cannot be read, or nothing in it is a paragraph (only page chrome, a title, a date):
         every later stage needs at least one row.
     """
-    report = read_report(path, report_id=report_id)
+    report = read_report(path, report_id=report_id, convert=convert)
     paragraphs = segment_report(report, split_items=split_items, boilerplate=boilerplate)
     if not paragraphs:
         raise InputError(f"{path}: no paragraphs left after removing page chrome, title and signature; "
@@ -348,19 +356,20 @@ def map_reports(paths: Sequence[str | Path], work: Callable[..., T],
     return frames, failures
 
 
-def segment_files(paths: Sequence[str | Path], split_items: bool = False,
-                  shared_lines: int = 0) -> tuple[pd.DataFrame, list[str]]:
+def segment_files(paths: Sequence[str | Path], split_items: bool = False, shared_lines: int = 0,
+                  convert: ConvertOptions | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Segment every report under ``paths``; return the paragraph table and one error line per failed file.
 
     ``shared_lines`` > 0 also drops every line that occurs word for word in at least that many of the given
     reports (a site's template text; see :func:`pipeline.text.clean.find_boilerplate_lines`). It is off by
-    default because it makes a report's paragraphs depend on which other files are in the run.
+    default because it makes a report's paragraphs depend on which other files are in the run. ``convert``
+    is passed to :func:`segment_file`.
     """
     boilerplate = frozenset()
     if shared_lines > 0:
-        readable, _ = map_reports(paths, read_report, desc="shared lines")  # failures are reported below
+        readable, _ = map_reports(paths, partial(read_report, convert=convert), desc="shared lines")  # failures are reported below
         boilerplate = find_boilerplate_lines(readable, min_reports=shared_lines)
-    work = partial(segment_file, split_items=split_items, boilerplate=boilerplate)
+    work = partial(segment_file, split_items=split_items, boilerplate=boilerplate, convert=convert)
     frames, failures = map_reports(paths, work)
     table = pd.concat(frames, ignore_index=True) if frames else paragraphs_to_frame([])
     return table, failures
