@@ -180,3 +180,27 @@ def test_make_run_flow_writes_the_task_table_and_checklist(saved_model_dir, tmp_
     assert 'id="tasks"' in page and "<mark>资格考试</mark>" in page and 'id="heatmap"' in page
     gaps = read_table(tmp_path / "out" / "task_gaps.csv")
     assert set(gaps["kind"]) <= {"absent", "general_only", "plans_or_problems_only", "appeared", "disappeared"}
+
+
+def test_coverage_of_a_report_that_is_only_an_opening_still_writes_the_task_tables(tmp_path, hand_labelled):
+    """A saved page that holds only a report's opening has no body paragraph: every task is absent there."""
+    opening = hand_labelled[hand_labelled["report_id"] == R004].head(3)
+    opening = opening.assign(report_id="opening-only", para_id=opening["para_id"] + "-o", part="preamble")
+    table = write_table(pd.concat([hand_labelled, opening], ignore_index=True), tmp_path / "labelled.csv")
+    run_coverage([table], tmp_path / "out")
+    tasks = read_table(tmp_path / "out" / "tasks.csv")
+    own = tasks[(tasks["report_id"] == "opening-only") & (tasks["level"] == "task")]
+    assert len(own) == len(load_taxonomy().tasks) and set(own["status"]) == {"absent"}
+
+
+def test_task_changes_compare_with_the_issuers_earlier_year_as_theme_gaps_do(hand_labelled):
+    """Two reports of one year are both compared with the year before, never with each other."""
+    report = hand_labelled[hand_labelled["report_id"] == R004]
+    without = report[report["para_id"] != f"{R004}:0013"]
+    reports = [("lc-2018", 2018, report), ("lc-2019-a", 2019, without), ("lc-2019-b", 2019, report)]
+    table = pd.concat([rows.assign(report_id=rid, para_id=rows["para_id"] + rid, year=year, issuer="柳城县")
+                       for rid, year, rows in reports], ignore_index=True)
+    changes = task_gaps(task_coverage(table))
+    changes = changes[changes["kind"].isin(["appeared", "disappeared"])]
+    assert set(changes["report_id"]) == {"lc-2019-a"} and set(changes["kind"]) == {"disappeared"}
+    assert all("2018 report lc-2018" in detail for detail in changes["detail"])
