@@ -81,11 +81,22 @@ def test_passing_mentions_are_not_tags_and_the_theme_gate_is_an_option(hand_labe
     assert tag_tasks(row.assign(labels="functions"), min_theme_prob=0.5)["tasks"].iloc[0] == ""
 
 
-def test_a_leading_group_set_up_is_found_across_its_long_description(hand_labelled):
+def test_a_leading_group_set_up_is_found_across_its_long_description_and_marked_word_by_word(hand_labelled):
     # 004:0027: 调整了以县政府主要领导任组长、相关部门主要负责人为成员的县依法行政工作领导小组
-    cues = parse_cues(tag_tasks(para(hand_labelled, R004, "0027"))["task_cues"].iloc[0])
-    assert cues["party_leadership_planning"][0].startswith("调整了以县政府主要领导任组长")
-    assert cues["party_leadership_planning"][0].endswith("依法行政工作领导小组")
+    row = para(hand_labelled, R004, "0027")
+    cues = parse_cues(tag_tasks(row)["task_cues"].iloc[0])
+    assert cues["party_leadership_planning"] == ["调整", "依法", "领导小组"]  # the parts of 调整……依法……领导小组
+    assert "<mark>调整</mark>了以" in highlight(row["text"].iloc[0], cues["party_leadership_planning"])
+
+
+def test_every_tag_on_the_seeds_has_its_words_in_the_paragraph(hand_labelled):
+    """The checklist shows each mark's reason by marking its words: they must be words of the text."""
+    tagged = tag_tasks(hand_labelled)
+    assert tagged["tasks"].ne("").sum() > 80
+    for text, tasks, cell in zip(tagged["text"], tagged["tasks"], tagged["task_cues"]):
+        cues = parse_cues(cell)
+        assert list(cues) == task_ids(tasks) and all(cues.values())
+        assert all(cue in text for words in cues.values() for cue in words)
 
 
 def test_traditional_and_pinyin_glossed_copies_get_the_same_tasks_and_evidence(hand_labelled):

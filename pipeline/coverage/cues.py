@@ -22,7 +22,7 @@ discount the hits a reader would not count:
    boundaries between neighbouring tasks (普法 aimed at 领导干部 is their law study, not law popularization;
    接受社会监督 is a formula, not supervision work).
 
-A task is found when any hit is left; the hits left are its reason (``task_cues``).
+A task is found when any hit is left; the literal parts of the hits left are its reason (``task_cues``).
 """
 
 from __future__ import annotations
@@ -65,8 +65,11 @@ def term_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _term_regex(term: str) -> str:
-    # Split before normalizing each part: NFKC turns … into ...
-    return "".join(CUE_GAPS[piece] if piece in CUE_GAPS else re.escape(normalize_text(piece))
+    """One term as a regex, each literal part a group, so a hit tells which words carried it.
+
+    Split before normalizing each part: NFKC turns … into ...
+    """
+    return "".join(CUE_GAPS[piece] if piece in CUE_GAPS else f"({re.escape(normalize_text(piece))})"
                    for piece in _GAP_SPLIT.split(term) if piece)
 
 
@@ -84,7 +87,9 @@ def found_cues(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
     Returns
     -------
     dict of str to list of str
-        The distinct hits (matched text) per task, in order of first occurrence.
+        Per task, the distinct words that carried it: the literal parts of its hits (a gapped cue
+        ``成立……法治……领导小组`` gives 成立, 法治, 领导小组), in order of first occurrence — words of the
+        text, so the HTML report can mark them.
     """
     cited = cited_title_spans(text) + [m.span() for m in CITING.finditer(text)]
     clauses = [m.span() for m in CLAUSE.finditer(text)]
@@ -93,8 +98,9 @@ def found_cues(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
                       and not _excepted(text, m, task, clauses)]
             for task in tasks}
     listed = _list_items(text, hits)
-    found = {task: [m.group(0) for m in matches if m.span() not in listed] for task, matches in hits.items()}
-    return {task: list(dict.fromkeys(cues)) for task, cues in found.items() if cues}
+    found = {task: [part for m in matches if m.span() not in listed for part in m.groups() if part]
+             for task, matches in hits.items()}
+    return {task: list(dict.fromkeys(parts)) for task, parts in found.items() if parts}
 
 
 def _inside(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
