@@ -41,6 +41,7 @@ from pipeline.coverage.evidence import CONCRETE, tag_evidence  # noqa: E402
 from pipeline.coverage.profile import PROB_PREFIX, validate_table  # noqa: E402
 from pipeline.coverage.task_coverage import task_coverage  # noqa: E402
 from pipeline.coverage.tasks import TaskTagger, read_task_annotations, task_ids  # noqa: E402
+from pipeline.io.tables import read_table  # noqa: E402
 from pipeline.model.evaluate import loro_probabilities  # noqa: E402
 from pipeline.model.train import default_classifier, training_table  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
@@ -108,8 +109,8 @@ def seed_table() -> pd.DataFrame:
                                              train["weight"].to_numpy())
     probs = pd.DataFrame(probabilities, columns=[f"{PROB_PREFIX}{t}" for t in taxonomy.ids])
     gold = read_task_annotations(GOLD).rename(columns={"tasks": "gold_tasks", "evidence": "gold_evidence"})
-    table = train.drop(columns=["weight"], errors="ignore").join(probs)
-    table = table.merge(gold[["para_id", "gold_tasks", "gold_evidence"]], on="para_id", how="inner")
+    table = read_table(ANNOTATIONS).merge(gold[["para_id", "gold_tasks", "gold_evidence"]], on="para_id")
+    table = table.merge(probs.assign(para_id=train["para_id"].to_numpy()), on="para_id", how="left")
     return table.assign(n_chars=table["text"].str.len())
 
 
