@@ -81,12 +81,12 @@ def test_passing_mentions_are_not_tags_and_the_theme_gate_is_an_option(hand_labe
     assert tag_tasks(row.assign(labels="functions"), min_theme_prob=0.5)["tasks"].iloc[0] == ""
 
 
-def test_a_leading_group_set_up_is_found_across_its_long_description_and_marked_word_by_word(hand_labelled):
-    # 004:0027: 调整了以县政府主要领导任组长、相关部门主要负责人为成员的县依法行政工作领导小组
+def test_a_leading_group_set_up_is_found_across_its_long_description_and_marked_whole(hand_labelled):
+    # 004:0027: 调整了以县政府主要领导任组长、相关部门主要负责人为成员的县依法行政工作领导小组 (调整……依法……领导小组)
     row = para(hand_labelled, R004, "0027")
-    cues = parse_cues(tag_tasks(row)["task_cues"].iloc[0])
-    assert cues["party_leadership_planning"] == ["调整", "依法", "领导小组"]  # the parts of 调整……依法……领导小组
-    assert "<mark>调整</mark>了以" in highlight(row["text"].iloc[0], cues["party_leadership_planning"])
+    [hit] = parse_cues(tag_tasks(row)["task_cues"].iloc[0])["party_leadership_planning"]
+    assert hit.startswith("调整了以县政府主要领导任组长") and hit.endswith("县依法行政工作领导小组")
+    assert f"<mark>{hit}</mark>" in highlight(row["text"].iloc[0], [hit])
 
 
 def test_every_tag_on_the_seeds_has_its_words_in_the_paragraph(hand_labelled):

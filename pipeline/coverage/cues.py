@@ -22,7 +22,7 @@ discount the hits a reader would not count:
    boundaries between neighbouring tasks (普法 aimed at 领导干部 is their law study, not law popularization;
    接受社会监督 is a formula, not supervision work).
 
-A task is found when any hit is left; the literal parts of the hits left are its reason (``task_cues``).
+A task is found when any hit is left; the hits left are its reason (``task_cues``).
 """
 
 from __future__ import annotations
@@ -65,11 +65,8 @@ def term_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
 
 
 def _term_regex(term: str) -> str:
-    """One term as a regex, each literal part a group, so a hit tells which words carried it.
-
-    Split before normalizing each part: NFKC turns … into ...
-    """
-    return "".join(CUE_GAPS[piece] if piece in CUE_GAPS else f"({re.escape(normalize_text(piece))})"
+    # Split before normalizing each part: NFKC turns … into ...
+    return "".join(CUE_GAPS[piece] if piece in CUE_GAPS else re.escape(normalize_text(piece))
                    for piece in _GAP_SPLIT.split(term) if piece)
 
 
@@ -87,9 +84,9 @@ def found_cues(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
     Returns
     -------
     dict of str to list of str
-        Per task, the distinct words that carried it: the literal parts of its hits (a gapped cue
-        ``成立……法治……领导小组`` gives 成立, 法治, 领导小组), in order of first occurrence — words of the
-        text, so the HTML report can mark them.
+        Per task, the distinct hits that carried it, in order of first occurrence: the words of the text a
+        cue matched (all of it for a gapped cue, ``成立了…法治政府建设工作领导小组``; a hit across a comma in
+        pieces, since ``,`` separates cues in the ``task_cues`` cell), so the HTML report can mark them.
     """
     cited = cited_title_spans(text) + [m.span() for m in CITING.finditer(text)]
     clauses = [m.span() for m in CLAUSE.finditer(text)]
@@ -98,9 +95,9 @@ def found_cues(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
                       and not _excepted(text, m, task, clauses)]
             for task in tasks}
     listed = _list_items(text, hits)
-    found = {task: [part for m in matches if m.span() not in listed for part in m.groups() if part]
+    found = {task: [piece for m in matches if m.span() not in listed for piece in m.group(0).split(",") if piece]
              for task, matches in hits.items()}
-    return {task: list(dict.fromkeys(parts)) for task, parts in found.items() if parts}
+    return {task: list(dict.fromkeys(pieces)) for task, pieces in found.items() if pieces}
 
 
 def _inside(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:

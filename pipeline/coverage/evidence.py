@@ -74,7 +74,7 @@ def cited_title_spans(text: str) -> list[tuple[int, int]]:
     A title counts as issued when an issuing verb (:data:`ISSUING_VERBS`) stands at most 12 characters before
     it in the same clause, or before the list of titles it belongs to (``制定《甲》《乙》``); any other title is
     a law or document cited, studied or implemented (按照《…》, 学习《…》) — evidence of nothing done, and (in
-    :mod:`pipeline.coverage.tasks`) no mention of the task its name contains.
+    :mod:`pipeline.coverage.cues`) no mention of the task its name contains.
     """
     return [(start, end) for start, end, issued_from in _titles(text) if issued_from is None]
 
