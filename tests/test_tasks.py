@@ -77,6 +77,9 @@ def test_passing_mentions_are_not_tags_and_the_theme_gate_is_an_option(hand_labe
     assert parse_cues(tag_tasks(row)["task_cues"].iloc[0]) == {"three_enforcement_systems": ["三项制度"]}
     # 004:0017 only follows the plans it cites (认真落实《…法治政府建设实施方案》): no planning of its own.
     assert tag_tasks(para(hand_labelled, R004, "0017"))["tasks"].iloc[0] == ""
+    # 004:0013 lists what the assessment covers (将行政复议和行政诉讼、…重大行政决策、…等纳入考评范围): areas, not work.
+    listed = tag_tasks(para(hand_labelled, R004, "0013"))
+    assert set(task_ids(listed["tasks"].iloc[0])) == {"congress_cppcc_oversight", "assessment_evaluation"}
     # The gate drops a task whose theme the paragraph does not carry (here: labels without enforcement).
     assert tag_tasks(row.assign(labels="functions"), min_theme_prob=0.5)["tasks"].iloc[0] == ""
 
@@ -117,6 +120,8 @@ def test_evidence_rule_on_seed_paragraphs(hand_labelled):
     assert value == "concrete" and "count: 15件" in reasons
     value, reasons = judged("000_751c6dcf84680b70", "0010")  # 印发《…》(清三项制度办〔2022〕1号)
     assert value == "concrete" and any(r.startswith("document: 印发《") for r in reasons)
+    issued = para(hand_labelled, "000_751c6dcf84680b70", "0010")["text"].iloc[0]
+    assert evidence_strength(issued.replace("印发《", "学习《")) == ("general", [])  # studied: title and 文号 cited
     assert judged("000_751c6dcf84680b70", "0004") == ("general", [])  # cites 《政府信息公开条例》, no result
     assert judged(R004, "0017")[0] == "general"  # 认真落实《…实施方案》: a plan followed, not a result
     assert judged(R004, "0030")[0] == "general"
