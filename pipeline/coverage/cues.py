@@ -13,11 +13,12 @@ discount the hits a reader would not count:
 
 1. **Cited, not done**: a hit inside the title of a document the body only cites or studies (学习《信访工作条例》;
    :func:`~pipeline.coverage.evidence.cited_title_spans`), or in the few characters a citing verb governs
-   (按照局三定方案, 对照新修订的审计法: :data:`CITING`).
-2. **A body's name**: a hit that is the start of an office's name (信访局, 普法办, 执法监督管理委员会, 法律顾问室:
+   (按照…方案, 对照…规定: :data:`CITING`).
+2. **A body's name**: a hit that is the start of an office's name (信访局, 普法办, 法律顾问室:
    :data:`BODY_NAME_AFTER`) names who acts, not the task.
 3. **A list of areas**: a hit that is one item (…、X、…等) of a clause listing cues of three or more tasks
-   (对行政立法、行政复议、行政应诉、行政调解等工作进行考核) — such a list names areas; no one of them is reported on.
+   (a seed report's 将行政复议和行政诉讼、…重大行政决策、…等纳入法治建设考评范围) — such a list names the areas an
+   assessment covers; none of them is reported on.
 4. **The task's own boundary**: a hit whose clause has one of the task's ``unless`` terms — the codebook's
    boundaries between neighbouring tasks (普法 aimed at 领导干部 is their law study, not law popularization;
    接受社会监督 is a formula, not supervision work).

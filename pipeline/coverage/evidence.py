@@ -7,11 +7,11 @@ least one of
 
 - a **count** of work done, in any unit (``20件``, ``86场次``, ``5个``, ``96%``, ``5.22万元``), also written in
   Chinese numerals with a unit of events (``两次``, ``十余场``) or masked as reports publish them (``X件``,
-  ``*次``); not a year (``2019年``), an ordinal (``第14次``) or a range in a routine (``每次安排1-2部``);
+  ``*次``); not a year (``2019年``), an ordinal (``第14次``) or a range in a routine (``每次学习2-3部``);
 - a **named document issued or revised** by the reporting body: ``《…》`` after an issuing verb (印发, 出台, 制定,
   修订 …), a plan, list or set of rules named after such a verb (``修订了…工作规则``), or a document number
   (``〔2022〕6号``) of a document it issued. A document merely cited, studied or implemented (按照《…》,
-  学习《…》（…〔2024〕28号）) is not evidence;
+  学习《…》（…〔2024〕N号）) is not evidence;
 - a **date** of an event (``2019年8月23日``, ``于8月份``), but not a reference date (``截至2020年12月31日``);
 - a **named body set up** (成立/组建/设立/调整 … 领导小组, 委员会, 专班, 工作站 …);
 - a **named recognition** (被命名为, 被评为, 入选, 创建为, 获 … 表彰).
