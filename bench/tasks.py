@@ -1,71 +1,58 @@
-"""Score task tagging, evidence strength and task-coverage status against the gold reading of the seeds.
+"""Score the task tagger, the evidence rule and report × task status against careful readings.
 
-Run:  PYTHONPATH=. .venv/bin/python bench/tasks.py   (or `make bench`); writes bench/results/tasks.md.
+Run:  PYTHONPATH=. .venv/bin/python bench/tasks.py [DEVSET_DIR] [-o OUT.md]
+      (default DEVSET_DIR ../shared/devset from the repository root; writes bench/results/tasks.md; ~3 min)
 
-Gold: ``corpus/task_annotations.csv`` (every gold paragraph of ``corpus/annotations.csv``, items not included),
-read by hand. The tagger is scored in several settings: no theme gate; gated by the gold theme labels (what a
-hand-labelled table gives); gated by out-of-report classifier probabilities (leave-one-report-out: the
-classifier of each fold never saw the report it labels, as in `rolcov evaluate`) at several floors; each with
-and without the deepest heading. Scores are per task (precision, recall, F1, support = gold paragraphs),
-micro over all (paragraph, task) pairs and macro over tasks with gold support.
+Three readings, each scored for the shipped tagger (``TaskTagger()``) beside its named alternatives:
 
-Out of sample: the cue terms and the evidence rule were written after reading the seed paragraphs, so the
-seed scores are in-sample. ``bench/devset_task_reading.csv`` holds a hand reading (tasks, evidence; ids only,
-no text) of every 4th paragraph of the devset (``$ROLCOV_DEVSET``, default ``/work/shared/devset``), read
-before looking at the tagger's output; the same scores are computed there when the devset is present, the
-gate using the devset's own content labels or a classifier trained on all seed gold.
+* **devset, as a table** — the devset's 213 paragraphs, text only, against ``task_reading.jsonl`` (every
+  paragraph read against the 44 tasks by a reader who saw no tagger output; see the devset README);
+* **devset, as report files** — ``reports/*.txt`` segmented and classified as ``rolcov classify`` does (the
+  classifier trained on the seed gold only), each devset paragraph matched to the row holding its last 20
+  characters (as ``bench/external.py``); tags and evidence of that row are the paragraph's. Report × task
+  status is compared on the matched rows: the status from the reading (its tasks and evidence on those
+  rows) against the status from the tagger and the evidence rule;
+* **seeds, in-sample** — ``corpus/task_annotations.csv`` (the 114 gold seed paragraphs); the cues and rules
+  were written with the seeds at hand, so these figures are in-sample.
+
+Scores: per task precision, recall, F1 and support (gold paragraphs); micro over all (paragraph, task) pairs;
+macro over the tasks with support. Evidence: accuracy and ``concrete`` precision/recall. Nothing here trains on
+the devset: the only fitted component (the classifier behind the theme-gate alternative and the files'
+``labels``) is trained on the seed gold. Deterministic; one run.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
+from external import DEFAULT_DEVSET, match_file_rows, read_devset  # noqa: E402
 from pipeline.annotate.annotations import label_matrix  # noqa: E402
+from pipeline.coverage.evidence import CONCRETE, tag_evidence  # noqa: E402
 from pipeline.coverage.profile import PROB_PREFIX, validate_table  # noqa: E402
-from pipeline.model.evaluate import loro_probabilities  # noqa: E402
-from pipeline.coverage.evidence import EVIDENCE_VALUES, tag_evidence  # noqa: E402
-from pipeline.io.tables import read_table  # noqa: E402
 from pipeline.coverage.task_coverage import task_coverage  # noqa: E402
-from pipeline.coverage.tasks import read_task_annotations, tag_tasks, task_ids  # noqa: E402
-from pipeline.taxonomy import load_taxonomy  # noqa: E402
+from pipeline.coverage.tasks import TaskTagger, read_task_annotations, task_ids  # noqa: E402
+from pipeline.io.tables import read_table  # noqa: E402
+from pipeline.model.evaluate import loro_probabilities  # noqa: E402
 from pipeline.model.train import default_classifier, training_table  # noqa: E402
+from pipeline.taxonomy import load_taxonomy  # noqa: E402
+from pipeline.text.segment import segment_files  # noqa: E402
 
 ANNOTATIONS = ROOT / "corpus" / "annotations.csv"
 GOLD = ROOT / "corpus" / "task_annotations.csv"
 RESULTS = ROOT / "bench" / "results" / "tasks.md"
-DEV_READING = ROOT / "bench" / "devset_task_reading.csv"
-DEVSET = Path(os.environ.get("ROLCOV_DEVSET", "/work/shared/devset"))
-FLOORS = (0.2, 0.3, 0.5)
-SHIPPED = "gate p ≥ 0.2 (classifier), text only"  # the TaskTagger defaults
+SHIPPED = "shipped: no gate, text only"
+GATE_FLOOR = 0.2
 WEAKEST_SHOWN = 8
-
-
-def seed_table() -> pd.DataFrame:
-    """Gold paragraphs with their gold themes, the gold task reading and out-of-report theme probabilities."""
-    table = read_table(ANNOTATIONS)
-    table = table[~table["para_id"].str.contains(".", regex=False)].reset_index(drop=True)
-    gold = read_task_annotations(GOLD).rename(columns={"tasks": "gold_tasks", "evidence": "gold_evidence"})
-    table = table.merge(gold[["para_id", "gold_tasks", "gold_evidence"]], on="para_id", how="inner")
-    return table.assign(n_chars=table["text"].str.len())
-
-
-def loro_theme_probabilities(paragraph_ids: pd.Series) -> pd.DataFrame:
-    """``p_<theme>`` of each gold paragraph from a classifier trained on the other four reports."""
-    taxonomy = load_taxonomy()
-    train = training_table([ANNOTATIONS]).reset_index(drop=True)
-    probabilities, _ = loro_probabilities(train, label_matrix(train, taxonomy.ids), default_classifier(),
-                                          train["weight"].to_numpy())
-    frame = pd.DataFrame(probabilities, columns=[f"{PROB_PREFIX}{t}" for t in taxonomy.ids])
-    frame["para_id"] = train["para_id"].to_numpy()
-    return frame[frame["para_id"].isin(set(paragraph_ids))]
 
 
 def pair_scores(predicted: pd.Series, gold: pd.Series, tasks: list[str]) -> pd.DataFrame:
@@ -73,10 +60,8 @@ def pair_scores(predicted: pd.Series, gold: pd.Series, tasks: list[str]) -> pd.D
     counts = {t: [0, 0, 0] for t in tasks}
     for pred_cell, gold_cell in zip(predicted, gold):
         pred, true = set(task_ids(pred_cell)), set(task_ids(gold_cell))
-        for task in tasks:
-            counts[task][0] += task in pred and task in true
-            counts[task][1] += task in pred and task not in true
-            counts[task][2] += task in true and task not in pred
+        for task in pred | true:
+            counts[task][0 if task in pred and task in true else 1 if task in pred else 2] += 1
     frame = pd.DataFrame(counts, index=["tp", "fp", "fn"]).T
     return _with_prf(frame).assign(support=frame["tp"] + frame["fn"])
 
@@ -89,124 +74,130 @@ def _with_prf(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary(scores: pd.DataFrame) -> dict[str, float]:
+    """Micro precision/recall/F1 over all pairs and macro-F1 over the tasks with gold support."""
     total = _with_prf(scores[["tp", "fp", "fn"]].sum().to_frame().T).iloc[0]
     supported = scores[scores["support"] > 0]
-    return {"micro P": total["precision"], "micro R": total["recall"], "micro F1": total["f1"],
-            "macro F1": supported["f1"].mean()}
+    return {"P": total["precision"], "R": total["recall"], "F1": total["f1"], "macro": supported["f1"].mean(),
+            "n_macro": len(supported)}
 
 
-def settings(table: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Tagged tables per setting; the classifier settings read ``p_*``, the gold-label ones only ``labels``."""
-    by_hand = table.drop(columns=[c for c in table.columns if c.startswith(PROB_PREFIX)])
-    runs = {}
-    for headings in (False, True):
-        suffix = ", with deepest heading" if headings else ", text only"
-        runs[f"no gate{suffix}"] = tag_tasks(by_hand, min_theme_prob=None, use_headings=headings)
-        runs[f"gate by gold theme labels{suffix}"] = tag_tasks(by_hand, min_theme_prob=0.5, use_headings=headings)
-        for floor in FLOORS:
-            runs[f"gate p ≥ {floor} (classifier){suffix}"] = tag_tasks(table, min_theme_prob=floor, use_headings=headings)
-    return runs
+def evidence_scores(predicted: pd.Series, gold: pd.Series) -> dict[str, float]:
+    """Accuracy, and precision/recall of ``concrete``."""
+    pred, true = predicted.to_numpy() == CONCRETE, gold.to_numpy() == CONCRETE
+    return {"accuracy": float(np.mean(pred == true)), "P": float((pred & true).sum() / max(pred.sum(), 1)),
+            "R": float((pred & true).sum() / max(true.sum(), 1)), "n": len(gold), "n_concrete": int(true.sum())}
 
 
-def status_agreement(table: pd.DataFrame, tagged: pd.DataFrame) -> tuple[int, int, pd.DataFrame]:
-    """Report × task status from the gold reading vs from the shipped tagger and evidence rule."""
-    base = validate_table(table.drop(columns=[c for c in table.columns if c.startswith(PROB_PREFIX)]))
-    gold = task_coverage(base.assign(tasks=table["gold_tasks"].to_numpy(), task_cues="",
-                                     evidence=table["gold_evidence"].to_numpy()))
+def status_agreement(base: pd.DataFrame, gold_tasks, gold_evidence, tagged: pd.DataFrame) -> dict:
+    """Report × task status from a reading vs from the tagger and evidence rule, on the same paragraphs."""
+    base = validate_table(base.drop(columns=[c for c in base.columns if c.startswith(PROB_PREFIX)]))
+    gold = task_coverage(base.assign(tasks=list(gold_tasks), task_cues="", evidence=list(gold_evidence)))
     predicted = task_coverage(validate_table(tag_evidence(tagged)))
-    pair = gold[gold["level"] == "task"].merge(predicted[predicted["level"] == "task"],
-                                              on=["report_id", "task"], suffixes=("_gold", "_pred"))
-    matrix = pd.crosstab(pair["status_gold"], pair["status_pred"])
-    return int((pair["status_gold"] == pair["status_pred"]).sum()), len(pair), matrix
+    pair = gold[gold["level"] == "task"].merge(predicted[predicted["level"] == "task"], on=["report_id", "task"],
+                                              suffixes=("_gold", "_pred"))
+    same = pair["status_gold"] == pair["status_pred"]
+    named = (pair["status_gold"] != "absent") | (pair["status_pred"] != "absent")
+    return {"agree": int(same.sum()), "cells": len(pair), "named_agree": int((same & named).sum()),
+            "named": int(named.sum()), "matrix": pd.crosstab(pair["status_gold"], pair["status_pred"])}
 
 
-def evidence_scores(table: pd.DataFrame) -> pd.DataFrame:
-    judged = tag_evidence(table)
-    rows = {}
-    for value in EVIDENCE_VALUES:
-        pred, true = judged["evidence"] == value, judged["gold_evidence"] == value
-        rows[value] = {"tp": int((pred & true).sum()), "fp": int((pred & ~true).sum()), "fn": int((~pred & true).sum())}
-    frame = pd.DataFrame(rows).T
-    return _with_prf(frame).assign(support=frame["tp"] + frame["fn"])
+def seed_table() -> pd.DataFrame:
+    """Gold seed paragraphs with their gold reading and out-of-report theme probabilities."""
+    taxonomy = load_taxonomy()
+    train = training_table([ANNOTATIONS]).reset_index(drop=True)
+    probabilities, _, _ = loro_probabilities(train, label_matrix(train, taxonomy.ids), default_classifier(),
+                                             train["weight"].to_numpy())
+    probs = pd.DataFrame(probabilities, columns=[f"{PROB_PREFIX}{t}" for t in taxonomy.ids])
+    gold = read_task_annotations(GOLD).rename(columns={"tasks": "gold_tasks", "evidence": "gold_evidence"})
+    table = read_table(ANNOTATIONS).merge(gold[["para_id", "gold_tasks", "gold_evidence"]], on="para_id")
+    table = table.merge(probs.assign(para_id=train["para_id"].to_numpy()), on="para_id", how="left")
+    return table.assign(n_chars=table["text"].str.len())
 
 
-def markdown(runs: dict[str, pd.DataFrame], table: pd.DataFrame, tasks: list[str]) -> str:
-    names = {t.id: t.name_zh for t in load_taxonomy().tasks}
-    lines = ["# Task tagging and evidence strength on the gold seed paragraphs", "",
-             f"`bench/tasks.py`; gold: `corpus/task_annotations.csv` ({len(table)} paragraphs, "
-             f"{sum(len(task_ids(c)) for c in table['gold_tasks'])} paragraph–task pairs, {len(tasks)} tasks).", "",
-             "## Tagger settings", "",
-             "Status agreement: share of the report × task cells whose status (concrete / general / "
-             "plans_or_problems / absent, with the evidence rule) equals the one from the gold reading.", "",
-             "| setting | micro P | micro R | micro F1 | macro F1 | status agreement |", "|---|---|---|---|---|---|"]
-    scored = {name: pair_scores(run["tasks"], table["gold_tasks"], tasks) for name, run in runs.items()}
-    for name, scores in scored.items():
-        s = summary(scores)
-        agree, total, _ = status_agreement(table, runs[name])
-        bold = "**" if name == SHIPPED else ""
-        lines.append(f"| {bold}{name}{bold} | {s['micro P']:.3f} | {s['micro R']:.3f} | {s['micro F1']:.3f} | "
-                     f"{s['macro F1']:.3f} | {agree / total:.1%} |")
-    shipped = scored[SHIPPED]
-    lines += ["", f"## Per task — shipped setting ({SHIPPED})", "",
-              "| task | name | P | R | F1 | gold | tp | fp | fn |", "|---|---|---|---|---|---|---|---|---|"]
-    for task, row in shipped.sort_values(["support", "f1"], ascending=[False, True]).iterrows():
-        p = "–" if pd.isna(row["precision"]) else f"{row['precision']:.2f}"
-        r = "–" if pd.isna(row["recall"]) else f"{row['recall']:.2f}"
-        lines.append(f"| {task} | {names.get(task, task)} | {p} | {r} | {row['f1']:.2f} | {int(row['support'])} | "
-                     f"{int(row['tp'])} | {int(row['fp'])} | {int(row['fn'])} |")
-    weakest = shipped[(shipped["support"] > 0) | (shipped["fp"] > 0)].sort_values(["f1", "support"]).head(WEAKEST_SHOWN)
-    lines += ["", "Weakest tasks (lowest F1; tasks with gold support or false hits): "
-              + ", ".join(f"`{t}` ({row['f1']:.2f})" for t, row in weakest.iterrows()) + "."]
-    ev = evidence_scores(table)
-    lines += ["", "## Evidence strength", "", "| value | P | R | F1 | gold |", "|---|---|---|---|---|"]
-    lines += [f"| {v} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {int(r['support'])} |" for v, r in ev.iterrows()]
-    agree, total, matrix = status_agreement(table, runs[SHIPPED])
-    lines += ["", "## Report × task status (shipped tagger + evidence rule vs the gold reading)", "",
-              f"{agree} of {total} cells agree ({agree / total:.1%}). Rows: gold status; columns: predicted.", "",
-              *_matrix_lines(matrix)]
-    return "\n".join(lines) + "\n"
+def alternatives(table: pd.DataFrame, heading_column: str = "heading_path") -> dict[str, pd.DataFrame]:
+    """The shipped tagger and its named alternatives, each tagging ``table``."""
+    by_hand = table.drop(columns=[c for c in table.columns if c.startswith(PROB_PREFIX)])
+    with_heading = by_hand.assign(heading_path=table[heading_column])
+    return {SHIPPED: TaskTagger().tag(by_hand),
+            f"theme gate p ≥ {GATE_FLOOR} (classifier trained on seeds)": TaskTagger(min_theme_prob=GATE_FLOOR).tag(table),
+            "theme gate by hand-read theme labels": TaskTagger(min_theme_prob=0.5).tag(by_hand),
+            "deepest heading searched too": TaskTagger(use_headings=True).tag(with_heading)}
 
 
-def devset_table() -> pd.DataFrame | None:
-    """The read devset paragraphs with gold tasks/evidence, content labels and seed-trained ``p_*``; None if absent."""
-    source = DEVSET / "paragraphs.jsonl"
-    if not source.is_file():
-        return None
-    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
-    dev = pd.DataFrame(rows)
-    reading = pd.read_csv(DEV_READING, keep_default_na=False).rename(
-        columns={"tasks": "gold_tasks", "evidence": "gold_evidence"})
-    dev = dev.merge(reading, on="id")
-    dev = dev.assign(labels=dev["content_labels"].map(lambda v: ";".join(v) if isinstance(v, list) else str(v or "")))
+def read_task_reading(devset_dir: Path) -> pd.DataFrame:
+    """The devset paragraphs with the reader's tasks and evidence, content labels as ``labels``."""
+    reading = pd.DataFrame([json.loads(line) for line in
+                            (devset_dir / "task_reading.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()])
+    dev = read_devset(devset_dir).merge(reading[["id", "tasks", "evidence"]], on="id")
+    dev = dev.rename(columns={"tasks": "gold_tasks", "evidence": "gold_evidence"})
+    return dev.assign(gold_tasks=dev["gold_tasks"].map(";".join), report_id=dev["report"], para_id=dev["id"],
+                      labels=dev["content_labels"].map(lambda v: ";".join(v) if isinstance(v, list) else ""),
+                      heading_path=dev["heading"].where(dev["heading"] != "(preamble)", "").str.replace(" / ", " > "))
+
+
+def fitted_classifier():
+    """The default classifier fitted on all seed gold (never on the devset)."""
     taxonomy = load_taxonomy()
     train = training_table([ANNOTATIONS])
-    model = default_classifier().fit(train, label_matrix(train, taxonomy.ids), sample_weight=train["weight"].to_numpy())
-    probabilities = model.predict_proba(dev[["text"]].assign(report_id=dev["report"]))
-    return dev.assign(**{f"{PROB_PREFIX}{t}": probabilities[:, i] for i, t in enumerate(taxonomy.ids)})
+    return default_classifier().fit(train, label_matrix(train, taxonomy.ids), sample_weight=train["weight"].to_numpy())
 
 
-def devset_lines(dev: pd.DataFrame, tasks: list[str]) -> list[str]:
-    by_labels = dev.drop(columns=[c for c in dev.columns if c.startswith(PROB_PREFIX)])
-    runs = {"no gate": tag_tasks(by_labels, min_theme_prob=None),
-            "gate by the devset's content labels": tag_tasks(by_labels),
-            SHIPPED: tag_tasks(dev)}
-    lines = ["", f"## Devset (out of sample): {len(dev)} paragraphs of {dev['report'].nunique()} reports, "
-             f"{sum(len(task_ids(c)) for c in dev['gold_tasks'])} paragraph–task pairs", "",
-             "| setting | micro P | micro R | micro F1 | macro F1 |", "|---|---|---|---|---|"]
-    scored = {}
+def devset_files(devset_dir: Path, dev: pd.DataFrame, model) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The report files classified and tagged; the devset paragraphs with their rows' tags and evidence."""
+    segmented, failures = segment_files([devset_dir / "reports"])
+    tagged = tag_evidence(TaskTagger().tag(model.classify(segmented)))
+    rows = match_file_rows(dev, segmented)
+    found = rows >= 0
+    lookup = tagged.iloc[rows[found]]
+    per_paragraph = dev.assign(tasks="", evidence="general", row=rows)
+    per_paragraph.loc[found, "tasks"] = lookup["tasks"].to_numpy()
+    per_paragraph.loc[found, "evidence"] = lookup["evidence"].to_numpy()
+    return tagged, per_paragraph, failures
+
+
+def file_status(tagged: pd.DataFrame, per_paragraph: pd.DataFrame) -> dict:
+    """Report × task status on the matched rows: from the reading (union over a row's paragraphs) vs tagger."""
+    matched = per_paragraph[per_paragraph["row"] >= 0]
+    gold = matched.groupby("row").agg(
+        tasks=("gold_tasks", lambda cells: ";".join(dict.fromkeys(t for c in cells for t in task_ids(c)))),
+        evidence=("gold_evidence", lambda values: CONCRETE if (values == CONCRETE).any() else "general"))
+    rows = tagged.iloc[gold.index.to_numpy()]
+    return status_agreement(rows.drop(columns=["tasks", "task_cues", "evidence", "evidence_reason"]),
+                            gold["tasks"], gold["evidence"], rows.drop(columns=["evidence", "evidence_reason"]))
+
+
+def setting_lines(runs: dict[str, pd.DataFrame], gold: pd.Series, tasks: list[str],
+                  status: dict[str, dict] | None = None) -> list[str]:
+    """One table row per setting: micro P/R/F1, macro-F1 and, when given, the status agreement."""
+    head = "| setting | micro P | micro R | micro F1 | macro F1 (tasks) |" + (" status agreement |" if status else "")
+    lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for name, run in runs.items():
-        scored[name] = pair_scores(run["tasks"], dev["gold_tasks"], tasks)
-        s = summary(scored[name])
-        lines.append(f"| {name} | {s['micro P']:.3f} | {s['micro R']:.3f} | {s['micro F1']:.3f} | {s['macro F1']:.3f} |")
-    shipped = scored[SHIPPED]
-    listed = shipped[(shipped["support"] > 0) | (shipped["fp"] > 0)].sort_values(["f1", "support"])
-    lines += ["", "Per task, shipped setting, tasks with devset support or false hits (weakest first): "
-              + ", ".join(f"`{t}` P {_fmt(r['precision'])} R {_fmt(r['recall'])} (n={int(r['support'])})"
-                          for t, r in listed.iterrows()) + "."]
-    ev = evidence_scores(dev)
-    lines += ["", "Evidence strength on the devset:", "", "| value | P | R | F1 | gold |", "|---|---|---|---|---|"]
-    lines += [f"| {v} | {r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {int(r['support'])} |" for v, r in ev.iterrows()]
+        s = summary(pair_scores(run["tasks"], gold, tasks))
+        cells = f"| {name} | {s['P']:.3f} | {s['R']:.3f} | {s['F1']:.3f} | {s['macro']:.3f} ({s['n_macro']}) |"
+        lines.append(cells + (f" {_agreement(status[name])} |" if status else ""))
     return lines
+
+
+def _agreement(result: dict) -> str:
+    return (f"{result['agree'] / result['cells']:.1%} of {result['cells']}; "
+            f"{result['named_agree'] / max(result['named'], 1):.1%} of the {result['named']} named")
+
+
+def per_task_lines(scores: pd.DataFrame) -> list[str]:
+    """Per-task table (tasks with support or false tags), most support first, and the weakest named."""
+    names = {t.id: t.name_zh for t in load_taxonomy().tasks}
+    shown = scores[(scores["support"] > 0) | (scores["fp"] > 0)].sort_values(["support", "f1"], ascending=[False, True])
+    lines = ["| task | name | P | R | F1 | gold | tp | fp | fn |", "|---|---|---|---|---|---|---|---|---|"]
+    lines += [f"| {task} | {names.get(task, task)} | {_fmt(r['precision'])} | {_fmt(r['recall'])} | {r['f1']:.2f} | "
+              f"{int(r['support'])} | {int(r['tp'])} | {int(r['fp'])} | {int(r['fn'])} |" for task, r in shown.iterrows()]
+    weakest = shown.sort_values(["f1", "support"], ascending=[True, False]).head(WEAKEST_SHOWN)
+    return lines + ["", "Weakest tasks (lowest F1 among those with gold support or false tags): "
+                    + ", ".join(f"`{t}` {r['f1']:.2f}" for t, r in weakest.iterrows()) + "."]
+
+
+def evidence_line(name: str, scores: dict) -> str:
+    return (f"| {name} | {scores['accuracy']:.3f} | {scores['P']:.3f} | {scores['R']:.3f} | "
+            f"{scores['n']} ({scores['n_concrete']} concrete) |")
 
 
 def _fmt(value: float) -> str:
@@ -214,22 +205,75 @@ def _fmt(value: float) -> str:
 
 
 def _matrix_lines(matrix: pd.DataFrame) -> list[str]:
-    head = ["| gold \\ predicted | " + " | ".join(matrix.columns) + " |", "|---" * (len(matrix.columns) + 1) + "|"]
+    head = ["| reading \\ tagger | " + " | ".join(matrix.columns) + " |", "|---" * (len(matrix.columns) + 1) + "|"]
     return head + [f"| {index} | " + " | ".join(str(v) for v in row) + " |" for index, row in matrix.iterrows()]
 
 
-def main() -> None:
+def devset_section(devset_dir: Path, tasks: list[str], model) -> list[str]:
+    """Devset as a table and as report files: tags, evidence, status."""
+    dev = read_task_reading(devset_dir)
+    probabilities = model.predict_proba(dev[["text", "report_id"]].reset_index(drop=True))
+    dev = dev.assign(**{f"{PROB_PREFIX}{t}": probabilities[:, i] for i, t in enumerate(load_taxonomy().ids)})
+    runs = alternatives(dev)
+    tagged, per_paragraph, failures = devset_files(devset_dir, dev, model)
+    shipped = pair_scores(runs[SHIPPED]["tasks"], dev["gold_tasks"], tasks)
+    files = summary(pair_scores(per_paragraph["tasks"], dev["gold_tasks"], tasks))
+    status = file_status(tagged, per_paragraph)
+    unmatched = int((per_paragraph["row"] < 0).sum())
+    return [f"## Devset: {len(dev)} paragraphs of {dev['report_id'].nunique()} reports outside the corpus, "
+            f"{sum(len(task_ids(c)) for c in dev['gold_tasks'])} paragraph–task pairs", "",
+            "### As a table (text only)", "", *setting_lines(runs, dev["gold_tasks"], tasks), "",
+            "### As report files (segmented and classified as `rolcov classify` does; shipped tagger)", "",
+            f"{len(dev) - unmatched} of {len(dev)} paragraphs found in the output rows ({unmatched} not found count as "
+            f"untagged){'; unreadable files: ' + '; '.join(failures) if failures else ''}.", "",
+            "| view | micro P | micro R | micro F1 | macro F1 (tasks) |", "|---|---|---|---|---|",
+            f"| report files | {files['P']:.3f} | {files['R']:.3f} | {files['F1']:.3f} | {files['macro']:.3f} "
+            f"({files['n_macro']}) |", "",
+            f"Report × task status on the matched rows (body parts only): {_agreement(status)} cells (a cell is "
+            "named when the reading or the tagger gives the task any status but absent).", "",
+            *_matrix_lines(status["matrix"]), "",
+            "### Evidence", "", "| view | accuracy | concrete P | concrete R | paragraphs |", "|---|---|---|---|---|",
+            evidence_line("table", evidence_scores(tag_evidence(dev)["evidence"], dev["gold_evidence"])),
+            evidence_line("report files", evidence_scores(per_paragraph["evidence"], dev["gold_evidence"])), "",
+            "### Per task, shipped tagger, as a table", "", *per_task_lines(shipped), ""]
+
+
+def seed_section(tasks: list[str]) -> list[str]:
+    """Seeds (in-sample): settings with status agreement, per task, evidence, status matrix."""
     table = seed_table()
-    table = table.merge(loro_theme_probabilities(table["para_id"]), on="para_id", how="left")
+    runs = alternatives(table)
+    status = {name: status_agreement(table, table["gold_tasks"], table["gold_evidence"], run) for name, run in runs.items()}
+    shipped = pair_scores(runs[SHIPPED]["tasks"], table["gold_tasks"], tasks)
+    return [f"## Seeds (in-sample): {len(table)} gold paragraphs of 5 reports, "
+            f"{sum(len(task_ids(c)) for c in table['gold_tasks'])} paragraph–task pairs", "",
+            "The gate's probabilities are out-of-report (leave-one-report-out), as `rolcov evaluate` computes them.", "",
+            *setting_lines(runs, table["gold_tasks"], tasks, status=status), "",
+            "| evidence | accuracy | concrete P | concrete R | paragraphs |", "|---|---|---|---|---|",
+            evidence_line("seeds", evidence_scores(tag_evidence(table)["evidence"], table["gold_evidence"])), "",
+            "Report × task status, shipped tagger + evidence rule (rows: the reading; columns: the tagger):", "",
+            *_matrix_lines(status[SHIPPED]["matrix"]), "",
+            "### Per task, shipped tagger", "", *per_task_lines(shipped), ""]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("devset", nargs="?", type=Path, default=DEFAULT_DEVSET, help="devset directory")
+    parser.add_argument("-o", "--output", type=Path, default=RESULTS, help="Markdown file to write")
+    args = parser.parse_args(argv)
     tasks = [t.id for t in load_taxonomy().tasks]
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    text = markdown(settings(table), table, tasks)
-    dev = devset_table()
-    if dev is not None:
-        text += "\n".join(devset_lines(dev, tasks)) + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-    print(RESULTS.read_text(encoding="utf-8"))
+    lines = ["# Task tags, evidence and report × task status", "",
+             "`bench/tasks.py` (one run, deterministic). Shipped tagger: `TaskTagger()` — no theme gate, text only.", ""]
+    if (args.devset / "task_reading.jsonl").is_file():
+        lines += devset_section(args.devset, tasks, fitted_classifier())
+    else:
+        print(f"no devset reading at {args.devset} (task_reading.jsonl missing): scoring the seeds only")
+        lines += [f"No devset at `{args.devset}`: seeds only.", ""]
+    lines += seed_section(tasks)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text("\n".join(lines), encoding="utf-8")
+    print(args.output.read_text(encoding="utf-8"))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

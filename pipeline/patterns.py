@@ -62,3 +62,7 @@ TITLE_HEADING_START = re.compile(rf"^({_NUM}、|\(|\d+[.、])")
 LEAD_END = re.compile(r"[。:;!?]|(?=一是)")
 #: Where the ``lead`` feature column ends: the first sentence punctuation only (see the module docstring).
 FEATURE_LEAD_END = re.compile(r"[。;:!?]")
+
+#: A pinyin gloss that mirror sites put after a character, 领(lǐng)导 (matched on normalized text): it splits
+#: words, so the readers of task cues and evidence drop it.
+PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü\u00e0-\u01dc]{1,6}\)")

@@ -76,6 +76,9 @@ class Task:
         Literal terms searched in normalized paragraph text (see :mod:`pipeline.coverage.tasks`).
     plan_2021, plan_2015 : str
         Where the 2021—2025 plan states the task and which 2015—2020 item it continues (empty: none).
+    unless : tuple of str
+        Terms that, in the same clause as a cue, show the cue is about something else (普法 in a clause on
+        领导干部 is their law study, not law popularization); written like cues.
     """
 
     id: str
@@ -86,6 +89,7 @@ class Task:
     cues: tuple[str, ...]
     plan_2021: str = ""
     plan_2015: str = ""
+    unless: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -278,4 +282,4 @@ def _task(entry: Any, position: int, label_ids: list[str], fail: _Fail) -> Task:
     return Task(id=str(entry["id"]), theme=str(entry["theme"]), name_zh=str(entry["name_zh"]),
                 name_en=str(entry["name_en"]), definition=str(entry["definition"]).strip(),
                 cues=_texts(entry["cues"]), plan_2021=str(entry.get("plan_2021") or ""),
-                plan_2015=str(entry.get("plan_2015") or ""))
+                plan_2015=str(entry.get("plan_2015") or ""), unless=_texts(entry.get("unless")))

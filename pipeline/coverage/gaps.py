@@ -148,20 +148,30 @@ def reference_limit(shares: np.ndarray, thresholds: CoverageThresholds) -> tuple
     return median, limit, mad
 
 
-def _year_over_year_gaps(whole: pd.DataFrame, zh: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
-    if "year" not in whole.columns or "issuer" not in whole.columns:
-        return []
-    dated = whole[whole["year"].notna() & (whole["issuer"].fillna("").astype(str).str.strip() != "")]
+def previous_reports(table: pd.DataFrame) -> dict[str, pd.Series]:
+    """report_id → the same issuer's most recent report from an earlier year (``report_id``, ``year``).
+
+    The comparison behind ``appeared``/``disappeared``, for themes here and for tasks
+    (:func:`pipeline.coverage.task_coverage.year_over_year`): ties within that year go to the last ``report_id``;
+    reports with no issuer or no year, or none earlier, are left out. ``table`` is any table with
+    ``report_id``, ``issuer`` and ``year`` columns (rows may repeat a report).
+    """
+    if "year" not in table.columns or "issuer" not in table.columns:
+        return {}
+    dated = table[table["year"].notna() & (table["issuer"].fillna("").astype(str).str.strip() != "")]
     reports = dated[["report_id", "issuer", "year"]].drop_duplicates("report_id")
-    present = dated.assign(present=dated["n_paragraphs"] > 0).set_index(["report_id", "theme"])
-    rows = []
+    found = {}
     for report in reports.itertuples():
         earlier = reports[(reports["issuer"] == report.issuer) & (reports["year"] < report.year)]
-        if earlier.empty:
-            continue
-        before = earlier.sort_values(["year", "report_id"]).iloc[-1]
-        rows.extend(_theme_changes(present, report.report_id, before, zh))
-    return rows
+        if not earlier.empty:
+            found[report.report_id] = earlier.sort_values(["year", "report_id"]).iloc[-1]
+    return found
+
+
+def _year_over_year_gaps(whole: pd.DataFrame, zh: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
+    by_report = whole.set_index(["report_id", "theme"])
+    return [row for report_id, before in previous_reports(whole).items()
+            for row in _theme_changes(by_report, report_id, before, zh)]
 
 
 def _theme_changes(present: pd.DataFrame, report_id: str, before: pd.Series,

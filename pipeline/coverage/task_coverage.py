@@ -22,6 +22,7 @@ import pandas as pd
 
 from pipeline.coverage.profile import METADATA_COLUMNS, _report_metadata, label_indicators, label_names
 from pipeline.coverage.evidence import CONCRETE, EVIDENCE_COLUMN, tag_evidence
+from pipeline.coverage.gaps import previous_reports
 from pipeline.schema import BODY_PARTS, split_labels
 from pipeline.taxonomy import Task, load_taxonomy
 from pipeline.coverage.tasks import CUES_COLUMN, TASKS_COLUMN, TaskTagger, parse_cues, task_ids
@@ -64,16 +65,18 @@ def task_coverage(table: pd.DataFrame, tasks: Sequence[Task] | None = None,
     themes = list(dict.fromkeys(task.theme for task in tasks))
     theme_flags = label_indicators(body, sorted(set(themes) | _used_labels(body)))
     zh = label_names(themes)
-    carried = body[TASKS_COLUMN].map(lambda cell: set(task_ids(cell)))
+    carried = [set(task_ids(cell)) for cell in body[TASKS_COLUMN]]
+    task_flags = pd.DataFrame({task.id: [task.id in ids for ids in carried] for task in tasks}, index=body.index,
+                              dtype=bool)
     rows = []
     for report_id in dict.fromkeys(tagged["report_id"]):
-        paragraphs = body[body["report_id"] == report_id]
+        own = (body["report_id"] == report_id).to_numpy()
         for theme in themes:
-            rows.append(_status_row(paragraphs[theme_flags.loc[paragraphs.index, theme]], report_id, "theme",
-                                    theme, theme, zh[theme]))
+            rows.append(_status_row(body[own & theme_flags[theme].to_numpy()], report_id, "theme", theme, theme,
+                                    zh[theme]))
         for task in tasks:
-            carries = carried.loc[paragraphs.index].map(lambda ids, t=task.id: t in ids)
-            rows.append(_status_row(paragraphs[carries], report_id, "task", task.id, task.theme, task.name_zh))
+            rows.append(_status_row(body[own & task_flags[task.id].to_numpy()], report_id, "task", task.id,
+                                    task.theme, task.name_zh))
     frame = pd.DataFrame(rows).merge(_report_metadata(tagged), on="report_id", how="left")
     return frame[list(TASK_COLUMNS)]
 
@@ -143,23 +146,24 @@ def _detail(row) -> str:
 
 
 def year_over_year(coverage: pd.DataFrame) -> pd.DataFrame:
-    """Tasks that ``appeared`` (absent before) or ``disappeared`` since the same issuer's previous report."""
-    tasks = coverage[(coverage["level"] == "task") & coverage["year"].notna()
-                     & (coverage["issuer"].fillna("").astype(str).str.strip() != "")]
-    years = tasks.drop_duplicates("report_id").sort_values(["issuer", "year", "report_id"])
-    previous = years.groupby("issuer")["report_id"].shift()
+    """Tasks that ``appeared`` (absent before) or ``disappeared`` since the same issuer's report of an earlier year.
+
+    The report compared with is the one theme gaps use (:func:`pipeline.coverage.gaps.previous_reports`): the
+    most recent earlier year, so two reports of one year are each compared with the year before, not with
+    each other.
+    """
+    tasks = coverage[coverage["level"] == "task"]
     rows = []
-    for report_id, before in zip(years["report_id"], previous):
-        if pd.isna(before):
-            continue
+    for report_id, before in previous_reports(tasks).items():
         now = tasks[tasks["report_id"] == report_id].set_index("task")
-        then = tasks[tasks["report_id"] == before].set_index("task")
+        then = tasks[tasks["report_id"] == before["report_id"]].set_index("task")
+        prior = f"the same issuer's {int(before['year'])} report {before['report_id']}"
         for task, row in now.iterrows():
             was, is_ = then.at[task, "status"] != "absent", row["status"] != "absent"
             if was != is_:
                 kind = "appeared" if is_ else "disappeared"
                 rows.append({**row.to_dict(), "task": task, "kind": kind,
-                             "detail": f"{row['name_zh']} ({task}): {kind} since {before}."})
+                             "detail": f"{row['name_zh']} ({task}): {kind} since {prior}."})
     return pd.DataFrame(rows)
 
 

@@ -1,20 +1,21 @@
-"""Tag each paragraph with the national plan's concrete tasks it mentions, keeping the matched cue terms.
+"""Tag each paragraph with the national plan's concrete tasks it reports on, keeping the cues that carried it.
 
 The tasks are the taxonomy's second level (``tasks:`` in ``pipeline/data/taxonomy.yaml``, :class:`~pipeline.taxonomy.Task`).
 A task is a narrow, named piece of work (行政执法三项制度, 负责人出庭应诉), and reports name it in the plan's own
-words, so literal cue terms find it where a trained classifier, with five reports, could not learn 44 classes.
-The cues that matched are kept as the reason (``task_cues``), so every tag can be checked by reading.
+words, so cue terms find it where a classifier trained on five reports could not learn 44 classes. How a cue
+is written and which hits a careful reader would not count (a law only cited, an office's name, a list of
+areas) is :mod:`pipeline.coverage.cues`. The hits that carried a tag are kept as its reason (``task_cues``),
+so every tag can be checked by reading.
 
-Matching runs on normalized text (:func:`pipeline.io.ingest.normalize_text`: NFKC, traditional → simplified) of
-``text``, optionally with the deepest heading of ``heading_path``. The paragraph's theme can gate a task: a
-cue counts only when the paragraph's probability of the task's theme (``p_<theme>``; the 0/1 ``labels`` of a
-hand-labelled table) reaches ``min_theme_prob``. The gate trades recall for precision; ``bench/tasks.py``
-measures both settings against ``corpus/task_annotations.csv``.
+Matching runs on the paragraph's ``text`` in reading form (:func:`~pipeline.coverage.evidence.reading_form`:
+NFKC, traditional → simplified, pinyin glosses dropped). Two named alternatives are parameters, both off by
+default because they lost on the seed gold and on the devset reading alike (docs/tasks.md): a theme gate (a
+task counts only where the paragraph's probability of its theme reaches ``min_theme_prob``) and searching
+the deepest heading too.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,10 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.coverage.cues import found_cues
+from pipeline.coverage.evidence import EVIDENCE_VALUES, reading_form
 from pipeline.coverage.profile import label_indicators, label_probabilities
 from pipeline.errors import AnnotationError
-from pipeline.coverage.evidence import EVIDENCE_VALUES
-from pipeline.io.ingest import normalize_text
 from pipeline.io.tables import read_table
 from pipeline.schema import split_labels
 from pipeline.taxonomy import Task, load_taxonomy
@@ -35,7 +36,6 @@ CUES_COLUMN = "task_cues"
 #: In ``task_cues``: ``task=cue,cue;task=cue`` — the same ``;`` as the ``labels`` cell between tasks.
 TASK_SEPARATOR, CUE_SEPARATOR, ASSIGN = ";", ",", "="
 HEADING_SPLIT = re.compile(r"\s*(?:>|›)\s*")
-DEFAULT_MIN_THEME_PROB = 0.2
 ANNOTATION_COLUMNS = ("report_id", "para_id", "tasks", "evidence", "annotator", "source")
 
 
@@ -48,15 +48,16 @@ class TaskTagger:
     tasks : sequence of Task
         The tasks to look for; by default the taxonomy's (``load_taxonomy().tasks``).
     min_theme_prob : float or None
-        Gate: a task's cues count only in paragraphs whose probability (or 0/1 label) of the task's theme is
-        at least this. ``None`` turns the gate off. Default :data:`DEFAULT_MIN_THEME_PROB` (0.2: on the seeds,
-        out-of-report probabilities, micro-F1 0.817 against 0.809 ungated; docs/tasks.md).
+        Theme gate: a task counts only in paragraphs whose probability (or 0/1 label) of the task's theme is at
+        least this. Default ``None``, no gate: with the cues and rules of :mod:`pipeline.coverage.cues` a gate
+        only loses recall (seeds: micro-F1 0.852 ungated, 0.834 gated at 0.2; docs/tasks.md).
     use_headings : bool
-        Also search the deepest heading of ``heading_path`` (``（一）加强…`` above the paragraph). Default False.
+        Also search the deepest heading of ``heading_path`` (``（一）加强…`` above the paragraph). Default False:
+        readers tag what a paragraph says, and a heading names its whole section.
     """
 
     tasks: Sequence[Task] | None = None
-    min_theme_prob: float | None = DEFAULT_MIN_THEME_PROB
+    min_theme_prob: float | None = None
     use_headings: bool = False
 
     def task_list(self) -> tuple[Task, ...]:
@@ -73,9 +74,11 @@ class TaskTagger:
             ``p_<theme>`` when present (a table without ``labels`` is tagged ungated).
         """
         tasks = self.task_list()
-        texts = [normalize_text(t) for t in self._searched_text(table)]
+        texts = [reading_form(t) for t in self._searched_text(table)]
         allowed = self._gate(table, tasks)
-        cells = [_found(text, tasks if allowed is None else [t for t in tasks if allowed[t.theme].iloc[row]])
+        theme_of = {task.id: task.theme for task in tasks}
+        cells = [{task: cues for task, cues in found_cues(text, tasks).items()
+                  if allowed is None or allowed.at[row, theme_of[task]]}
                  for row, text in enumerate(texts)]
         out = table.copy()
         out[TASKS_COLUMN] = [TASK_SEPARATOR.join(found) for found in cells]
@@ -97,13 +100,7 @@ class TaskTagger:
         return probs[themes] >= self.min_theme_prob
 
 
-def _found(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
-    """Task id → its cues found in ``text``, for the tasks that have any."""
-    found = {task.id: matched_cues(text, task) for task in tasks}
-    return {task_id: cues for task_id, cues in found.items() if cues}
-
-
-def tag_tasks(table: pd.DataFrame, min_theme_prob: float | None = DEFAULT_MIN_THEME_PROB, use_headings: bool = False,
+def tag_tasks(table: pd.DataFrame, min_theme_prob: float | None = None, use_headings: bool = False,
               tasks: Sequence[Task] | None = None) -> pd.DataFrame:
     """Tag ``table`` with :class:`TaskTagger` (the one-call form); see there for the parameters."""
     return TaskTagger(tasks=tasks, min_theme_prob=min_theme_prob, use_headings=use_headings).tag(table)
@@ -113,21 +110,6 @@ def _known_themes(table: pd.DataFrame, themes: Sequence[str]) -> list[str]:
     """Themes to read from ``labels``: the tasks' themes plus any other id the table uses, so none is unknown."""
     used = {label for cell in table["labels"] for label in split_labels(cell)}
     return sorted(set(themes) | used)
-
-
-@functools.lru_cache(maxsize=256)
-def cue_pattern(task: Task) -> re.Pattern[str]:
-    """The compiled alternation of a task's normalized cues, longest first (cached per task).
-
-    Longest first, so 八五普法 is reported as itself and not as the 普法 inside it.
-    """
-    cues = sorted({normalize_text(c) for c in task.cues}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(c) for c in cues))
-
-
-def matched_cues(text: str, task: Task) -> list[str]:
-    """Distinct cues of ``task`` found in normalized ``text``, in order of first occurrence."""
-    return list(dict.fromkeys(match.group(0) for match in cue_pattern(task).finditer(text)))
 
 
 def deepest_heading(path: object) -> str:
