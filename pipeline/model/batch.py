@@ -6,6 +6,7 @@ An output directory looks like this::
     OUT/paragraphs.parquet                                 every input's rows, in input order (merged at the end)
     OUT/paragraphs.csv                                     the same table for Excel/WPS (``csv=True``)
     OUT/failures.csv                                       path, reason: inputs that could not be classified
+    OUT/.rolcov.lock, OUT/.rolcov-run.json                 while a run writes here: its lock, and who holds it
 
 Why it is built this way:
 
@@ -14,6 +15,10 @@ Why it is built this way:
 * **Resume.** A part is named by the report's content hash and the model's hash and is written atomically
   (:func:`pipeline.io.tables.atomic_path`), so it exists only if complete. A rerun skips reports whose part
   exists; a run killed at any point leaves whole parts and stray temporary files, which the next run removes.
+* **One run per output directory.** A run holds ``OUT/.rolcov.lock`` (an OS file lock, released by the
+  kernel when the process dies, so a killed run's lock is free to the next one) from start to end; a second
+  run into the same directory stops at once with one line. A run that finds nothing to classify leaves a
+  finished ``paragraphs.parquet`` as it was instead of replacing it with an empty table.
 * **One unit of work.** :func:`classify_report` is what every classify run does to a report, here and in
   the single-table ``rolcov classify -o FILE``.
 * **Models load once per worker process** (:func:`_worker_model` is cached, keyed by the model's hash;
@@ -27,6 +32,10 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -38,20 +47,23 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from filelock import FileLock, Timeout
 from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from pipeline.errors import InputError, ModelError, RolcovError
-from pipeline.io.ingest import find_report_files
+from pipeline.io.ingest import check_regular_file, find_report_files
 from pipeline.model.classifier import ParagraphClassifier
 from pipeline.model.store import RETRAIN, file_sha256, load_model, read_card
 from pipeline.text.segment import paragraphs_to_frame, segment_file
-from pipeline.io.tables import READ_SUFFIXES, atomic_path, write_table
+from pipeline.io.tables import READ_SUFFIXES, atomic_path, write_csv, write_table
 from pipeline.schema import renamed_para_ids, report_ids
 
 BACKENDS = ("loky", "dask")
 PARTS_DIR, TABLE_FILE, CSV_FILE, FAILURES_FILE = "parts", "paragraphs.parquet", "paragraphs.csv", "failures.csv"
+LOCK_FILE, RUN_FILE = ".rolcov.lock", ".rolcov-run.json"
+_LOG = logging.getLogger("rolcov")
 # Reports per task: large enough that scheduling costs nothing next to the work (~0.1 s per report), small
 # enough that the progress bar moves and a killed run loses little.
 CHUNK_REPORTS = 8
@@ -77,6 +89,9 @@ class BatchResult:
         Rows in the merged table.
     seconds : float
         Wall-clock time of the run.
+    written : bool
+        False when nothing was classified or resumed and ``table`` (with ``paragraphs.csv`` and
+        ``failures.csv``) from an earlier run was left as it was.
     """
 
     table: Path
@@ -86,6 +101,7 @@ class BatchResult:
     failures: tuple[tuple[str, str], ...]
     paragraphs: int
     seconds: float
+    written: bool = True
 
 
 @dataclass(frozen=True)
@@ -150,12 +166,22 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
         If an input is a table (classify tables with ``rolcov classify TABLE -o FILE``) or the backend is unknown.
     ModelError
         If the model directory is missing, damaged or was trained for another taxonomy.
+    RolcovError
+        If another run is writing into ``out_dir``.
     """
-    started = time.perf_counter()
     _check_options(paths, backend, scheduler)
     model = load_model(model_dir)  # fail before any work, not once per worker
+    with output_lock(out_dir):
+        return _classify_locked(paths, model, model_dir, Path(out_dir), jobs, backend, scheduler, force, csv,
+                                progress)
+
+
+def _classify_locked(paths: Sequence[str | Path], model: ParagraphClassifier, model_dir: str | Path, out_dir: Path,
+                     jobs: int, backend: str, scheduler: str | None, force: bool, csv: bool,
+                     progress: bool) -> BatchResult:
+    """:func:`classify_reports` once it holds ``out_dir``'s lock."""
+    started = time.perf_counter()
     model_sha256 = read_card(model_dir)["model_file"]["sha256"]
-    out_dir = Path(out_dir)
     parts = _parts_dir(out_dir, model_sha256)
     files, skipped = find_report_files(list(paths))
     inputs, unreadable = _content_keys(files)
@@ -172,12 +198,64 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
     failed_paths = {path for path, _ in failed}
     ids = report_ids(files)
     done = [(path, ids[path], _part(parts, key)) for path, key in inputs if str(path) not in failed_paths]
+    counts = (len(inputs) + len(unreadable), len(todo) - len(failed), len(inputs) - len(todo), tuple(failures))
+    if not done and (out_dir / TABLE_FILE).exists():  # a mistyped path must not wipe a finished run
+        return BatchResult(out_dir / TABLE_FILE, *counts, 0, time.perf_counter() - started, written=False)
     rows = _merge_parts(done, out_dir / TABLE_FILE, model.classify(paragraphs_to_frame([])))
     if csv:
         _parquet_to_csv(out_dir / TABLE_FILE, out_dir / CSV_FILE)
     write_table(pd.DataFrame(failures, columns=["path", "reason"]), out_dir / FAILURES_FILE)
-    return BatchResult(out_dir / TABLE_FILE, len(inputs) + len(unreadable), len(todo) - len(failed),
-                       len(inputs) - len(todo), tuple(failures), rows, time.perf_counter() - started)
+    return BatchResult(out_dir / TABLE_FILE, *counts, rows, time.perf_counter() - started)
+
+
+@contextmanager
+def output_lock(out_dir: str | Path) -> Iterator[None]:
+    """Hold ``out_dir`` for one run: refuse if another run holds it, take over what a killed run left.
+
+    The lock is an OS file lock (``filelock``), which the kernel releases when its process dies, so it is
+    never stale; ``RUN_FILE`` says who holds it and is removed when the run ends, so finding it at the start
+    means the run before was killed: that is said in one warning, and its temporary files are removed.
+
+    Raises
+    ------
+    RolcovError
+        If another run holds the lock.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lock, run_file = FileLock(out_dir / LOCK_FILE, thread_local=False), out_dir / RUN_FILE
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise RolcovError(f"{out_dir}: another rolcov run{_holder(run_file)} is writing into this folder; wait "
+                          "for it to end, or give another output folder") from None
+    try:
+        if run_file.exists():
+            _LOG.warning("%s: the run%s that wrote here last was stopped before it finished; taking over its "
+                         "lock and removing its temporary files (its finished reports are kept)",
+                         out_dir, _holder(run_file))
+        _remove_temporaries(out_dir)
+        run_file.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
+                                        "started": time.strftime("%Y-%m-%d %H:%M:%S")}), encoding="utf-8")
+        yield
+    finally:
+        run_file.unlink(missing_ok=True)
+        lock.release()
+
+
+def _holder(run_file: Path) -> str:
+    """`` (pid 123 on host, started …)`` from ``RUN_FILE``, or ``""`` if it cannot be read."""
+    try:
+        run = json.loads(run_file.read_text(encoding="utf-8"))
+        return f" (pid {int(run['pid'])} on {str(run['host'])[:64]}, started {str(run['started'])[:19]})"
+    except (OSError, ValueError, TypeError, KeyError):
+        return ""
+
+
+def _remove_temporaries(out_dir: Path) -> None:
+    """Temporary files of a killed run (never complete, so never a result; see tables.atomic_path)."""
+    for stray in [*out_dir.glob(".*.tmp"), *out_dir.glob(f"{PARTS_DIR}/*/.*.tmp")]:
+        stray.unlink(missing_ok=True)
 
 
 def _check_options(paths: Sequence[str | Path], backend: str, scheduler: str | None) -> None:
@@ -192,11 +270,9 @@ def _check_options(paths: Sequence[str | Path], backend: str, scheduler: str | N
 
 
 def _parts_dir(out_dir: Path, model_sha256: str) -> Path:
-    """``OUT/parts/<model12>``, created, without the temporary files a killed run may have left."""
+    """``OUT/parts/<model12>``, created."""
     parts = out_dir / PARTS_DIR / model_sha256[:12]
     parts.mkdir(parents=True, exist_ok=True)
-    for stray in parts.glob(".*.tmp"):  # never complete, so never a result; see tables.atomic_path
-        stray.unlink(missing_ok=True)
     return parts
 
 
@@ -209,7 +285,10 @@ def _content_keys(files: list[Path]) -> tuple[list[tuple[Path, str]], list[tuple
     keyed, unreadable = [], []
     for path in files:
         try:
+            check_regular_file(path)  # hashing a named pipe would wait for a writer forever
             keyed.append((path, file_sha256(path)))
+        except InputError as error:
+            unreadable.append((str(path), str(error)))
         except OSError as error:
             unreadable.append((str(path), f"{path}: cannot be read ({error.strerror}); check that it exists "
                                           "and is readable"))
@@ -343,9 +422,9 @@ def _as_given(table: pa.Table, path: Path, report_id: str) -> pa.Table:
 
 
 def _parquet_to_csv(table: Path, target: Path) -> None:
-    """The merged table as CSV (UTF-8 with BOM, like :func:`pipeline.io.tables.write_table`), batch by batch."""
+    """The merged table as CSV (as :func:`pipeline.io.tables.write_csv` writes it), batch by batch."""
     parquet = pq.ParquetFile(table)
     with atomic_path(target) as temporary, temporary.open("w", encoding="utf-8-sig", newline="") as stream:
-        pd.DataFrame(columns=parquet.schema_arrow.names).to_csv(stream, index=False)
+        write_csv(pd.DataFrame(columns=parquet.schema_arrow.names), stream)
         for batch in parquet.iter_batches():
-            batch.to_pandas().to_csv(stream, index=False, header=False)
+            write_csv(batch.to_pandas(), stream, header=False)
