@@ -11,7 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli.common import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, positive_int, print_failures, safe_text
+from pipeline.cli.common import (
+    EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, dropped_note, positive_int, print_failures, safe_text,
+)
 
 BATCH_EXAMPLES = """\
   rolcov classify reports/ --jobs 2 -o out/run1          parallel, resumable: out/run1/paragraphs.parquet,
@@ -60,7 +62,7 @@ def run_batch(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(safe_text(f"{result.reports} reports: {result.classified} classified, {result.resumed} already done, "
                     f"{len(result.failures)} failed (listed in {args.output / FAILURES_FILE}); wrote "
-                    f"{result.paragraphs} paragraphs to {result.table} in {result.seconds:.0f} s"))
+                    f"{result.paragraphs} paragraphs to {result.table} in {result.seconds:.0f} s") + dropped_note())
     if not result.paragraphs:
         return EXIT_FAILED
     return EXIT_PARTIAL if result.failures else EXIT_OK

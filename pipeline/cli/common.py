@@ -22,6 +22,8 @@ import re
 import sys
 from collections.abc import Sequence
 
+from pipeline.text.segment import DROPPED_FIELD
+
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_FAILED = 0, 1, 2, 3
 # Control characters (C0, DEL, C1), line and paragraph separators, and bidirectional overrides, which can
 # make a file name print as something else.
@@ -44,19 +46,29 @@ def print_failures(failures: Sequence[str]) -> None:
 
 
 class _WarningLines(logging.Handler):
-    """Warnings of rolcov's loggers as ``warning: …`` lines on the stderr of the moment, names made safe."""
+    """Warnings of rolcov's loggers as ``warning: …`` lines on the stderr of the moment, names made safe;
+    counts the paragraph-like lines that cleaners removed, for the run's summary (:func:`dropped_note`)."""
+
+    dropped = 0
 
     def emit(self, record: logging.LogRecord) -> None:
         print(f"warning: {safe_text(record.getMessage())}", file=sys.stderr)
+        _WarningLines.dropped += getattr(record, DROPPED_FIELD, 0)
 
 
 def show_warnings() -> None:
-    """Print warnings of the ``rolcov`` and ``pipeline`` loggers as one safe line each (once per process)."""
+    """Print warnings of the ``rolcov`` and ``pipeline`` loggers as one safe line each; start a new count."""
+    _WarningLines.dropped = 0
     for name in ("rolcov", "pipeline"):
         logger = logging.getLogger(name)
         if not any(isinstance(handler, _WarningLines) for handler in logger.handlers):
-            handler = _WarningLines(logging.WARNING)
-            logger.addHandler(handler)
+            logger.addHandler(_WarningLines(logging.WARNING))
+
+
+def dropped_note() -> str:
+    """``"; N line(s) that read like paragraphs removed (warnings above)"`` for a summary, or ``""``."""
+    dropped = _WarningLines.dropped
+    return f"; {dropped} line(s) that read like paragraphs were removed as chrome (warnings above)" if dropped else ""
 
 
 def positive_int(text: str) -> int:

@@ -56,7 +56,7 @@ from pipeline.errors import InputError, ModelError, RolcovError
 from pipeline.io.ingest import check_regular_file, find_report_files
 from pipeline.model.classifier import ParagraphClassifier
 from pipeline.model.store import RETRAIN, file_sha256, load_model, read_card
-from pipeline.text.segment import paragraphs_to_frame, segment_file
+from pipeline.text.segment import DROPPED_FIELD, paragraphs_to_frame, segment_file
 from pipeline.io.tables import READ_SUFFIXES, atomic_path, write_csv, write_table
 from pipeline.schema import renamed_para_ids, report_ids
 
@@ -109,6 +109,7 @@ class _Outcome:
     path: str
     paragraphs: int
     error: str  # empty when the part was written
+    warnings: tuple[tuple[str, int], ...] = ()  # (message, paragraph-like lines removed) logged reading it
 
 
 def classify_report(path: str | Path, model: ParagraphClassifier, report_id: str | None = None) -> pd.DataFrame:
@@ -305,14 +306,43 @@ def _classify_chunk(chunk: list[tuple[str, str]], model_dir: str, model_sha256: 
     outcomes = []
     with _serial_inside():
         for path, key in chunk:
-            try:
-                frame = classify_report(Path(cwd, path), model)
-            except RolcovError as error:
-                outcomes.append(_Outcome(path, 0, str(error)))
-                continue
+            with _kept_warnings() as warnings:
+                try:
+                    frame = classify_report(Path(cwd, path), model)
+                except RolcovError as error:
+                    outcomes.append(_Outcome(path, 0, str(error), tuple(warnings)))
+                    continue
             write_table(frame, _part(Path(parts), key))
-            outcomes.append(_Outcome(path, len(frame), ""))
+            outcomes.append(_Outcome(path, len(frame), "", tuple(warnings)))
     return outcomes
+
+
+class _KeptWarnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.kept: list[tuple[str, int]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.kept.append((record.getMessage(), getattr(record, DROPPED_FIELD, 0)))
+
+
+@contextmanager
+def _kept_warnings() -> Iterator[list[tuple[str, int]]]:
+    """Warnings logged while a report is read, kept for the parent process to say (:func:`_follow`).
+
+    A worker's stderr is not where the user looks, and the run's summary counts the paragraph-like lines
+    that were removed (:data:`pipeline.text.segment.DROPPED_FIELD`), wherever the report was read.
+    """
+    loggers = [logging.getLogger(name) for name in ("rolcov", "pipeline")]
+    saved = [(logger.handlers, logger.propagate) for logger in loggers]
+    keeper = _KeptWarnings()
+    for logger in loggers:
+        logger.handlers, logger.propagate = [keeper], False
+    try:
+        yield keeper.kept
+    finally:
+        for logger, (handlers, propagate) in zip(loggers, saved):
+            logger.handlers, logger.propagate = handlers, propagate
 
 
 @contextmanager
@@ -379,6 +409,8 @@ def _follow(results: Iterator[list[_Outcome]], bar: tqdm) -> list[tuple[str, str
     failures: list[tuple[str, str]] = []
     paragraphs, started = 0, time.perf_counter()
     for outcomes in results:
+        for message, dropped in (warning for outcome in outcomes for warning in outcome.warnings):
+            _LOG.warning("%s", message, extra={DROPPED_FIELD: dropped})
         paragraphs += sum(outcome.paragraphs for outcome in outcomes)
         failures += [(outcome.path, outcome.error) for outcome in outcomes if outcome.error]
         bar.update(len(outcomes))

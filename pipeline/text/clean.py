@@ -103,15 +103,15 @@ def repeated_copy_indices(lines: Sequence[str]) -> set[int]:
     the first copy already had is dropped, short headings, signature and date included. Before that
     point short lines may repeat legitimately (two sections can share a sub-heading), so they are kept.
     """
-    seen: set[str] = set()
+    first_seen: dict[str, int] = {}  # line → where it first occurs (a dict, not a search: linear time)
     for start, line in enumerate(lines):
-        if len(line) >= _DUPLICATE_MIN_CHARS and line in seen:
+        if len(line) >= _DUPLICATE_MIN_CHARS and line in first_seen:
             # short lines just before it that the first copy had too (title, addressee) open the second copy
-            while start > 0 and lines[start - 1] in lines[:start - 1]:
+            while start > 0 and first_seen[lines[start - 1]] < start - 1:
                 start -= 1
             first_copy = set(lines[:start])
             return {index for index in range(start, len(lines)) if lines[index] in first_copy}
-        seen.add(line)
+        first_seen.setdefault(line, start)
     return set()
 
 
