@@ -73,7 +73,7 @@ def test_encrypted_pdfs_owner_password_read_user_password_refused_with_advice(se
     assert read_table(out).report_id.nunique() == 2  # the seed and the "no copying" PDF
 
 
-def test_pdf_over_the_page_limit_is_refused_and_the_limit_can_be_raised(seed_paths, tmp_path, monkeypatch):
+def test_pdf_over_the_page_or_size_limit_is_refused_and_the_limits_can_be_raised(seed_paths, tmp_path, monkeypatch):
     pdf = long_pdf(seed_lines(seed_paths["003"]), tmp_path / "gazette.pdf", pages=12)
     monkeypatch.setenv("ROLCOV_MAX_PDF_PAGES", "10")
     assert _message(segment_file, pdf) == (f"{pdf}: 12 pages, over the limit of 10 pages for a PDF report; if the "
@@ -81,6 +81,10 @@ def test_pdf_over_the_page_limit_is_refused_and_the_limit_can_be_raised(seed_pat
                                            "ROLCOV_MAX_PDF_PAGES")
     monkeypatch.setenv("ROLCOV_MAX_PDF_PAGES", "20")
     assert _message(segment_file, pdf) == "read without error"
+    with pdf.open("r+b") as stream:  # 2 MB (sparse): over a limit of 1 MB, refused before it is read
+        stream.truncate(2 * 2**20)
+    monkeypatch.setenv("ROLCOV_MAX_FILE_MB", "1")
+    assert _message(segment_file, pdf).startswith(f"{pdf}: 2 MB, over the limit of 1 MB for a .docx/.pdf report")
 
 
 def _block_count(path: Path) -> int:

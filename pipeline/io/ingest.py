@@ -22,7 +22,7 @@ import charset_normalizer
 import opencc
 
 from pipeline.errors import InputError
-from pipeline.io.limits import PDF_PAGES, TEXT_FILE, check_zip_size
+from pipeline.io.limits import DOCUMENT_FILE, PDF_PAGES, TEXT_FILE, check_zip_size
 from pipeline.io.linebreaks import is_lineless, restore_line_breaks
 from pipeline.io.webpage import PageInfo, read_page
 from pipeline.schema import report_ids
@@ -113,7 +113,7 @@ def read_report(path: str | Path, max_text_bytes: int | None = None, report_id: 
         A .txt/.html/.htm/.docx/.pdf file. The content decides the reader; the extension is only a hint.
     max_text_bytes : int, optional
         Largest .txt/.html file accepted (default :data:`pipeline.io.limits.TEXT_FILE`: 50 MB, or
-        ``$ROLCOV_MAX_TEXT_MB``). A .docx is limited by what it unpacks to, a PDF by its pages (same module).
+        ``$ROLCOV_MAX_TEXT_MB``). A .docx/.pdf is limited by its size, what it unpacks to and its pages (same module).
     report_id : str, optional
         The id from :func:`pipeline.schema.report_ids` when the file is one of a run; default the file's stem.
 
@@ -136,7 +136,7 @@ def read_report(path: str | Path, max_text_bytes: int | None = None, report_id: 
             if not head.strip() and size <= SNIFF_BYTES:
                 raise InputError(f"{path}: the file is empty; remove it or re-download the report")
             file_type = sniff_file_type(path, head)
-            _check_text_size(path, file_type, size, max_text_bytes)
+            _check_size(path, file_type, size, max_text_bytes)
             data = head + stream.read()
     except OSError as error:  # permission denied, an I/O error, a file removed while being read
         raise InputError(f"{path}: cannot be read ({error.strerror or error}); check that it exists and that "
@@ -166,7 +166,10 @@ def check_regular_file(path: Path) -> None:
     raise InputError(f"{path}: no such file; check the path")
 
 
-def _check_text_size(path: Path, file_type: str, size: int, max_text_bytes: int | None) -> None:
+def _check_size(path: Path, file_type: str, size: int, max_text_bytes: int | None) -> None:
+    """Refuse a file over its type's size limit before it is read (it is read into memory whole)."""
+    if file_type in ("docx", "pdf") and size > DOCUMENT_FILE.bytes:
+        raise InputError(DOCUMENT_FILE.refusal(path, f"{size / 2**20:,.0f} MB"))
     limit = TEXT_FILE.bytes if max_text_bytes is None else max_text_bytes
     if file_type in ("txt", "html") and size > limit:
         raise InputError(f"{path}: {size / 2**20:.0f} MB is too large for a text report (limit "

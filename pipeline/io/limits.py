@@ -60,12 +60,13 @@ class Limit:
 
 
 TEXT_FILE = Limit("ROLCOV_MAX_TEXT_MB", 50, "MB", "for a .txt/.html report")
+DOCUMENT_FILE = Limit("ROLCOV_MAX_FILE_MB", 512, "MB", "for a .docx/.pdf report")
 UNZIPPED = Limit("ROLCOV_MAX_UNZIPPED_MB", 512, "MB", "unpacked for a .docx/.xlsx file")
 MODEL_UNZIPPED = Limit("ROLCOV_MAX_MODEL_MB", 512, "MB", "unpacked for a model file")
 PDF_PAGES = Limit("ROLCOV_MAX_PDF_PAGES", 5000, "pages", "for a PDF report")
 MODEL_CARD = Limit("ROLCOV_MAX_CARD_KB", 1024, "KB", "for a model card")
 #: Every limit, for the documentation and ``--help``.
-LIMITS = (TEXT_FILE, UNZIPPED, MODEL_UNZIPPED, PDF_PAGES, MODEL_CARD)
+LIMITS = (TEXT_FILE, DOCUMENT_FILE, UNZIPPED, MODEL_UNZIPPED, PDF_PAGES, MODEL_CARD)
 
 
 def check_zip_size(archive: zipfile.ZipFile, path: str | Path, limit: Limit = UNZIPPED,
