@@ -30,7 +30,8 @@ from pipeline.cli.main import BUG_REPORT_URL, main
 from pipeline.errors import InputError
 from pipeline.io.ingest import read_report
 from pipeline.io.tables import read_table, write_table
-from pipeline.model.batch import TABLE_FILE, output_lock
+from pipeline.io.outdir import output_lock
+from pipeline.model.batch import TABLE_FILE
 from pipeline.text.segment import segment_file
 from report_files import write_pdf
 
@@ -122,7 +123,7 @@ def _classify(reports: list[Path], model: Path, out: Path) -> int:
 _KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path
-from pipeline.model.batch import output_lock
+from pipeline.io.outdir import output_lock
 out = Path(sys.argv[1])
 with output_lock(out):
     (out / ".paragraphs.parquet.abc.tmp").write_bytes(b"half a table")

@@ -32,10 +32,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import socket
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -47,13 +44,13 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from filelock import FileLock, Timeout
 from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from pipeline.errors import InputError, ModelError, RolcovError
 from pipeline.io.ingest import check_regular_file, find_report_files
+from pipeline.io.outdir import output_lock
 from pipeline.model.classifier import ParagraphClassifier
 from pipeline.model.store import RETRAIN, file_sha256, load_model, read_card
 from pipeline.text.segment import DROPPED_FIELD, paragraphs_to_frame, segment_file
@@ -62,7 +59,6 @@ from pipeline.schema import renamed_para_ids, report_ids
 
 BACKENDS = ("loky", "dask")
 PARTS_DIR, TABLE_FILE, CSV_FILE, FAILURES_FILE = "parts", "paragraphs.parquet", "paragraphs.csv", "failures.csv"
-LOCK_FILE, RUN_FILE = ".rolcov.lock", ".rolcov-run.json"
 _LOG = logging.getLogger("rolcov")
 # Reports per task: large enough that scheduling costs nothing next to the work (~0.1 s per report), small
 # enough that the progress bar moves and a killed run loses little.
@@ -207,56 +203,6 @@ def _classify_locked(paths: Sequence[str | Path], model: ParagraphClassifier, mo
         _parquet_to_csv(out_dir / TABLE_FILE, out_dir / CSV_FILE)
     write_table(pd.DataFrame(failures, columns=["path", "reason"]), out_dir / FAILURES_FILE)
     return BatchResult(out_dir / TABLE_FILE, *counts, rows, time.perf_counter() - started)
-
-
-@contextmanager
-def output_lock(out_dir: str | Path) -> Iterator[None]:
-    """Hold ``out_dir`` for one run: refuse if another run holds it, take over what a killed run left.
-
-    The lock is an OS file lock (``filelock``), which the kernel releases when its process dies, so it is
-    never stale; ``RUN_FILE`` says who holds it and is removed when the run ends, so finding it at the start
-    means the run before was killed: that is said in one warning, and its temporary files are removed.
-
-    Raises
-    ------
-    RolcovError
-        If another run holds the lock.
-    """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    lock, run_file = FileLock(out_dir / LOCK_FILE, thread_local=False), out_dir / RUN_FILE
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise RolcovError(f"{out_dir}: another rolcov run{_holder(run_file)} is writing into this folder; wait "
-                          "for it to end, or give another output folder") from None
-    try:
-        if run_file.exists():
-            _LOG.warning("%s: the run%s that wrote here last was stopped before it finished; taking over its "
-                         "lock and removing its temporary files (its finished reports are kept)",
-                         out_dir, _holder(run_file))
-        _remove_temporaries(out_dir)
-        run_file.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                        "started": time.strftime("%Y-%m-%d %H:%M:%S")}), encoding="utf-8")
-        yield
-    finally:
-        run_file.unlink(missing_ok=True)
-        lock.release()
-
-
-def _holder(run_file: Path) -> str:
-    """`` (pid 123 on host, started …)`` from ``RUN_FILE``, or ``""`` if it cannot be read."""
-    try:
-        run = json.loads(run_file.read_text(encoding="utf-8"))
-        return f" (pid {int(run['pid'])} on {str(run['host'])[:64]}, started {str(run['started'])[:19]})"
-    except (OSError, ValueError, TypeError, KeyError):
-        return ""
-
-
-def _remove_temporaries(out_dir: Path) -> None:
-    """Temporary files of a killed run (never complete, so never a result; see tables.atomic_path)."""
-    for stray in [*out_dir.glob(".*.tmp"), *out_dir.glob(f"{PARTS_DIR}/*/.*.tmp")]:
-        stray.unlink(missing_ok=True)
 
 
 def _check_options(paths: Sequence[str | Path], backend: str, scheduler: str | None) -> None:
