@@ -60,6 +60,7 @@ bench: setup
 	$(BIN)/python bench/metadata.py
 	$(BIN)/python bench/parts.py
 	$(BIN)/python bench/model_format.py
+	$(BIN)/python bench/hostile.py
 	$(BIN)/python bench/learning_curve.py
 
 clean:

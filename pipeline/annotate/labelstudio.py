@@ -140,9 +140,37 @@ def read_tasks(path: str | Path) -> list[dict[str, Any]]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise AnnotationError(f"{path}: not a readable JSON file ({error}); "
                               "export the project as 'JSON' in Label Studio") from None
+    except RecursionError:
+        raise AnnotationError(f"{path}: nested too deep to be a Label Studio export; export the project as "
+                              "'JSON' in Label Studio") from None
     if not isinstance(tasks, list):
         raise AnnotationError(f"{path}: expected a JSON list of tasks; export the project as 'JSON' (not JSON-MIN/CSV)")
+    for number, task in enumerate(tasks, start=1):
+        problem = _shape_problem(task)
+        if problem:
+            raise AnnotationError(f"{path}: task {number}: {problem}; export the project again as 'JSON' in Label "
+                                  "Studio")
     return tasks
+
+
+def _shape_problem(task: object) -> str:
+    """What in a task is not shaped as Label Studio exports it (only the parts import reads), or ``""``."""
+    if not isinstance(task, dict):
+        return f"a JSON {type(task).__name__}, not a task object"
+    data, annotations = task.get("data", {}), task.get("annotations") or []
+    if not isinstance(data, dict) or not isinstance(annotations, list):
+        return "'data' must be an object and 'annotations' a list"
+    if any(not isinstance(data.get(field, ""), (str, int, float)) for field in ("text", *TASK_FIELDS)):
+        return f"the fields text, {', '.join(TASK_FIELDS)} of 'data' must be text"
+    for annotation in annotations:
+        result = annotation.get("result") or [] if isinstance(annotation, dict) else None
+        if not isinstance(result, list) or not all(isinstance(item, dict) for item in result):
+            return "an annotation must be an object whose 'result' is a list of objects"
+        for item in result:
+            choices = item.get("value", {}).get("choices", []) if isinstance(item.get("value", {}), dict) else None
+            if not isinstance(choices, list) or not all(isinstance(choice, str) for choice in choices):
+                return "a result's 'value' must be an object whose 'choices' is a list of label ids"
+    return ""
 
 
 def write_tasks(tasks: list[dict[str, Any]], config: str, path: str | Path) -> tuple[Path, Path]:

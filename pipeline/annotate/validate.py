@@ -9,6 +9,7 @@ so a researcher sees the same message whichever way they meet the problem.
 from __future__ import annotations
 
 import csv
+import glob
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pipeline.errors import RolcovError
 from pipeline.io.excel import read_xlsx
 from pipeline.io.ingest import SUPPORTED_SUFFIXES, read_report
 from pipeline.text.segment import annotation_units
-from pipeline.io.tables import read_table
+from pipeline.io.tables import csv_cells_restored, read_table
 from pipeline.schema import ANNOTATION_FILE_COLUMNS, ANNOTATION_REQUIRED_COLUMNS, PARTS, join_labels, split_labels
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
@@ -157,7 +158,7 @@ def _csv_rows(text: str) -> pd.DataFrame:
             padded = (cells + [""] * len(header))[: len(header)]
             records.append([*padded, start])
         start = reader.line_num + 1
-    return pd.DataFrame(records, columns=[*header, "line"])
+    return csv_cells_restored(pd.DataFrame(records, columns=[*header, "line"]))  # '=… cells as written
 
 
 def check_rows(frame: pd.DataFrame, path: Path, taxonomy: Taxonomy | None = None) -> list[Problem]:
@@ -205,6 +206,10 @@ def check_text_drift(frame: pd.DataFrame, path: Path, raw_dir: Path) -> list[Pro
     """Compare each row's text with its paragraph in the report as segmented now (each report once)."""
     problems: list[Problem] = []
     for report_id, rows in frame.groupby("report_id", sort=False):
+        if not _is_file_stem(report_id):
+            problems.append(Problem(str(path), int(rows.line.min()), f"report_id {report_id!r} is a path, not a "
+                                    f"file name; use the name of its report file in {raw_dir} without extension"))
+            continue
         report_file = _report_file(raw_dir, report_id)
         if report_file is None:
             problems.append(Problem(str(path), int(rows.line.min()), f"no report file {raw_dir}/{report_id}.*; "
@@ -216,8 +221,13 @@ def check_text_drift(frame: pd.DataFrame, path: Path, raw_dir: Path) -> list[Pro
     return problems
 
 
+def _is_file_stem(report_id: str) -> bool:
+    """A report_id names a file in the reports folder; ``../x`` or ``/x`` would be read from outside it."""
+    return report_id not in ("", ".", "..") and "/" not in report_id and "\\" not in report_id
+
+
 def _report_file(raw_dir: Path, report_id: str) -> Path | None:
-    candidates = sorted(p for p in raw_dir.glob(f"{report_id}.*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
+    candidates = sorted(p for p in raw_dir.glob(f"{glob.escape(report_id)}.*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
     return candidates[0] if candidates else None
 
 

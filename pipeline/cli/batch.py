@@ -11,7 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli.common import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, positive_int
+from pipeline.cli.common import (
+    EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, dropped_note, positive_int, print_failures, safe_text,
+)
 
 BATCH_EXAMPLES = """\
   rolcov classify reports/ --jobs 2 -o out/run1          parallel, resumable: out/run1/paragraphs.parquet,
@@ -51,15 +53,18 @@ def batch_options_used(args: argparse.Namespace) -> list[str]:
 
 def run_batch(args: argparse.Namespace) -> int:
     """Classify into ``args.output`` as a directory; print failures and a one-line summary."""
-    from pipeline.model.batch import FAILURES_FILE, classify_reports  # scikit-learn takes a second to import
+    from pipeline.model.batch import FAILURES_FILE, TABLE_FILE, classify_reports  # scikit-learn takes a second to import
 
     result = classify_reports(args.paths, args.model, args.output, jobs=args.jobs, backend=args.backend,
                               scheduler=args.scheduler, force=args.force, csv=args.csv, cache_dir=args.cache)
-    for _, reason in result.failures:
-        print(f"error: {reason}", file=sys.stderr)
-    print(f"{result.reports} reports: {result.classified} classified, {result.resumed} already done, "
-          f"{len(result.failures)} failed (listed in {args.output / FAILURES_FILE}); wrote {result.paragraphs} "
-          f"paragraphs to {result.table} in {result.seconds:.0f} s")
+    print_failures([reason for _, reason in result.failures])
+    if not result.written:
+        print(f"error: {safe_text(str(args.output))}: no report classified, so {TABLE_FILE} and "
+              f"{FAILURES_FILE} of the earlier run are left as they were; check the inputs above", file=sys.stderr)
+        return EXIT_FAILED
+    print(safe_text(f"{result.reports} reports: {result.classified} classified, {result.resumed} already done, "
+                    f"{len(result.failures)} failed (listed in {args.output / FAILURES_FILE}); wrote "
+                    f"{result.paragraphs} paragraphs to {result.table} in {result.seconds:.0f} s") + dropped_note())
     if not result.paragraphs:
         return EXIT_FAILED
     return EXIT_PARTIAL if result.failures else EXIT_OK

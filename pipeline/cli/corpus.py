@@ -13,7 +13,9 @@ from pipeline.annotate.annotations import read_annotations, validate_annotations
 from pipeline.annotate.labelstudio import (
     annotations_to_tasks, labeling_config, read_tasks, tasks_to_annotations, write_tasks,
 )
-from pipeline.cli.common import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, help_formatter, positive_int, print_failures
+from pipeline.cli.common import (
+    EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, dropped_note, help_formatter, positive_int, print_failures,
+)
 from pipeline.io.convert import ConvertOptions
 from pipeline.io.tables import write_table
 from pipeline.taxonomy import load_taxonomy
@@ -165,9 +167,9 @@ def run_segment(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     if args.output:
         write_table(table, args.output)
-        print(f"wrote {len(table)} paragraphs of {table.report_id.nunique()} reports to {args.output}")
+        print(f"wrote {len(table)} paragraphs of {table.report_id.nunique()} reports to {args.output}{dropped_note()}")
     else:
-        print(corpus_summary(table))
+        print(corpus_summary(table) + dropped_note())
     return EXIT_PARTIAL if failures else EXIT_OK
 
 

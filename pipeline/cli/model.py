@@ -10,7 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli.common import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, help_formatter, print_failures
+from pipeline.cli.common import (
+    EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, dropped_note, help_formatter, print_failures,
+)
 from pipeline.cli.batch import BATCH_EXAMPLES, add_batch_options, batch_options_used, is_batch_output, run_batch
 
 # Names of pipeline.model.train.SETTINGS, listed here so that `rolcov --help` does not import scikit-learn.
@@ -174,5 +176,5 @@ def run_classify(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     write_table(labelled, args.output)
     print(label_summary(labelled, model.classes_))
-    print(f"wrote {len(labelled)} labelled paragraphs to {args.output}")
+    print(f"wrote {len(labelled)} labelled paragraphs to {args.output}{dropped_note()}")
     return EXIT_PARTIAL if failures else EXIT_OK

@@ -26,6 +26,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from pipeline.errors import InputError
+from pipeline.io.limits import check_zip_size
 from pipeline.schema import join_labels
 
 #: Excel's limits; a table beyond them is refused with a pointer to a format that has none.
@@ -50,8 +51,12 @@ def read_xlsx(path: Path | str) -> pd.DataFrame:
     ------
     ValueError
         If the file is not a readable workbook (so :func:`pipeline.io.tables.read_table` reports it as such).
+    InputError
+        If it unpacks to more than :data:`pipeline.io.limits.UNZIPPED`.
     """
     try:
+        with zipfile.ZipFile(path) as archive:
+            check_zip_size(archive, path)  # before openpyxl unpacks a sheet that may be a zip bomb
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError) as error:
         raise ValueError(f"not a readable .xlsx workbook: {error}") from error

@@ -23,6 +23,7 @@ import opencc
 
 from pipeline.errors import InputError
 from pipeline.io.convert import ConvertOptions, convert_file, warn_if_unreliable
+from pipeline.io.limits import DOCUMENT_FILE, PDF_PAGES, TEXT_FILE, check_zip_size
 from pipeline.io.linebreaks import is_lineless, restore_line_breaks
 from pipeline.io.ocr import image_kind
 from pipeline.io.ofd import is_ofd
@@ -35,9 +36,6 @@ SUPPORTED_SUFFIXES = (".txt", ".text", ".html", ".htm", ".docx", ".pdf", *OFFICE
 # File types whose text comes from a converter (pipeline.io.convert); "pdf" only when it has no text layer.
 CONVERTED_TYPES = ("doc", "rtf", "image", "ofd")
 
-# A long annual report is under 1 MB of text; a "text" file 50 times that is a log, a dump or a mistake, and
-# decoding it would take minutes and gigabytes. docx/pdf are not limited: images make them legitimately big.
-MAX_TEXT_BYTES = 50 * 1024 * 1024
 # Enough bytes to tell the file type and binary content apart without reading the whole file.
 SNIFF_BYTES = 4096
 
@@ -111,7 +109,7 @@ def normalize_text(text: str) -> str:
     return _t2s().convert(unicodedata.normalize("NFKC", text))
 
 
-def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_id: str | None = None,
+def read_report(path: str | Path, max_text_bytes: int | None = None, report_id: str | None = None,
                 convert: ConvertOptions | None = None) -> Report:
     """Read one report file of any supported type.
 
@@ -125,8 +123,9 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_i
         A report file of a type in :data:`SUPPORTED_SUFFIXES`. The content decides the reader; the extension
         is only a hint. A page image whose name ends in a page number is read with the rest of its series
         (:mod:`pipeline.io.pages`).
-    max_text_bytes : int
-        Largest .txt/.html file accepted (default :data:`MAX_TEXT_BYTES`, 50 MB).
+    max_text_bytes : int, optional
+        Largest .txt/.html file accepted (default :data:`pipeline.io.limits.TEXT_FILE`: 50 MB, or
+        ``$ROLCOV_MAX_TEXT_MB``). A .docx/.pdf is limited by its size, what it unpacks to and its pages (same module).
     report_id : str, optional
         The id from :func:`pipeline.schema.report_ids` when the file is one of a run; default the file's stem.
     convert : ConvertOptions, optional
@@ -140,22 +139,23 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_i
     Raises
     ------
     InputError
-        For a missing, empty, binary, oversized, undecodable or unsupported file, with a one-line message
-        naming it.
+        For a missing, unreadable, empty, binary, oversized, undecodable or unsupported file, or a device or
+        pipe, with a one-line message naming it.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file; check the path")
-    size = path.stat().st_size
-    with path.open("rb") as stream:
-        head = stream.read(SNIFF_BYTES)
-    if not head.strip() and size <= SNIFF_BYTES:
-        raise InputError(f"{path}: the file is empty; remove it or re-download the report")
-    file_type = sniff_file_type(path, head)
-    if file_type in ("txt", "html") and size > max_text_bytes:
-        raise InputError(f"{path}: {size / 2**20:.0f} MB is too large for a text report (limit "
-                         f"{max_text_bytes / 2**20:.0f} MB); check that it is a report, or split it")
-    data = path.read_bytes()
+    check_regular_file(path)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as stream:
+            head = stream.read(SNIFF_BYTES)
+            if not head.strip() and size <= SNIFF_BYTES:
+                raise InputError(f"{path}: the file is empty; remove it or re-download the report")
+            file_type = sniff_file_type(path, head)
+            _check_size(path, file_type, size, max_text_bytes)
+            data = head + stream.read()
+    except OSError as error:  # permission denied, an I/O error, a file removed while being read
+        raise InputError(f"{path}: cannot be read ({error.strerror or error}); check that it exists and that "
+                         "you may read it") from None
     encoding, page, ocr_confidence = "", None, None
     if file_type == "docx" and is_ofd(data):
         file_type = "ofd"
@@ -176,6 +176,26 @@ def read_report(path: str | Path, max_text_bytes: int = MAX_TEXT_BYTES, report_i
     if not lines:
         raise InputError(f"{path}: no text found in this {file_type} file; check that it holds a report")
     return Report(report_id or report_ids([path])[path], str(path), file_type, encoding, lines, page, ocr_confidence)
+
+
+def check_regular_file(path: Path) -> None:
+    """Refuse what is not a regular file before opening it: opening a named pipe waits for a writer forever."""
+    if path.is_file():
+        return
+    if path.exists():
+        raise InputError(f"{path}: not a regular file (a folder, device, pipe or socket); name a report file")
+    raise InputError(f"{path}: no such file; check the path")
+
+
+def _check_size(path: Path, file_type: str, size: int, max_text_bytes: int | None) -> None:
+    """Refuse a file over its type's size limit before it is read (it is read into memory whole)."""
+    if file_type in ("docx", "pdf") and size > DOCUMENT_FILE.bytes:
+        raise InputError(DOCUMENT_FILE.refusal(path, f"{size / 2**20:,.0f} MB"))
+    limit = TEXT_FILE.bytes if max_text_bytes is None else max_text_bytes
+    if file_type in ("txt", "html") and size > limit:
+        raise InputError(f"{path}: {size / 2**20:.0f} MB is too large for a text report (limit "
+                         f"{limit / 2**20:.0f} MB); check that it is a report, or split it (or raise the limit "
+                         f"with the environment variable {TEXT_FILE.variable})")
 
 
 def sniff_file_type(path: Path, head: bytes) -> str:
@@ -204,9 +224,11 @@ def sniff_file_type(path: Path, head: bytes) -> str:
     return "txt"
 
 
-def _is_docx(data: bytes) -> bool:
+def _is_docx(path: Path, data: bytes) -> bool:
+    """True for a zip holding ``word/document.xml``; refused if it unpacks to more than the limit."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_zip_size(archive, path)
             return "word/document.xml" in archive.namelist()
     except zipfile.BadZipFile:
         return False
@@ -269,7 +291,7 @@ def _docx_lines(path: Path, data: bytes) -> list[str]:
     """Paragraphs of a .docx in document order, table cells included."""
     import docx
 
-    if not _is_docx(data):
+    if not _is_docx(path, data):
         raise InputError(f"{path}: a zip archive that is not a .docx; unpack it and pass the report inside")
     try:
         document = docx.Document(io.BytesIO(data))
@@ -284,15 +306,29 @@ def _docx_lines(path: Path, data: bytes) -> list[str]:
 def _pdf_lines(path: Path, data: bytes) -> list[str]:
     """Text layer of a PDF with visual line breaks joined back into paragraphs."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PyPdfError
 
     try:
-        reader = PdfReader(io.BytesIO(data))
+        reader = PdfReader(io.BytesIO(data))  # opens an owner-password-only ("no copying") file by itself
+        _check_pages(path, reader)
         pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError) as error:
+    except FileNotDecryptedError:
+        raise InputError(f"{path}: the PDF is protected by a password needed to open it; ask the publisher for "
+                         "an unprotected copy, or remove the password (e.g. qpdf --decrypt "
+                         "--password=PASSWORD in.pdf out.pdf)") from None
+    except DependencyError as error:  # an AES-encrypted file read without the 'cryptography' package
+        raise InputError(f"{path}: an encrypted PDF ({error}); install the package: pip install cryptography") from None
+    except (PyPdfError, ValueError, KeyError) as error:
         raise InputError(f"{path}: a damaged or truncated PDF ({error}); re-download it") from None
     lines = [line for page in pages for line in page.splitlines()]
     return reflow_lines(lines)  # empty for a scan: read_report sends it to OCR
+
+
+def _check_pages(path: Path, reader: object) -> None:
+    """Refuse a PDF of more than :data:`pipeline.io.limits.PDF_PAGES` pages from its page count alone."""
+    pages = len(reader.pages)
+    if pages > PDF_PAGES.value:
+        raise InputError(PDF_PAGES.refusal(path, f"{pages:,} pages"))
 
 
 def reflow_lines(lines: list[str]) -> list[str]:

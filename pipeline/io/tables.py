@@ -6,15 +6,22 @@ so in Excel, which otherwise shows Chinese text as mojibake. ``.xlsx`` is read a
 (Excel/WPS workbooks keep Chinese intact whatever the locale; see :mod:`pipeline.io.excel`). Parquet keeps dtypes
 exactly; JSON Lines is what annotation tools export. Columns that hold identifiers or text are read as strings so that ``"007"`` stays
 ``"007"`` and an empty ``labels`` cell stays ``""`` rather than becoming a number or NaN.
+
+A CSV cell is never a formula: Excel and WPS run a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or
+a carriage return, and report text or a file name can start so. Such text cells are written behind a ``'``
+(OWASP's advice for CSV injection) and reading takes it off again, so a table read back — an annotation file
+edited and trained on — is the table written (:func:`csv_cells_safe`, :func:`csv_cells_restored`).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -25,6 +32,10 @@ from pipeline.schema import TEXT_COLUMNS, join_labels
 
 READ_SUFFIXES = (".csv", ".jsonl", ".parquet", ".xlsx")
 WRITE_SUFFIXES = READ_SUFFIXES
+# A cell a spreadsheet would run (after any quotes already in front of it, so that a text that starts with
+# "'=" round-trips too: it is written "''=").
+_FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"^'+[=+\-@\t\r]")
 
 
 def read_table(path: Path | str) -> pd.DataFrame:
@@ -63,7 +74,7 @@ def read_table(path: Path | str) -> pd.DataFrame:
 
 def _read_by_suffix(path: Path, suffix: str) -> pd.DataFrame:
     if suffix == ".csv":
-        return pd.read_csv(path, encoding="utf-8-sig", dtype={c: str for c in TEXT_COLUMNS})
+        return csv_cells_restored(pd.read_csv(path, encoding="utf-8-sig", dtype={c: str for c in TEXT_COLUMNS}))
     if suffix == ".jsonl":
         # dtype=False keeps JSON strings as strings: "007" stays "007".
         return pd.read_json(path, lines=True, dtype=False)
@@ -116,12 +127,43 @@ def write_table(table: pd.DataFrame, path: Path | str) -> Path:
         if suffix == ".xlsx":
             write_xlsx({"table": table}, tmp, origin=path)
         elif suffix == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
+            write_csv(table, tmp)
         elif suffix == ".jsonl":
             table.to_json(tmp, orient="records", lines=True, force_ascii=False)
         else:
             table.to_parquet(tmp, index=False)
     return path
+
+
+def write_csv(table: pd.DataFrame, target: Path | TextIO, header: bool = True) -> None:
+    """Write ``table`` as CSV the one way rolcov does: UTF-8 with BOM, no formula cells, CRLF line ends.
+
+    ``target`` is a path (written with the BOM) or an open text stream (a table written in batches). CRLF
+    (RFC 4180, what Excel writes) makes a cell holding a carriage return quoted instead of ending its row.
+    """
+    csv_cells_safe(table).to_csv(target, index=False, header=header, encoding="utf-8-sig", lineterminator="\r\n")
+
+
+def csv_cells_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every text cell a spreadsheet would run as a formula put behind a ``'`` (a copy)."""
+    return _map_text_cells(table, _FORMULA_START, lambda text: "'" + text)
+
+
+def csv_cells_restored(table: pd.DataFrame) -> pd.DataFrame:
+    """The inverse of :func:`csv_cells_safe`, for a table read from CSV."""
+    return _map_text_cells(table, _NEUTRALISED, lambda text: text[1:])
+
+
+def _map_text_cells(table: pd.DataFrame, pattern: re.Pattern[str], change) -> pd.DataFrame:
+    changed = {}
+    for column in table.columns:
+        values = table[column]
+        if values.dtype == object or isinstance(values.dtype, pd.StringDtype):
+            hits = values.map(lambda value: isinstance(value, str) and pattern.match(value) is not None)
+            if hits.any():
+                changed[column] = values.where(~hits, values[hits].map(change))
+    header = {name: change(name) for name in table.columns if isinstance(name, str) and pattern.match(name)}
+    return table.assign(**changed).rename(columns=header) if changed or header else table
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path | str) -> Path:

@@ -17,7 +17,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, PageElement, Tag
+from bs4.builder import LXMLTreeBuilder
 
 from pipeline.dates import iso_date
 from pipeline.patterns import BODY_NAME_END
@@ -63,21 +64,67 @@ _SITE_NAME = re.compile(r"(网|网站)$")
 _BODY_NAME = re.compile(BODY_NAME_END + "$")
 
 
+#: Deepest element nesting kept when a page is parsed. libxml2, which readability-lxml parses with, stops at
+#: 256 levels and drops everything after (unclosed ``<font>``/``<span>`` tags in Word-made pages nest that
+#: deep); elements below this depth are left out, their text kept, a block among them read as a line break.
+MAX_NESTING = 160
+
+
+class _PageBuilder(LXMLTreeBuilder):
+    """lxml's HTML tree builder, building neither never-text elements (scripts, styles…) nor nesting below
+    :data:`MAX_NESTING`; both while parsing, in one pass, so a page of any size or depth costs linear time."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._built: list[bool] = []  # per open element: whether it is in the tree
+        self._depth = self._never_text = 0
+
+    def start(self, tag, attrib, nsmap={}):  # noqa: B006 (lxml's signature)
+        built = not self._never_text and self._depth < MAX_NESTING and tag not in _NEVER_TEXT
+        self._built.append(built)
+        if built:
+            self._depth += 1
+            super().start(tag, attrib, nsmap)
+        elif tag in _NEVER_TEXT or self._never_text:
+            self._never_text += 1
+        else:
+            self._line_break(tag)
+
+    def end(self, tag):
+        if self._built.pop():
+            self._depth -= 1
+            super().end(tag)
+        elif self._never_text:
+            self._never_text -= 1
+        else:
+            self._line_break(tag)
+
+    def _line_break(self, tag: str) -> None:
+        if tag in BLOCK_TAGS:
+            super().start("br", {})
+            super().end("br")
+
+    def data(self, content):
+        if not self._never_text:
+            super().data(content)
+
+    def comment(self, text):
+        if not self._never_text:
+            super().comment(text)
+
+
 def parse_page(markup: str) -> BeautifulSoup:
     """Parse a page the way browsers do, whatever its template did wrong, without its scripts and styles.
 
     Server-side includes leave a ``</html>`` or ``</body>`` in the middle of many government pages;
     lxml's tree builder stops at it and loses everything after, the body included. Only the last of each
-    is kept.
+    is kept. Nesting deeper than :data:`MAX_NESTING` is flattened (see :class:`_PageBuilder`).
     """
     for closing in ("</body>", "</html>"):
         pattern = re.compile(re.escape(closing), re.IGNORECASE)
         if len(pattern.findall(markup)) > 1:
             markup = pattern.sub("", markup) + closing
-    soup = BeautifulSoup(markup, "lxml")
-    for tag in soup(_NEVER_TEXT):
-        tag.decompose()
-    return soup
+    return BeautifulSoup(markup, builder=_PageBuilder())
 
 
 def block_lines(node: Tag, data_tables: bool = False) -> list[str]:
@@ -86,22 +133,34 @@ def block_lines(node: Tag, data_tables: bool = False) -> list[str]:
     Data tables (every cell a short value, no blocks inside) are left out: their cells are figures and
     units, not paragraphs, and split one per line they would each become a paragraph of their own.
     Layout tables — most older government pages are built of them — are read cell by cell like ``<div>``.
-    ``data_tables=True`` keeps data tables too, one cell per line. ``node`` is changed in place.
+    ``data_tables=True`` keeps data tables too, one cell per line. ``node`` is not changed.
 
     A line break in the markup is not one on the page: Word's "save as web page" wraps the source of a
     long paragraph every ~80 characters. Breaks in the text are joined, with a space only between Latin
     letters or digits (Chinese is written without spaces).
+
+    One walk over the tree, without changing it: inserting line breaks into the tree instead made a page
+    of many blocks take quadratic time (each insertion searches its parent's children).
     """
-    for table in node.find_all("table"):
-        if not data_tables and not table.decomposed and is_data_table(table):
-            table.decompose()
-    for text in node.find_all(string=_SOURCE_BREAK):
-        if type(text) is NavigableString and text.find_parent("pre") is None:  # not a comment or doctype
-            text.replace_with(_SOURCE_BREAK.sub(_joined, str(text)))
-    for tag in node.find_all(BLOCK_TAGS):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    return node.get_text().splitlines()
+    pieces: list[str] = []
+    text_types = node.interesting_string_types
+    pending: list[PageElement | str] = [node]
+    in_pre = 0
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str) and not isinstance(item, NavigableString):  # the end of a block ("/p")
+            pieces.append("\n")
+            in_pre -= item == "/pre"
+        elif isinstance(item, NavigableString):
+            if type(item) in text_types:
+                pieces.append(str(item) if in_pre else _SOURCE_BREAK.sub(_joined, str(item)))
+        elif isinstance(item, Tag) and not (item.name == "table" and not data_tables and is_data_table(item)):
+            if item.name in BLOCK_TAGS:
+                pieces.append("\n")
+                pending.append("/" + item.name)
+                in_pre += item.name == "pre"
+            pending.extend(reversed(item.contents))
+    return "".join(pieces).splitlines()
 
 
 def _joined(match: re.Match[str]) -> str:

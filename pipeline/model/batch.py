@@ -7,6 +7,7 @@ An output directory looks like this::
     OUT/paragraphs.csv                                     the same table for Excel/WPS (``csv=True``)
     OUT/failures.csv                                       path, reason: inputs that could not be classified
     OUT/converted/v1/<file sha256>.json                    text of a converted .doc/.rtf/OFD or OCR'd scan
+    OUT/.rolcov.lock, OUT/.rolcov-run.json                 while a run writes here: its lock, and who holds it
 
 Why it is built this way:
 
@@ -15,6 +16,10 @@ Why it is built this way:
 * **Resume.** A part is named by the report's content hash and the model's hash and is written atomically
   (:func:`pipeline.io.tables.atomic_path`), so it exists only if complete. A rerun skips reports whose part
   exists; a run killed at any point leaves whole parts and stray temporary files, which the next run removes.
+* **One run per output directory.** A run holds ``OUT/.rolcov.lock`` (an OS file lock, released by the
+  kernel when the process dies, so a killed run's lock is free to the next one) from start to end; a second
+  run into the same directory stops at once with one line. A run that finds nothing to classify leaves a
+  finished ``paragraphs.parquet`` as it was instead of replacing it with an empty table.
 * **One unit of work.** :func:`classify_report` is what every classify run does to a report, here and in
   the single-table ``rolcov classify -o FILE``.
 * **Models load once per worker process** (:func:`_worker_model` is cached, keyed by the model's hash;
@@ -30,6 +35,7 @@ Why it is built this way:
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -47,17 +53,19 @@ from tqdm import tqdm
 
 from pipeline.errors import InputError, ModelError, RolcovError
 from pipeline.io.convert import ConvertOptions, ocr_page_count
-from pipeline.io.ingest import find_report_files
+from pipeline.io.ingest import check_regular_file, find_report_files
+from pipeline.io.outdir import output_lock
 from pipeline.io.pages import report_sha256
 from pipeline.model.classifier import ParagraphClassifier
 from pipeline.model.store import RETRAIN, load_model, read_card
-from pipeline.text.segment import paragraphs_to_frame, segment_file
-from pipeline.io.tables import READ_SUFFIXES, atomic_path, write_table
+from pipeline.text.segment import DROPPED_FIELD, paragraphs_to_frame, segment_file
+from pipeline.io.tables import READ_SUFFIXES, atomic_path, write_csv, write_table
 from pipeline.schema import renamed_para_ids, report_ids
 
 BACKENDS = ("loky", "dask")
 PARTS_DIR, TABLE_FILE, CSV_FILE, FAILURES_FILE = "parts", "paragraphs.parquet", "paragraphs.csv", "failures.csv"
 CONVERTED_DIR = "converted"
+_LOG = logging.getLogger("rolcov")
 # Reports per task: large enough that scheduling costs nothing next to the work (~0.1 s per report), small
 # enough that the progress bar moves and a killed run loses little.
 CHUNK_REPORTS = 8
@@ -83,6 +91,9 @@ class BatchResult:
         Rows in the merged table.
     seconds : float
         Wall-clock time of the run.
+    written : bool
+        False when nothing was classified or resumed and ``table`` (with ``paragraphs.csv`` and
+        ``failures.csv``) from an earlier run was left as it was.
     """
 
     table: Path
@@ -92,6 +103,7 @@ class BatchResult:
     failures: tuple[tuple[str, str], ...]
     paragraphs: int
     seconds: float
+    written: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,7 @@ class _Outcome:
     path: str
     paragraphs: int
     error: str  # empty when the part was written
+    warnings: tuple[tuple[str, int], ...] = ()  # (message, paragraph-like lines removed) logged reading it
 
 
 def classify_report(path: str | Path, model: ParagraphClassifier, report_id: str | None = None,
@@ -162,12 +175,22 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
         If an input is a table (classify tables with ``rolcov classify TABLE -o FILE``) or the backend is unknown.
     ModelError
         If the model directory is missing, damaged or was trained for another taxonomy.
+    RolcovError
+        If another run is writing into ``out_dir``.
     """
-    started = time.perf_counter()
     _check_options(paths, backend, scheduler)
     model = load_model(model_dir)  # fail before any work, not once per worker
+    with output_lock(out_dir):
+        return _classify_locked(paths, model, model_dir, Path(out_dir), jobs, backend, scheduler, force, csv,
+                                progress)
+
+
+def _classify_locked(paths: Sequence[str | Path], model: ParagraphClassifier, model_dir: str | Path, out_dir: Path,
+                     jobs: int, backend: str, scheduler: str | None, force: bool, csv: bool,
+                     progress: bool) -> BatchResult:
+    """:func:`classify_reports` once it holds ``out_dir``'s lock."""
+    started = time.perf_counter()
     model_sha256 = read_card(model_dir)["model_file"]["sha256"]
-    out_dir = Path(out_dir)
     parts = _parts_dir(out_dir, model_sha256)
     files, skipped = find_report_files(list(paths))
     inputs, unreadable = _content_keys(files)
@@ -185,12 +208,14 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
     failed_paths = {path for path, _ in failed}
     ids = report_ids(files)
     done = [(path, ids[path], _part(parts, key)) for path, key in inputs if str(path) not in failed_paths]
+    counts = (len(inputs) + len(unreadable), len(todo) - len(failed), len(inputs) - len(todo), tuple(failures))
+    if not done and (out_dir / TABLE_FILE).exists():  # a mistyped path must not wipe a finished run
+        return BatchResult(out_dir / TABLE_FILE, *counts, 0, time.perf_counter() - started, written=False)
     rows = _merge_parts(done, out_dir / TABLE_FILE, model.classify(paragraphs_to_frame([])))
     if csv:
         _parquet_to_csv(out_dir / TABLE_FILE, out_dir / CSV_FILE)
     write_table(pd.DataFrame(failures, columns=["path", "reason"]), out_dir / FAILURES_FILE)
-    return BatchResult(out_dir / TABLE_FILE, len(inputs) + len(unreadable), len(todo) - len(failed),
-                       len(inputs) - len(todo), tuple(failures), rows, time.perf_counter() - started)
+    return BatchResult(out_dir / TABLE_FILE, *counts, rows, time.perf_counter() - started)
 
 
 def _check_options(paths: Sequence[str | Path], backend: str, scheduler: str | None) -> None:
@@ -205,11 +230,9 @@ def _check_options(paths: Sequence[str | Path], backend: str, scheduler: str | N
 
 
 def _parts_dir(out_dir: Path, model_sha256: str) -> Path:
-    """``OUT/parts/<model12>``, created, without the temporary files a killed run may have left."""
+    """``OUT/parts/<model12>``, created."""
     parts = out_dir / PARTS_DIR / model_sha256[:12]
     parts.mkdir(parents=True, exist_ok=True)
-    for stray in parts.glob(".*.tmp"):  # never complete, so never a result; see tables.atomic_path
-        stray.unlink(missing_ok=True)
     return parts
 
 
@@ -225,7 +248,10 @@ def _content_keys(files: list[Path]) -> tuple[list[tuple[Path, str]], list[tuple
     keyed, unreadable = [], []
     for path in files:
         try:
+            check_regular_file(path)  # hashing a named pipe would wait for a writer forever
             keyed.append((path, report_sha256(path)))
+        except InputError as error:
+            unreadable.append((str(path), str(error)))
         except OSError as error:
             unreadable.append((str(path), f"{path}: cannot be read ({error.strerror}); check that it exists "
                                           "and is readable"))
@@ -251,14 +277,43 @@ def _classify_chunk(chunk: list[tuple[str, str]], model_dir: str, model_sha256: 
     outcomes = []
     with _serial_inside():
         for path, key in chunk:
-            try:
-                frame = classify_report(Path(cwd, path), model, convert=convert)
-            except RolcovError as error:
-                outcomes.append(_Outcome(path, 0, str(error)))
-                continue
+            with _kept_warnings() as warnings:
+                try:
+                    frame = classify_report(Path(cwd, path), model, convert=convert)
+                except RolcovError as error:
+                    outcomes.append(_Outcome(path, 0, str(error), tuple(warnings)))
+                    continue
             write_table(frame, _part(Path(parts), key))
-            outcomes.append(_Outcome(path, len(frame), ""))
+            outcomes.append(_Outcome(path, len(frame), "", tuple(warnings)))
     return outcomes
+
+
+class _KeptWarnings(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.kept: list[tuple[str, int]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.kept.append((record.getMessage(), getattr(record, DROPPED_FIELD, 0)))
+
+
+@contextmanager
+def _kept_warnings() -> Iterator[list[tuple[str, int]]]:
+    """Warnings logged while a report is read, kept for the parent process to say (:func:`_follow`).
+
+    A worker's stderr is not where the user looks, and the run's summary counts the paragraph-like lines
+    that were removed (:data:`pipeline.text.segment.DROPPED_FIELD`), wherever the report was read.
+    """
+    loggers = [logging.getLogger(name) for name in ("rolcov", "pipeline")]
+    saved = [(logger.handlers, logger.propagate) for logger in loggers]
+    keeper = _KeptWarnings()
+    for logger in loggers:
+        logger.handlers, logger.propagate = [keeper], False
+    try:
+        yield keeper.kept
+    finally:
+        for logger, (handlers, propagate) in zip(loggers, saved):
+            logger.handlers, logger.propagate = handlers, propagate
 
 
 @contextmanager
@@ -339,6 +394,8 @@ def _follow(results: Iterator[list[_Outcome]], bars: tuple[tqdm, tqdm | None],
     failures: list[tuple[str, str]] = []
     paragraphs, started = 0, time.perf_counter()
     for outcomes in results:
+        for message, dropped in (warning for outcome in outcomes for warning in outcome.warnings):
+            _LOG.warning("%s", message, extra={DROPPED_FIELD: dropped})
         paragraphs += sum(outcome.paragraphs for outcome in outcomes)
         failures += [(outcome.path, outcome.error) for outcome in outcomes if outcome.error]
         if page_bar is not None:
@@ -384,9 +441,9 @@ def _as_given(table: pa.Table, path: Path, report_id: str) -> pa.Table:
 
 
 def _parquet_to_csv(table: Path, target: Path) -> None:
-    """The merged table as CSV (UTF-8 with BOM, like :func:`pipeline.io.tables.write_table`), batch by batch."""
+    """The merged table as CSV (as :func:`pipeline.io.tables.write_csv` writes it), batch by batch."""
     parquet = pq.ParquetFile(table)
     with atomic_path(target) as temporary, temporary.open("w", encoding="utf-8-sig", newline="") as stream:
-        pd.DataFrame(columns=parquet.schema_arrow.names).to_csv(stream, index=False)
+        write_csv(pd.DataFrame(columns=parquet.schema_arrow.names), stream)
         for batch in parquet.iter_batches():
-            batch.to_pandas().to_csv(stream, index=False, header=False)
+            write_csv(batch.to_pandas(), stream, header=False)

@@ -16,7 +16,9 @@ A model directory is data, not code. It holds four files:
 differs from the card (tampered or half-copied), one that names a type outside :func:`trusted_types`, a
 taxonomy copy that differs from the card or from a taxonomy the caller asks for, one saved by another
 scikit-learn minor version (fitted attributes change between them), an old joblib (pickle) model directory,
-and any file it cannot read.
+and any file it cannot read. A card is read only up to :data:`pipeline.io.limits.MODEL_CARD` and only if it
+has the shape :func:`save_model` writes; a model file only if it unpacks to at most
+:data:`pipeline.io.limits.MODEL_UNZIPPED`, checked before anything in it is unpacked.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import datetime as dt
 import hashlib
 import importlib
 import inspect
+import io
 import json
 import os
 import platform
@@ -43,6 +46,7 @@ from skops.io.exceptions import UntrustedTypesFoundException
 from pipeline import __version__
 from pipeline.errors import ModelError
 from pipeline.model.classifier import ParagraphClassifier
+from pipeline.io.limits import MODEL_CARD, MODEL_UNZIPPED, check_zip_size
 from pipeline.io.tables import atomic_path
 from pipeline.taxonomy import TAXONOMY_ENV_VAR, Taxonomy, load_taxonomy
 
@@ -141,15 +145,46 @@ def save_model(classifier: ParagraphClassifier, directory: str | Path, card: dic
     return directory / CARD_FILE
 
 
+# What load_model and a batch run read from a card, and the type each must have: (key, type) paths.
+CARD_FIELDS = ((("model_file", "sha256"), str), (("model_file", "name"), str), (("taxonomy", "sha256"), str),
+               (("versions", "scikit-learn"), str))
+
+
 def read_card(directory: str | Path) -> dict:
-    """The parsed ``model.json`` of a model directory; :class:`ModelError` if missing or unreadable."""
+    """The parsed ``model.json`` of a model directory.
+
+    Raises
+    ------
+    ModelError
+        If the card is missing, larger than :data:`pipeline.io.limits.MODEL_CARD`, not JSON (or nested
+        too deep to parse), or lacks a field of :data:`CARD_FIELDS` with its type.
+    """
     path = Path(directory) / CARD_FILE
     if not path.is_file():
         raise ModelError(f"{path}: no model card here; train a model with `rolcov train ANNOTATIONS -o {directory}`")
+    if path.stat().st_size > MODEL_CARD.bytes:
+        raise ModelError(MODEL_CARD.refusal(path, f"{path.stat().st_size / 2**10:,.0f} KB"))
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        card = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ModelError(f"{path}: model card is not valid JSON ({error}); {RETRAIN}") from None
+    except RecursionError:
+        raise ModelError(f"{path}: model card is nested too deep to be a model card; {RETRAIN}") from None
+    _check_card_shape(card, path)
+    return card
+
+
+def _check_card_shape(card: object, path: Path) -> None:
+    """Refuse a card without the fields, of the types, that loading a model reads (:data:`CARD_FIELDS`)."""
+    if not isinstance(card, dict):
+        raise ModelError(f"{path}: model card is a JSON {type(card).__name__}, not an object; {RETRAIN}")
+    for keys, kind in CARD_FIELDS:
+        value: object = card
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, kind):
+            raise ModelError(f"{path}: model card has no {kind.__name__} {'.'.join(keys)} (found "
+                             f"{type(value).__name__}); {RETRAIN}")
 
 
 def load_model(directory: str | Path, taxonomy: Taxonomy | None = None) -> ParagraphClassifier:
@@ -177,7 +212,7 @@ def load_model(directory: str | Path, taxonomy: Taxonomy | None = None) -> Parag
     if not path.is_file():
         raise ModelError(f"{path}: model file missing (model files are not in git); {RETRAIN}")
     data = path.read_bytes()  # hashed and loaded from the same bytes, so nothing can swap the file in between
-    if hashlib.sha256(data).hexdigest() != card.get("model_file", {}).get("sha256"):
+    if hashlib.sha256(data).hexdigest() != card["model_file"]["sha256"]:
         raise ModelError(f"{path}: sha256 differs from {CARD_FILE} (file changed or damaged); {RETRAIN} "
                          "or copy the model directory again")
     _check_versions(card, path)
@@ -203,6 +238,8 @@ def _load_skops(data: bytes, path: Path) -> object:
     """Build the classifier from skops bytes, refusing any type outside skops' list and :func:`trusted_types`."""
     trusted = trusted_types()
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_zip_size(archive, path, MODEL_UNZIPPED, ModelError)
         return skops.io.loads(data, trusted=trusted)
     except UntrustedTypesFoundException:
         refused = sorted(set(skops.io.get_untrusted_types(data=data)) - set(trusted))

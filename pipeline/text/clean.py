@@ -19,8 +19,7 @@ from pipeline.io.ingest import Report, normalize_text
 CHROME_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(pattern)
     for pattern in (
-        r"^首页(\s|$)",  # navigation bar
-        r"^[>»›]|[>»›]\s*\S+\s*[>»›]",  # breadcrumb trail
+        r"^首页(\s|$)",  # navigation bar (breadcrumb trails: is_breadcrumb, only at the page's edges)
         r"打印本页|打印此文|关闭窗口|【打印】|【关闭】|收藏本页|分享到|扫一扫|上一篇|下一篇|返回顶部",
         r"^(信息)?来源\s*:|^(发布|更新|成文)(日期|时间)\s*:|^时间\s*:|^作者\s*:|浏览次数|访问量|点击数|阅读次数",
         r"^字体\s*:|\[\s*大\s*中\s*小\s*\]",
@@ -44,11 +43,36 @@ _ENCLOSED = re.compile(r"^\((.+)\)$")
 _ADOPTED = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日\S*(通过|印发|发布|公布|批准)$")
 _ADDRESSEE = re.compile(r"^[^,，。;；]{2,40}[:：]$")
 _DUPLICATE_MIN_CHARS = 20
+# A breadcrumb trail: a few short link texts joined by > » › (首页 > 政务公开 > 法治政府建设, 当前位置：首页>>…).
+_CRUMB_SEPARATOR = re.compile(r"\s*[>»›]+\s*")
+_MAX_CRUMB_CHARS, _MAX_TRAIL_CHARS = 16, 80
 
 
-def is_chrome(line: str) -> bool:
-    """True for a navigation, print/close, source/date, footer, 抄送 or page-number line."""
-    return any(pattern.search(line) for pattern in CHROME_PATTERNS)
+def is_breadcrumb(line: str) -> bool:
+    """True for a navigation trail: short, no sentence punctuation, every step a short link text.
+
+    The segmenter tests only lines at the edges of a page (:func:`pipeline.text.segment.segment_report`), and
+    a paragraph with two ``>`` signs (满意度>95%,办结率>98%) or quoted markup (``x<b>y</b>``) is never one.
+    """
+    crumbs = _CRUMB_SEPARATOR.split(line.strip())
+    return (len(crumbs) >= 2 and len(line) <= _MAX_TRAIL_CHARS and not _SENTENCE_PUNCT.search(line)
+            and all(len(crumb) <= _MAX_CRUMB_CHARS for crumb in crumbs) and any(crumbs))
+
+
+def reads_like_paragraph(line: str) -> bool:
+    """True for a line that a reader would take for a paragraph: a sentence of some length.
+
+    A cleaner that removes such a line may be removing report text; the segmenter counts and names them.
+    """
+    return len(line) >= _DUPLICATE_MIN_CHARS and bool(_SENTENCE_PUNCT.search(line))
+
+
+def is_chrome(line: str, breadcrumbs: bool = True) -> bool:
+    """True for a navigation, print/close, source/date, footer, 抄送 or page-number line.
+
+    ``breadcrumbs=False`` leaves out the breadcrumb test (:func:`is_breadcrumb`), for a line inside the body.
+    """
+    return any(pattern.search(line) for pattern in CHROME_PATTERNS) or (breadcrumbs and is_breadcrumb(line))
 
 
 def is_signature_or_date(line: str) -> bool:
@@ -84,15 +108,15 @@ def repeated_copy_indices(lines: Sequence[str]) -> set[int]:
     the first copy already had is dropped, short headings, signature and date included. Before that
     point short lines may repeat legitimately (two sections can share a sub-heading), so they are kept.
     """
-    seen: set[str] = set()
+    first_seen: dict[str, int] = {}  # line → where it first occurs (a dict, not a search: linear time)
     for start, line in enumerate(lines):
-        if len(line) >= _DUPLICATE_MIN_CHARS and line in seen:
+        if len(line) >= _DUPLICATE_MIN_CHARS and line in first_seen:
             # short lines just before it that the first copy had too (title, addressee) open the second copy
-            while start > 0 and lines[start - 1] in lines[:start - 1]:
+            while start > 0 and first_seen[lines[start - 1]] < start - 1:
                 start -= 1
             first_copy = set(lines[:start])
             return {index for index in range(start, len(lines)) if lines[index] in first_copy}
-        seen.add(line)
+        first_seen.setdefault(line, start)
     return set()
 
 

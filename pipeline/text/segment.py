@@ -8,6 +8,7 @@ The heading path is the evidence a reader uses to know what a paragraph is about
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -19,7 +20,10 @@ from typing import TypeVar
 import pandas as pd
 from tqdm import tqdm
 
-from pipeline.text.clean import find_boilerplate_lines, is_addressee, is_chrome, is_signature_or_date, repeated_copy_indices
+from pipeline.text.clean import (
+    find_boilerplate_lines, is_addressee, is_chrome, is_signature_or_date, reads_like_paragraph,
+    repeated_copy_indices,
+)
 from pipeline.errors import InputError, RolcovError
 from pipeline.patterns import HEADING_MARKERS, LEAD_END
 from pipeline.schema import BODY_PARTS, FRAME_COLUMNS, HEADING_SEPARATOR, PARTS, item_id, paragraph_id, report_ids
@@ -29,6 +33,10 @@ from pipeline.text.metadata import ReportInfo, describe_report, find_title
 
 T = TypeVar("T")
 
+_LOG = logging.getLogger("rolcov")
+#: The ``extra`` field of the warning that names paragraph-like lines a cleaner removed (how many), so
+#: that a run can add them up in its summary.
+DROPPED_FIELD = "dropped_paragraphs"
 _MAX_HEADING_CHARS = 60
 _MAX_LEAD_CHARS = 45
 
@@ -113,7 +121,11 @@ def segment_report(report: Report, split_items: bool = False, boilerplate: froze
     """
     lines = [_Line(original, normalize_text(original)) for original in report.lines]
     normalized = [line.normalized for line in lines]
-    body = _content_lines(lines, boilerplate)
+    body, dropped = _content_lines(lines, boilerplate)
+    if dropped:
+        _LOG.warning("%s: removed %d line(s) that read like paragraphs as page chrome, a signature or a site's "
+                     "shared text (first: %r); check them in the file", report.path, len(dropped),
+                     dropped[0][:40], extra={DROPPED_FIELD: len(dropped)})
     info = describe_report(normalized, [line.normalized for line in body], report.page)
     paragraphs = [
         Paragraph(report.report_id, paragraph_id(report.report_id, index), part, path, lead + text, report.path,
@@ -143,25 +155,30 @@ def annotation_units(report: Report) -> list[Paragraph]:
     return [unit for paragraph in segment_report(report) for unit in (paragraph, *enumeration_items(paragraph))]
 
 
-def _content_lines(lines: Sequence[_Line], boilerplate: frozenset[str]) -> list[_Line]:
-    """Drop chrome, the repeated copy, the title and document furniture; keep text and headings."""
+def _content_lines(lines: Sequence[_Line], boilerplate: frozenset[str]) -> tuple[list[_Line], list[str]]:
+    """Drop chrome, the repeated copy, the title and document furniture; keep text and headings.
+
+    Returns the kept lines and the removed ones that read like paragraphs (a second copy of the report
+    excepted), which the caller reports: no text of the body is lost silently.
+    """
     normalized = [line.normalized for line in lines]
     repeated = repeated_copy_indices(normalized)
     title = find_title(normalized)
-    first_body = next(
-        (i for i, text in enumerate(normalized) if _is_body_start(text) and i not in repeated), len(lines)
-    )
-    kept = []
+    body_starts = [i for i, text in enumerate(normalized) if _is_body_start(text) and i not in repeated]
+    first_body, last_body = (body_starts[0], body_starts[-1]) if body_starts else (len(lines), -1)
+    kept, dropped = [], []
     for index, line in enumerate(lines):
         text = line.normalized
-        if index in repeated or text in boilerplate:
+        if index in repeated or (title is not None and title.start <= index < title.stop):
             continue
-        if is_chrome(text) or is_signature_or_date(text) or (index <= first_body and is_addressee(text)):
+        at_edge = index < first_body or index > last_body
+        if (text in boilerplate or is_chrome(text, breadcrumbs=at_edge) or is_signature_or_date(text)
+                or (index <= first_body and is_addressee(text)) or (title is not None and index < title.start)):
+            if reads_like_paragraph(text):  # above the title: category labels and navigation, as a rule
+                dropped.append(line.original)
             continue
-        if title is not None and index < title.stop:
-            continue  # the title, and category labels and navigation above it
         kept.append(line)
-    return kept
+    return kept, dropped
 
 
 def _is_body_start(text: str) -> bool:
