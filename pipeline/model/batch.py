@@ -180,14 +180,16 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
     """
     _check_options(paths, backend, scheduler)
     model = load_model(model_dir)  # fail before any work, not once per worker
+    # Workers may run in another directory (a reused loky pool, a Dask worker): they get absolute paths.
+    convert = ConvertOptions(cache_dir=Path(cache_dir or Path(out_dir) / CONVERTED_DIR).resolve(), ocr_threads=1)
     with output_lock(out_dir):
         return _classify_locked(paths, model, model_dir, Path(out_dir), jobs, backend, scheduler, force, csv,
-                                progress)
+                                progress, convert)
 
 
 def _classify_locked(paths: Sequence[str | Path], model: ParagraphClassifier, model_dir: str | Path, out_dir: Path,
                      jobs: int, backend: str, scheduler: str | None, force: bool, csv: bool,
-                     progress: bool) -> BatchResult:
+                     progress: bool, convert: ConvertOptions) -> BatchResult:
     """:func:`classify_reports` once it holds ``out_dir``'s lock."""
     started = time.perf_counter()
     model_sha256 = read_card(model_dir)["model_file"]["sha256"]
@@ -195,8 +197,6 @@ def _classify_locked(paths: Sequence[str | Path], model: ParagraphClassifier, mo
     files, skipped = find_report_files(list(paths))
     inputs, unreadable = _content_keys(files)
     todo = [(str(path), key) for path, key in inputs if force or not _part(parts, key).is_file()]
-    # Workers may run in another directory (a reused loky pool, a Dask worker): they get absolute paths.
-    convert = ConvertOptions(cache_dir=Path(cache_dir or out_dir / CONVERTED_DIR).resolve(), ocr_threads=1)
     scan_pages = {path: pages for path, key in todo if (pages := ocr_page_count(Path(path), key, convert))}
     tasks = _tasks(todo, scan_pages)
     work = partial(_classify_chunk, model_dir=str(Path(model_dir).resolve()), model_sha256=model_sha256,
