@@ -53,3 +53,6 @@ TITLE_HEADING_START = re.compile(rf"^({_NUM}、|\(|\d+[.、])")
 LEAD_END = re.compile(r"[。:;!?]|(?=一是)")
 #: Where the ``lead`` feature column ends: the first sentence punctuation only (see the module docstring).
 FEATURE_LEAD_END = re.compile(r"[。;:!?]")
+
+#: A pinyin gloss after a character, as mirror sites print them (领(lǐng)导); text and names read without it.
+PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü\u00e0-\u01dc]{1,6}\)")
