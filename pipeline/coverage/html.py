@@ -75,13 +75,13 @@ def render_coverage_html(
     zh = label_names(themes, names)
     reports = list(dict.fromkeys(profile["report_id"]))
     anchors = {r: f"r{i}" for i, r in enumerate(reports)}
-    titles = _titles(profile)
+    titles = report_titles(profile)
     page = render(
         "report.html.j2", css=Markup(CSS + TASK_CSS), script=Markup(SCRIPT), part_colours=PART_COLOURS,
         themes=[{"name": zh[t], "id": t} for t in themes], heatmap=_heatmap(profile, themes, anchors),
         gaps=_gap_list(gaps, anchors, titles), parts=PROFILE_PARTS,
         tasks="" if tasks is None else task_checklist_html(table, tasks, titles),
-        reports=[_report_section(table, profile, gaps, r, anchors[r], themes, zh) for r in reports],
+        reports=[report_section(table, profile, gaps, r, anchors[r], themes, zh) for r in reports],
     )
     return write_text_atomic(path, page)
 
@@ -112,7 +112,7 @@ def _report_title(row: pd.Series, report_id: str) -> str:
     return f"{title}{year}" if title and not pd.isna(title) else f"{report_id}{year}"
 
 
-def _titles(profile: pd.DataFrame) -> dict[str, str]:
+def report_titles(profile: pd.DataFrame) -> dict[str, str]:
     first = profile.drop_duplicates("report_id")
     return {row["report_id"]: _report_title(row, row["report_id"]) for _, row in first.iterrows()}
 
@@ -126,8 +126,13 @@ def _gap_list(gaps: pd.DataFrame, anchors: Mapping[str, str], titles: Mapping[st
              "entries": _gap_entries(rows)} for report_id, rows in gaps.groupby("report_id", sort=False)]
 
 
-def _report_section(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.DataFrame, report_id: str, anchor: str,
-                    themes: list[str], zh: Mapping[str, str]) -> dict[str, object]:
+def report_section(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.DataFrame, report_id: str, anchor: str,
+                   themes: list[str], zh: Mapping[str, str]) -> dict[str, object]:
+    """One report's part of a page: heading, bar chart, theme × part table, gaps and paragraphs by theme.
+
+    Pass the report's own rows of ``table``, ``profile`` and ``gaps`` when rendering many reports: each is
+    filtered by ``report_id`` here, which costs a pass over whatever is given.
+    """
     rows = profile[profile["report_id"] == report_id]
     first = rows.iloc[0]
     paragraphs = table[(table["report_id"] == report_id) & table["part"].isin(BODY_PARTS)]
