@@ -137,39 +137,40 @@ def report_section(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.DataFram
     first = rows.iloc[0]
     paragraphs = table[(table["report_id"] == report_id) & table["part"].isin(BODY_PARTS)]
     indicators = label_indicators(paragraphs, themes)
+    cells = {(row["theme"], row["part"]): row for row in rows.to_dict("records")}
+    records = paragraphs.to_dict("records")
     title = first.get("title", "")
     return {
         "anchor": anchor, "heading": _report_title(first, report_id), "report_id": str(report_id),
         "title": str(title) if title and not pd.isna(title) else "",
         "n_paragraphs": int(first["part_paragraphs"]), "n_chars": int(first["part_chars"]),
-        "chart": coverage_bars_svg(rows, zh, themes), "part_rows": _part_rows(rows, themes, zh, anchor),
+        "chart": coverage_bars_svg(rows, zh, themes), "part_rows": _part_rows(cells, themes, zh, anchor),
         "gaps": _gap_entries(gaps[gaps["report_id"] == report_id]),
-        "listings": [_theme_paragraphs(paragraphs[indicators[t]], t, zh[t], f"{anchor}-t{j}", rows)
-                     for j, t in enumerate(themes)],
+        "listings": [_theme_paragraphs([r for r, flag in zip(records, indicators[t].to_numpy()) if flag], t, zh[t],
+                                       f"{anchor}-t{j}", cells[(t, "all")]) for j, t in enumerate(themes)],
     }
 
 
-def _part_rows(rows: pd.DataFrame, themes: list[str], zh: Mapping[str, str], anchor: str) -> list[dict[str, object]]:
+def _part_rows(cells: Mapping[tuple[str, str], Mapping], themes: list[str], zh: Mapping[str, str],
+               anchor: str) -> list[dict[str, object]]:
     """Paragraph counts (and within-part character shares) per theme and part, each linking to the list."""
-    indexed = rows.set_index(["theme", "part"])
     lines = []
     for j, theme in enumerate(themes):
-        cells = []
+        row_cells = []
         for part in PROFILE_PARTS:
-            row = indexed.loc[(theme, part)]
+            row = cells[(theme, part)]
             share = "" if pd.isna(row["char_share"]) else f" ({row['char_share']:.0%})"
-            cells.append(f"{int(row['n_paragraphs'])}{share}")
-        lines.append({"name": zh[theme], "id": theme, "target": f"{anchor}-t{j}", "cells": cells})
+            row_cells.append(f"{int(row['n_paragraphs'])}{share}")
+        lines.append({"name": zh[theme], "id": theme, "target": f"{anchor}-t{j}", "cells": row_cells})
     return lines
 
 
-def _theme_paragraphs(paragraphs: pd.DataFrame, theme: str, name: str, target: str,
-                      rows: pd.DataFrame) -> dict[str, object]:
-    whole = rows[(rows["theme"] == theme) & (rows["part"] == "all")].iloc[0]
+def _theme_paragraphs(paragraphs: list[Mapping[str, object]], theme: str, name: str, target: str,
+                      whole: Mapping[str, object]) -> dict[str, object]:
     prob_column = f"{PROB_PREFIX}{theme}"
     items = [{"part": str(para["part"]), "heading": _heading(para), "para_id": str(para["para_id"]),
               "prob": f" · p={float(para[prob_column]):.2f}" if prob_column in para else " · hand-labelled",
-              "text": str(para["text"])} for para in paragraphs.to_dict("records")]
+              "text": str(para["text"])} for para in paragraphs]
     summary = (f"{name} ({theme}) — {whole['status']}: {int(whole['n_paragraphs'])} paragraph(s)"
                + ("" if pd.isna(whole["char_share"]) else f", {whole['char_share']:.1%} of body characters"))
     return {"target": target, "summary": summary, "paragraphs": items}

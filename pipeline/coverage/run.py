@@ -28,10 +28,11 @@ from pipeline.coverage.gaps import coverage_gaps
 from pipeline.coverage.html import render_coverage_html
 from pipeline.coverage.html_site import HANDFUL, render_coverage_site
 from pipeline.coverage.profile import CoverageThresholds, coverage_profile, label_indicators, theme_ids, validate_table
-from pipeline.coverage.task_coverage import tag_paragraphs, task_coverage, task_gaps
+from pipeline.coverage.task_coverage import TASK_COLUMNS, tag_paragraphs, task_coverage, task_gaps
 from pipeline.coverage.user_metadata import join_metadata, read_metadata
 from pipeline.errors import InputError
 from pipeline.io.tables import read_table, write_table, write_workbook
+from pipeline.schema import BODY_PARTS
 from pipeline.taxonomy import load_taxonomy
 from pipeline.text.places import place_summary
 
@@ -116,7 +117,7 @@ def run_coverage(
     if metadata is not None:
         panel = join_metadata(panel, read_metadata(metadata), metadata)
     corpus = corpus_tables(panel, thresholds)
-    _write_tables(Path(out), tables, panel, corpus)
+    _write_tables(Path(out), tables, panel, corpus, long_sheets=len(panel) <= handful)
     _LOG.info("%d reports; %s", len(panel), place_summary(panel))
     if html is not None:
         _write_pages(Path(html), table, tables, panel, tasks, thresholds, pages, handful)
@@ -135,7 +136,9 @@ def corpus_tables(panel: pd.DataFrame, thresholds: CoverageThresholds = Coverage
 
 
 def _write_tables(out: Path, tables: dict[str, pd.DataFrame], panel: pd.DataFrame,
-                  corpus: dict[str, pd.DataFrame]) -> None:
+                  corpus: dict[str, pd.DataFrame], long_sheets: bool) -> None:
+    """Every table as .csv and .parquet (the panel also .dta); ``coverage.xlsx`` holds the panel and summaries,
+    and the long tables too for a handful of reports (for a corpus they are slow to write and may not fit a sheet)."""
     for name, frame in tables.items():
         write_table(frame, out / f"{name}.csv")
         write_table(frame, out / f"{name}.parquet")
@@ -143,7 +146,7 @@ def _write_tables(out: Path, tables: dict[str, pd.DataFrame], panel: pd.DataFram
         write_table(panel, out / f"panel{suffix}")
     for name, frame in corpus.items():
         write_table(frame, out / f"{name}.csv")
-    write_workbook({**tables, "panel": panel, **corpus}, out / "coverage.xlsx")
+    write_workbook({**(tables if long_sheets else {}), "panel": panel, **corpus}, out / "coverage.xlsx")
 
 
 def _write_pages(html: Path, table: pd.DataFrame, tables: dict[str, pd.DataFrame], panel: pd.DataFrame,
@@ -161,12 +164,17 @@ def _write_pages(html: Path, table: pd.DataFrame, tables: dict[str, pd.DataFrame
 
 
 def _task_coverage(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`task_coverage` a chunk of reports at a time: it is per report, so the chunks add up exactly."""
-    ids = list(dict.fromkeys(table["report_id"]))
+    """:func:`task_coverage` a chunk of reports at a time: it is per report, so the chunks add up exactly.
+
+    Reports without any body paragraph (an opening only) are left out: they have nothing to mark, and
+    ``task_coverage`` cannot take a report whose body is empty. Their task columns in the panel stay empty.
+    """
+    body = table[table["part"].isin(BODY_PARTS)]
+    ids = list(dict.fromkeys(body["report_id"]))
     chunks = [ids[i:i + TASK_CHUNK] for i in range(0, len(ids), TASK_CHUNK)]
     by_report = table.groupby("report_id", sort=False).indices
-    return pd.concat([task_coverage(table.iloc[sorted(i for r in chunk for i in by_report[r])]) for chunk in chunks],
-                     ignore_index=True)
+    parts = [task_coverage(table.iloc[sorted(i for r in chunk for i in by_report[r])]) for chunk in chunks]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(TASK_COLUMNS))
 
 
 def _task_gaps(tasks: pd.DataFrame) -> pd.DataFrame:
