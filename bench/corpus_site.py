@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -48,6 +49,7 @@ ROLCOV = [sys.executable, "-m", "pipeline.cli"]
 YEARS = range(2019, 2024)
 DEPARTMENTS = ("司法局", "公安局", "信访局", "生态环境局", "教育局", "市场监督管理局", "应急管理局")
 OUT = ROOT / "bench" / "results" / "corpus_site.md"
+LOAD_BEFORE = ""
 
 
 def classified_base(work: Path) -> pd.DataFrame:
@@ -109,11 +111,11 @@ def replicate(base: pd.DataFrame, n_reports: int, seed: int = 0) -> pd.DataFrame
 
 def run_coverage(table: Path, out: Path) -> dict[str, float]:
     start = time.perf_counter()
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", *ROLCOV, "coverage", str(table), "-o", str(out),
+    result = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *ROLCOV, "coverage", str(table), "-o", str(out),
                              "--html", str(out / "site.html")], capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - start
-    peak_kb = int(result.stderr.strip().splitlines()[-1])
-    return {"seconds": seconds, "peak_mb": peak_kb / 1024}
+    peak_kb, user, system = result.stderr.strip().splitlines()[-1].split()
+    return {"seconds": seconds, "peak_mb": int(peak_kb) / 1024, "cpu": float(user) + float(system)}
 
 
 def render_times(pages: list[Path], ready: bool = True) -> list[float]:
@@ -147,11 +149,11 @@ def measure(base: pd.DataFrame, n_reports: int, work: Path) -> dict[str, object]
     sample = random.Random(n_reports).sample(pages, min(20, len(pages)))
     index_s, *others = render_times([site / "index.html", largest, *sample])
     return {"reports": n_reports, "paragraphs": len(pd.read_parquet(table, columns=["report_id"])),
-            "coverage s": f"{timing['seconds']:.0f}", "peak memory MB": f"{timing['peak_mb']:.0f}",
+            "coverage s": f"{timing['seconds']:.0f}", "CPU s": f"{timing['cpu']:.0f}", "peak memory MB": f"{timing['peak_mb']:.0f}",
             "index MB": f"{(site / 'index.html').stat().st_size / 2**20:.2f}",
             "largest report page MB": f"{largest.stat().st_size / 2**20:.2f}",
             "index rendered s": f"{index_s:.2f}", "slowest report page s": f"{max(others):.2f}",
-            "_seconds": timing["seconds"], "_out": out}
+            "_seconds": timing["seconds"], "_cpu": timing["cpu"], "_out": out}
 
 
 def chart_pages(out: Path, work: Path) -> list[dict[str, object]]:
@@ -229,6 +231,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 5000])
     parser.add_argument("--charts", action="store_true", help="also compare chart libraries at the largest size")
     args = parser.parse_args()
+    global LOAD_BEFORE
+    LOAD_BEFORE = f"{os.getloadavg()[0]:.1f}"
     with tempfile.TemporaryDirectory(prefix="rolcov-corpus-site-") as tmp:
         work = Path(tmp)
         base = classified_base(work)
@@ -238,13 +242,15 @@ def main() -> None:
             print(rows[-1], flush=True)
         charts = chart_pages(rows[-1]["_out"], work) if args.charts else []
     ratio = rows[-1]["_seconds"] / rows[0]["_seconds"] if len(rows) > 1 else 1.0
+    cpu_ratio = rows[-1]["_cpu"] / rows[0]["_cpu"] if len(rows) > 1 else 1.0
     shown = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
     lines = ["# Coverage of a corpus: tables and the site", "",
              f"`PYTHONPATH=$PWD python bench/corpus_site.py {' '.join(sys.argv[1:])}` — one run on this 2-core machine "
              f"(shared; see the script's docstring). Base: {base['report_id'].nunique()} classified reports.", "",
              markdown_table(shown), "",
-             f"{rows[-1]['reports']:,} reports took {ratio:.1f}× the time of {rows[0]['reports']:,} "
-             f"({rows[-1]['reports'] / rows[0]['reports']:.0f}× the reports).", ""]
+             f"{rows[-1]['reports']:,} reports took {ratio:.1f}× the wall time and {cpu_ratio:.1f}× the CPU time of "
+             f"{rows[0]['reports']:,} ({rows[-1]['reports'] / rows[0]['reports']:.0f}× the reports); load average "
+             f"before the run {LOAD_BEFORE}.", ""]
     if charts:
         lines += [f"## Chart libraries ({rows[-1]['reports']:,} reports; the index's four charts alone)", "",
                   markdown_table(charts), ""]

@@ -175,10 +175,12 @@ def _svg(figure) -> Markup:
     """A figure as inline SVG markup; text stays text (so the page's fonts draw Chinese) and ids are stable."""
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "rolcov"}):
-        figure.savefig(buffer, format="svg", bbox_inches="tight")
+        figure.savefig(buffer, format="svg", bbox_inches="tight",
+                       metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
     _plots().plt.close(figure)
     svg = buffer.getvalue()
-    return Markup(svg[svg.index("<svg"):])
+    # matplotlib opens every link in a new tab; the site's links stay in the same one, like the table's
+    return Markup(svg[svg.index("<svg"):].replace(' target="_blank"', ""))
 
 
 def _levels(panel: pd.DataFrame) -> list[str]:

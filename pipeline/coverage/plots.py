@@ -206,7 +206,7 @@ def plot_theme_distribution(panel: pd.DataFrame, names: Mapping[str, str] | None
     zh = label_names(themes, names)
     data = [panel[SHARE_PREFIX + theme].dropna().to_numpy(dtype=float) for theme in themes]
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(themes) + 1))
-    ax.boxplot(data, vert=False, widths=0.6, flierprops={"markersize": 2, "alpha": 0.4})
+    ax.boxplot(data, orientation="horizontal", widths=0.6, flierprops={"markersize": 2, "alpha": 0.4})
     ax.set_yticks(range(1, len(themes) + 1), [f"{zh[t]} ({t}) n={len(d)}" for t, d in zip(themes, data)],
                   fontsize=8, fontfamily=font_families())
     ax.invert_yaxis()
@@ -227,7 +227,8 @@ def plot_below_peers(below: pd.DataFrame, labels: Mapping[str, str], names: Mapp
     y = np.arange(len(rows))
     ax.barh(y, rows["peer_median"], color="#dddddd", label="peers' median")
     ax.scatter(rows["peer_limit"], y, marker="|", s=120, color="#555555", label="far-below limit")
-    dots = ax.scatter(rows["share"], y, s=36, color="#b00020", zorder=3, label="this report")
+    dots = ax.scatter(rows["share"], y, s=36, color="#b00020", zorder=3, clip_on=False, label="this report")
+    ax.set_xlim(left=-0.02)  # a share of 0 is a whole dot off the axis line, so it can be seen and clicked
     if links:
         dots.set_urls([links.get(r) for r in rows["report_id"]])
     ax.set_yticks(y, [f"{labels.get(r, r)} · {zh.get(t, t)}" for r, t in zip(rows["report_id"], rows["theme"])],
