@@ -50,6 +50,7 @@ bench: setup
 	$(BIN)/python bench/lineless.py
 	$(BIN)/python bench/tasks.py
 	$(BIN)/python bench/model_format.py
+	$(BIN)/python bench/places.py
 	$(BIN)/python bench/learning_curve.py
 
 clean:
