@@ -233,3 +233,23 @@ def test_site_renders_chinese_and_charts(site_run, chromium_page, tmp_path):
     assert page.locator("#trends svg text", has_text="严格规范公正文明执法").count() == 1
     box = page.locator("#trends svg text", has_text="严格规范公正文明执法").bounding_box()
     assert box and box["width"] > 80  # drawn by a font, not collapsed
+
+
+def test_markup_in_issuers_and_ids_stays_text_in_the_site(tmp_path):
+    import json
+    import re
+
+    hostile = """<script>alert(1)</script>"q" 'a' & </script>"""
+    table = _corpus()
+    mine = table["report_id"] == LOW
+    table.loc[mine, "issuer"] = hostile
+    table.loc[mine, "para_id"] = table.loc[mine, "para_id"].str.replace(LOW, LOW + hostile, regex=False)
+    table.loc[mine, "report_id"] = LOW + hostile
+    run_coverage([write_table(table, tmp_path / "t.parquet")], tmp_path / "out", html=tmp_path / "out" / "s.html")
+    index = (tmp_path / "out" / "s" / "index.html").read_text(encoding="utf-8")
+    assert index.count("<script") == 2 and "alert(1)</script>" not in index  # the data block and the site's script
+    data = json.loads(re.search(r'<script type="application/json" id="report-data">(.*?)</script>', index, re.S)[1])
+    row = next(r for r in data["rows"] if r[0].startswith(hostile))
+    assert row[-1] == f"reports/{page_name(LOW + hostile)}" and page_name(LOW + hostile).startswith("r-")
+    page = (tmp_path / "out" / "s" / row[-1]).read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "<script>alert" not in page

@@ -83,7 +83,7 @@ def run_coverage_command(args: argparse.Namespace) -> int:
     logger.setLevel(logging.INFO)
     try:
         code = run_coverage(args.inputs, args.output, html=args.html, reference=args.reference, thresholds=thresholds,
-                            metadata=args.metadata, pages=args.pages, handful=args.handful)
+                            metadata=args.metadata, pages=args.pages, handful=args.handful, progress=True)
     except MetadataError as error:
         print_failures(error.problems)
         print(f"nothing written: fix {args.metadata} and run again", file=sys.stderr)

@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,7 @@ from pathlib import Path
 import matplotlib
 import pandas as pd
 from markupsafe import Markup
+from tqdm import tqdm
 
 from pipeline.coverage.charts import FONT, PART_COLOURS, coverage_bars_svg
 from pipeline.coverage.corpus import (PEERS, SHARE_PREFIX, below_peers, coverage_by, panel_themes,
@@ -94,7 +96,7 @@ SHOWN_VARIABLES = ("issuer", "year", "published", "province", "city", "county", 
 
 def render_coverage_site(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.DataFrame, panel: pd.DataFrame,
                          folder: Path | str, tasks: pd.DataFrame | None = None, names: Mapping[str, str] | None = None,
-                         thresholds: CoverageThresholds = CoverageThresholds()) -> Path:
+                         thresholds: CoverageThresholds = CoverageThresholds(), progress: bool = False) -> Path:
     """Write the site into ``folder`` (``index.html`` and ``reports/*.html``) and return the index's path.
 
     Parameters
@@ -113,6 +115,8 @@ def render_coverage_site(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.Da
         Theme id → Chinese name; by default from the taxonomy.
     thresholds : CoverageThresholds
         The ``below_reference`` rule, applied to peers.
+    progress : bool
+        Show a progress bar of the report pages on stderr.
     """
     folder = Path(folder)
     themes = panel_themes(panel)
@@ -122,7 +126,9 @@ def render_coverage_site(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.Da
     below = below_peers(panel, thresholds=thresholds)
     by_peers = coverage_by(panel, list(PEERS))
     css = Markup(CSS + TASK_CSS + SITE_CSS)
-    for page in _report_pages(table, profile, gaps, panel, tasks, by_peers, below, themes, zh, titles, css):
+    report_pages = _report_pages(table, profile, gaps, panel, tasks, by_peers, below, themes, zh, titles, css)
+    for page in tqdm(report_pages, total=len(panel), desc="report pages", unit="page", file=sys.stderr,
+                     disable=not progress):
         write_text_atomic(folder / pages[page["report_id"]], page["html"])
     index = _index_context(panel, below, themes, zh, pages, titles, thresholds)
     return write_text_atomic(folder / "index.html", render("site/index.html.j2", css=css, sections=INDEX_SECTIONS,

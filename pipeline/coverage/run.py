@@ -62,6 +62,7 @@ def run_coverage(
     metadata: Path | None = None,
     pages: str = "auto",
     handful: int = HANDFUL,
+    progress: bool = False,
 ) -> int:
     """Profile the classified tables ``inputs`` and write coverage tables (and pages) to the directory ``out``.
 
@@ -89,6 +90,8 @@ def run_coverage(
         See ``html``.
     handful : int
         The most reports drawn on one page when ``pages="auto"``.
+    progress : bool
+        Show a progress bar while the site's report pages are written.
 
     Returns
     -------
@@ -120,7 +123,7 @@ def run_coverage(
     _write_tables(Path(out), tables, panel, corpus, long_sheets=len(panel) <= handful)
     _LOG.info("%d reports; %s", len(panel), place_summary(panel))
     if html is not None:
-        _write_pages(Path(html), table, tables, panel, tasks, thresholds, pages, handful)
+        _write_pages(Path(html), table, tables, panel, tasks, thresholds, pages, handful, progress)
     return EXIT_PARTIAL if failures else EXIT_OK
 
 
@@ -150,7 +153,8 @@ def _write_tables(out: Path, tables: dict[str, pd.DataFrame], panel: pd.DataFram
 
 
 def _write_pages(html: Path, table: pd.DataFrame, tables: dict[str, pd.DataFrame], panel: pd.DataFrame,
-                 tasks: pd.DataFrame | None, thresholds: CoverageThresholds, pages: str, handful: int) -> None:
+                 tasks: pd.DataFrame | None, thresholds: CoverageThresholds, pages: str, handful: int,
+                 progress: bool) -> None:
     if pages not in PAGES:
         raise ValueError(f"pages must be one of {', '.join(PAGES)}, not {pages!r}")
     if pages == "single" or (pages == "auto" and len(panel) <= handful):
@@ -159,7 +163,7 @@ def _write_pages(html: Path, table: pd.DataFrame, tables: dict[str, pd.DataFrame
         return
     folder = html.with_suffix("") if html.suffix.lower() in (".html", ".htm") else html
     index = render_coverage_site(table, tables["profile"], tables["gaps"], panel, folder, tasks=tasks,
-                                 thresholds=thresholds)
+                                 thresholds=thresholds, progress=progress)
     _LOG.info("the coverage site (%d report pages): %s", len(panel), index)
 
 
