@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from pipeline.cli.main import main
-from pipeline.coverage.corpus import below_peers, corpus_panel, coverage_by, task_prevalence
+from pipeline.coverage.corpus import below_peers, corpus_panel, coverage_by
 from pipeline.coverage.profile import coverage_profile, validate_table
 from pipeline.coverage.run import CORPUS_OUTPUT_FILES, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, run_coverage
 from pipeline.coverage.html_site import page_name

@@ -35,7 +35,7 @@ import pandas as pd
 from markupsafe import Markup
 from tqdm import tqdm
 
-from pipeline.coverage.charts import FONT, PART_COLOURS, coverage_bars_svg
+from pipeline.coverage.charts import FONT, PART_COLOURS
 from pipeline.coverage.corpus import (PEERS, SHARE_PREFIX, below_peers, coverage_by, panel_themes,
                                       task_prevalence)
 from pipeline.coverage.html import CSS, SCRIPT, report_section
