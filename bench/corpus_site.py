@@ -211,6 +211,8 @@ def _altair_page(panel, trends, prevalence, below) -> tuple[str, tuple[str, str]
     import vl_convert
     from pipeline.coverage.corpus import SHARE_PREFIX, panel_themes
 
+    alt.data_transformers.disable_max_rows()  # the same rows as the other libraries get, inlined in the spec
+
     long = panel.melt(id_vars=["report_id"], value_vars=[SHARE_PREFIX + t for t in panel_themes(panel)])
     stacked = prevalence.melt(id_vars=["task"], value_vars=["concrete", "general", "plans_or_problems", "absent"])
     trends = trends.assign(year=trends["year"].astype(float))
@@ -230,6 +232,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 2000, 5000])
     parser.add_argument("--charts", action="store_true", help="also compare chart libraries at the largest size")
+    parser.add_argument("--out", type=Path, default=OUT, help=f"results file (default {OUT.relative_to(ROOT)})")
     args = parser.parse_args()
     global LOAD_BEFORE
     LOAD_BEFORE = f"{os.getloadavg()[0]:.1f}"
@@ -254,7 +257,7 @@ def main() -> None:
     if charts:
         lines += [f"## Chart libraries ({rows[-1]['reports']:,} reports; the index's four charts alone)", "",
                   markdown_table(charts), ""]
-    OUT.write_text("\n".join(lines), encoding="utf-8")
+    args.out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 
 
