@@ -224,7 +224,7 @@ def _altair_page(panel, trends, prevalence, below) -> tuple[str, tuple[str, str]
     divs = "".join(f'<div id="c{i}"></div>' for i in range(len(charts)))
     specs = "".join(f"vegaEmbed('#c{i}', {json.dumps(c.to_dict(), ensure_ascii=False, default=str)});"
                     for i, c in enumerate(charts))
-    bundle = vl_convert.javascript_bundle("import { default as vegaEmbed } from 'vega-embed'; window.vegaEmbed = vegaEmbed;")
+    bundle = vl_convert.javascript_bundle()  # vega, vega-lite and vega-embed; sets window.vegaEmbed
     return (_page(divs + f"<script>{specs}</script>", '<script src="vega.js"></script>'), ("vega.js", bundle))
 
 
