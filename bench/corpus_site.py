@@ -17,7 +17,8 @@ by Playwright with the system's ``chromium``), and the slowest of the largest re
 matplotlib (inline SVG, what rolcov ships), by plotly (``plotly.min.js`` beside the page) and by Vega-Lite
 through altair (the vega bundle of ``vl-convert-python`` beside the page): bytes and render time.
 
-Run from the worktree root (about 15–25 minutes)::
+Run from the worktree root (about 15–60 minutes, by the machine's load; ``--charts`` needs
+``pip install plotly altair vl-convert-python``, which rolcov itself does not use)::
 
     PYTHONPATH=$PWD python bench/corpus_site.py [--sizes 500 2000 5000] [--charts]   # → bench/results/corpus_site.md
 """
