@@ -61,6 +61,7 @@ bench: setup
 	$(BIN)/python bench/parts.py
 	$(BIN)/python bench/model_format.py
 	$(BIN)/python bench/hostile.py
+	$(BIN)/python bench/places.py
 	$(BIN)/python bench/learning_curve.py
 
 clean:

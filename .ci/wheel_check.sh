@@ -35,8 +35,9 @@ step "rolcov fetch-model, train, classify, coverage in $work/run"
 step "classify"
 "$rolcov" classify raw --model models/default -o out/paragraphs.csv >/dev/null
 "$rolcov" coverage out/paragraphs.csv -o out --html out/coverage.html >/dev/null
+"$rolcov" coverage out/paragraphs.csv -o out/corpus --html out/site.html --pages site >/dev/null  # site templates
 for made in models/default/model.skops models/default/taxonomy.yaml out/paragraphs.csv out/profile.csv \
-            out/coverage.html; do
+            out/coverage.html out/corpus/panel.dta out/site/index.html; do
     test -s "$made" || { echo "wheel check: $made was not written" >&2; exit 1; }
 done
 echo "wheel check passed: the installed wheel trained, classified and profiled outside the checkout" \

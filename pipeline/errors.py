@@ -26,3 +26,11 @@ class TaxonomyError(RolcovError):
 
 class ModelError(RolcovError):
     """A model or segmenter directory is missing, corrupt, or built for another taxonomy/version."""
+
+
+class MetadataError(InputError):
+    """A ``--metadata`` file cannot be joined: one line per problem in :attr:`problems` (file and line named)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems[0] if len(problems) == 1 else f"{problems[0]} (and {len(problems) - 1} more)")
+        self.problems = problems

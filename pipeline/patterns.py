@@ -52,7 +52,8 @@ BODY_NAME_END = r"(?:人民政府|政府|委员会|办公室|办公厅|办事处
 #: How a place ends (桑柘镇, 闵行区, 沅江路街道): a report titled by its place names its government so.
 PLACE_NAME_END = r"(?:街道|[镇乡区县市州盟旗省街])"
 
-#: Pinyin glosses a mirror site puts after characters (领(lǐng)导): not part of the text.
+#: Pinyin glosses a mirror site puts after characters (领(lǐng)导; matched on normalized text): not part of the
+#: text, and they split words, so names, task cues and evidence are read without them.
 PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü\u00e0-\u01dc]{1,6}\)")
 
 #: A line that starts like a heading, so is not a report title.
@@ -62,7 +63,3 @@ TITLE_HEADING_START = re.compile(rf"^({_NUM}、|\(|\d+[.、])")
 LEAD_END = re.compile(r"[。:;!?]|(?=一是)")
 #: Where the ``lead`` feature column ends: the first sentence punctuation only (see the module docstring).
 FEATURE_LEAD_END = re.compile(r"[。;:!?]")
-
-#: A pinyin gloss that mirror sites put after a character, 领(lǐng)导 (matched on normalized text): it splits
-#: words, so the readers of task cues and evidence drop it.
-PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü\u00e0-\u01dc]{1,6}\)")

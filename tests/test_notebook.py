@@ -28,3 +28,4 @@ def test_coverage_notebook_executes(saved_model_dir, seed_paths, tmp_path, monke
     assert any("image/png" in o.get("data", {}) for o in outputs), "the heatmap was not drawn"
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "below_reference" in html or "thin" in html or "missing" in html
+    assert "邢台市" in html and "450222" in html  # the corpus cells: the panel with each report's place

@@ -38,7 +38,7 @@ def coverage_bars_svg(report_profile: pd.DataFrame, names: Mapping[str, str], th
     themes : sequence of str
         Theme ids in display order.
     """
-    rows = report_profile.set_index(["theme", "part"])
+    rows = {(row["theme"], row["part"]): row for row in report_profile.to_dict("records")}
     scale_max = _axis_max(report_profile)
     height = TOP + ROW_HEIGHT * len(themes) + 10
     return render("bars.svg.j2", width=LABEL_WIDTH + BAR_WIDTH + 150, height=height, font=FONT,
@@ -59,14 +59,14 @@ def _axis(scale_max: float, height: int) -> list[dict[str, object]]:
              "y_text": TOP - 10, "label": f"{k * 10}%"} for k in range(int(round(scale_max * 10)) + 1)]
 
 
-def _bar_row(rows: pd.DataFrame, theme: str, name: str, y: int, scale_max: float) -> dict[str, object]:
+def _bar_row(rows: Mapping[tuple[str, str], Mapping], theme: str, name: str, y: int, scale_max: float) -> dict[str, object]:
     """One theme's bar: its label, a segment per body part, the probability tick and the share in words."""
-    whole = rows.loc[(theme, "all")]
+    whole = rows[(theme, "all")]
     x = float(LABEL_WIDTH)
     body_chars = whole["part_chars"]
     rects = []
     for part in BODY_PARTS:
-        share = rows.loc[(theme, part), "theme_chars"] / body_chars if body_chars else 0.0
+        share = rows[(theme, part)]["theme_chars"] / body_chars if body_chars else 0.0
         w = BAR_WIDTH * share / scale_max
         if w > 0:
             rects.append({"x": f"{x:.1f}", "width": f"{w:.1f}", "fill": PART_COLOURS[part],

@@ -7,7 +7,7 @@ theme by its Chinese name and English id and gives the numbers behind the judgem
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -121,18 +121,51 @@ def _plans_only_gaps(profile: pd.DataFrame, zh: Mapping[str, str]) -> list[tuple
 def _reference_gaps(whole: pd.DataFrame, reference: pd.DataFrame, thresholds: CoverageThresholds,
                     zh: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
     rows = []
-    for row in whole[whole["status"] != "missing"].itertuples():
-        ref = reference[(reference["theme"] == row.theme) & (reference["report_id"] != row.report_id)]
-        shares = ref["char_share"].dropna().to_numpy(dtype=float)
-        if len(shares) < thresholds.min_reference_reports or np.isnan(row.char_share):
-            continue
-        median, limit, mad = reference_limit(shares, thresholds)
-        if row.char_share < limit:
+    for theme, group in whole[whole["status"] != "missing"].groupby("theme", sort=False):
+        ref = reference[(reference["theme"] == theme) & reference["char_share"].notna()]
+        stats = peer_limits(group["report_id"], ref["report_id"], ref["char_share"].to_numpy(dtype=float), thresholds)
+        for row, (median, limit, mad, n) in zip(group.itertuples(), stats):
+            if n < thresholds.min_reference_reports or np.isnan(row.char_share) or not row.char_share < limit:
+                continue
             rows.append((row.report_id, row.theme, "below_reference",
                          f"{_theme(zh, row.theme)}: {row.char_share:.1%} of body characters vs reference median "
-                         f"{median:.1%} over {len(shares)} reports (scaled MAD {mad:.1%}); far below means under "
+                         f"{median:.1%} over {n} reports (scaled MAD {mad:.1%}); far below means under "
                          f"{limit:.1%}."))
     return rows
+
+
+def peer_limits(report_ids: Sequence[str], peer_ids: Sequence[str], peer_shares: np.ndarray,
+                thresholds: CoverageThresholds) -> list[tuple[float, float, float, int]]:
+    """``(median, limit, scaled_mad, n_peers)`` of each report's peers: ``peer_shares`` without its own share.
+
+    A report is never its own reference: where its id is among ``peer_ids`` its share is left out (exactly,
+    by :func:`leave_one_out_median`, in O(n log n) for the whole group rather than a pass per report).
+    """
+    peer_ids = list(peer_ids)
+    position = {report_id: i for i, report_id in enumerate(peer_ids)}
+    if len(position) != len(peer_ids):  # the same report twice among the peers: no shortcut, but rare
+        return [_plain_limit(peer_shares[[p != r for p in peer_ids]], thresholds) for r in report_ids]
+    all_peers = _plain_limit(peer_shares, thresholds) if len(peer_shares) else (np.nan, np.nan, np.nan, 0)
+    if not any(r in position for r in report_ids):
+        return [all_peers] * len(report_ids)
+    medians, mads = leave_one_out_median_and_mad(peer_shares) if len(peer_shares) > 1 else (
+        np.full(len(peer_shares), np.nan), np.full(len(peer_shares), np.nan))
+    stats = []
+    for report_id in report_ids:
+        if report_id not in position:
+            stats.append(all_peers)
+            continue
+        median, mad = float(medians[position[report_id]]), float(mads[position[report_id]])
+        limit = min(median - thresholds.reference_k * mad, thresholds.reference_ratio * median)
+        stats.append((median, limit, mad, len(peer_shares) - 1))
+    return stats
+
+
+def _plain_limit(shares: np.ndarray, thresholds: CoverageThresholds) -> tuple[float, float, float, int]:
+    if not len(shares):
+        return np.nan, np.nan, np.nan, 0
+    median, limit, mad = reference_limit(shares, thresholds)
+    return median, limit, mad, len(shares)
 
 
 def reference_limit(shares: np.ndarray, thresholds: CoverageThresholds) -> tuple[float, float, float]:
@@ -148,6 +181,37 @@ def reference_limit(shares: np.ndarray, thresholds: CoverageThresholds) -> tuple
     return median, limit, mad
 
 
+def leave_one_out_median(values: np.ndarray) -> np.ndarray:
+    """For each element, the median of all the *other* elements (at least two values).
+
+    Sorted once; removing the element of rank ``r`` shifts every later rank down by one, so the median of
+    the rest is read at one or two fixed positions of the sorted array, moved by one when ``r`` lies before them.
+    """
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    rank = np.empty(len(values), dtype=int)
+    rank[order] = np.arange(len(values))
+    m = len(values) - 1  # size of what is left
+    low, high = (m - 1) // 2, m // 2  # positions of the median in the remaining sorted values
+    at_low = ordered[np.where(rank <= low, low + 1, low)]
+    at_high = ordered[np.where(rank <= high, high + 1, high)]
+    return (at_low + at_high) / 2
+
+
+def leave_one_out_median_and_mad(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Leave-one-out median and MAD (scaled by :data:`MAD_TO_SD`) of every element, as in :func:`reference_limit`.
+
+    The leave-one-out median takes at most three values across the elements, so the deviations are
+    computed once per value and their leave-one-out median read the same way.
+    """
+    medians = leave_one_out_median(values)
+    mads = np.empty(len(values))
+    for median in np.unique(medians):
+        mine = medians == median
+        mads[mine] = leave_one_out_median(np.abs(values - median))[mine]
+    return medians, MAD_TO_SD * mads
+
+
 def previous_reports(table: pd.DataFrame) -> dict[str, pd.Series]:
     """report_id → the same issuer's most recent report from an earlier year (``report_id``, ``year``).
 
@@ -161,10 +225,12 @@ def previous_reports(table: pd.DataFrame) -> dict[str, pd.Series]:
     dated = table[table["year"].notna() & (table["issuer"].fillna("").astype(str).str.strip() != "")]
     reports = dated[["report_id", "issuer", "year"]].drop_duplicates("report_id")
     found = {}
-    for report in reports.itertuples():
-        earlier = reports[(reports["issuer"] == report.issuer) & (reports["year"] < report.year)]
-        if not earlier.empty:
-            found[report.report_id] = earlier.sort_values(["year", "report_id"]).iloc[-1]
+    for _, one_issuer in reports.groupby("issuer", sort=False):  # an issuer's reports: few, whatever the corpus
+        ordered = one_issuer.sort_values(["year", "report_id"])
+        for report in ordered.itertuples():
+            earlier = ordered[ordered["year"] < report.year]
+            if not earlier.empty:
+                found[report.report_id] = earlier.iloc[-1]
     return found
 
 

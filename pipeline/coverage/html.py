@@ -75,13 +75,13 @@ def render_coverage_html(
     zh = label_names(themes, names)
     reports = list(dict.fromkeys(profile["report_id"]))
     anchors = {r: f"r{i}" for i, r in enumerate(reports)}
-    titles = _titles(profile)
+    titles = report_titles(profile)
     page = render(
         "report.html.j2", css=Markup(CSS + TASK_CSS), script=Markup(SCRIPT), part_colours=PART_COLOURS,
         themes=[{"name": zh[t], "id": t} for t in themes], heatmap=_heatmap(profile, themes, anchors),
         gaps=_gap_list(gaps, anchors, titles), parts=PROFILE_PARTS,
         tasks="" if tasks is None else task_checklist_html(table, tasks, titles),
-        reports=[_report_section(table, profile, gaps, r, anchors[r], themes, zh) for r in reports],
+        reports=[report_section(table, profile, gaps, r, anchors[r], themes, zh) for r in reports],
     )
     return write_text_atomic(path, page)
 
@@ -112,7 +112,7 @@ def _report_title(row: pd.Series, report_id: str) -> str:
     return f"{title}{year}" if title and not pd.isna(title) else f"{report_id}{year}"
 
 
-def _titles(profile: pd.DataFrame) -> dict[str, str]:
+def report_titles(profile: pd.DataFrame) -> dict[str, str]:
     first = profile.drop_duplicates("report_id")
     return {row["report_id"]: _report_title(row, row["report_id"]) for _, row in first.iterrows()}
 
@@ -126,45 +126,51 @@ def _gap_list(gaps: pd.DataFrame, anchors: Mapping[str, str], titles: Mapping[st
              "entries": _gap_entries(rows)} for report_id, rows in gaps.groupby("report_id", sort=False)]
 
 
-def _report_section(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.DataFrame, report_id: str, anchor: str,
-                    themes: list[str], zh: Mapping[str, str]) -> dict[str, object]:
+def report_section(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.DataFrame, report_id: str, anchor: str,
+                   themes: list[str], zh: Mapping[str, str]) -> dict[str, object]:
+    """One report's part of a page: heading, bar chart, theme × part table, gaps and paragraphs by theme.
+
+    Pass the report's own rows of ``table``, ``profile`` and ``gaps`` when rendering many reports: each is
+    filtered by ``report_id`` here, which costs a pass over whatever is given.
+    """
     rows = profile[profile["report_id"] == report_id]
     first = rows.iloc[0]
     paragraphs = table[(table["report_id"] == report_id) & table["part"].isin(BODY_PARTS)]
     indicators = label_indicators(paragraphs, themes)
+    cells = {(row["theme"], row["part"]): row for row in rows.to_dict("records")}
+    records = paragraphs.to_dict("records")
     title = first.get("title", "")
     return {
         "anchor": anchor, "heading": _report_title(first, report_id), "report_id": str(report_id),
         "title": str(title) if title and not pd.isna(title) else "",
         "n_paragraphs": int(first["part_paragraphs"]), "n_chars": int(first["part_chars"]),
-        "chart": coverage_bars_svg(rows, zh, themes), "part_rows": _part_rows(rows, themes, zh, anchor),
+        "chart": coverage_bars_svg(rows, zh, themes), "part_rows": _part_rows(cells, themes, zh, anchor),
         "gaps": _gap_entries(gaps[gaps["report_id"] == report_id]),
-        "listings": [_theme_paragraphs(paragraphs[indicators[t]], t, zh[t], f"{anchor}-t{j}", rows)
-                     for j, t in enumerate(themes)],
+        "listings": [_theme_paragraphs([r for r, flag in zip(records, indicators[t].to_numpy()) if flag], t, zh[t],
+                                       f"{anchor}-t{j}", cells[(t, "all")]) for j, t in enumerate(themes)],
     }
 
 
-def _part_rows(rows: pd.DataFrame, themes: list[str], zh: Mapping[str, str], anchor: str) -> list[dict[str, object]]:
+def _part_rows(cells: Mapping[tuple[str, str], Mapping], themes: list[str], zh: Mapping[str, str],
+               anchor: str) -> list[dict[str, object]]:
     """Paragraph counts (and within-part character shares) per theme and part, each linking to the list."""
-    indexed = rows.set_index(["theme", "part"])
     lines = []
     for j, theme in enumerate(themes):
-        cells = []
+        row_cells = []
         for part in PROFILE_PARTS:
-            row = indexed.loc[(theme, part)]
+            row = cells[(theme, part)]
             share = "" if pd.isna(row["char_share"]) else f" ({row['char_share']:.0%})"
-            cells.append(f"{int(row['n_paragraphs'])}{share}")
-        lines.append({"name": zh[theme], "id": theme, "target": f"{anchor}-t{j}", "cells": cells})
+            row_cells.append(f"{int(row['n_paragraphs'])}{share}")
+        lines.append({"name": zh[theme], "id": theme, "target": f"{anchor}-t{j}", "cells": row_cells})
     return lines
 
 
-def _theme_paragraphs(paragraphs: pd.DataFrame, theme: str, name: str, target: str,
-                      rows: pd.DataFrame) -> dict[str, object]:
-    whole = rows[(rows["theme"] == theme) & (rows["part"] == "all")].iloc[0]
+def _theme_paragraphs(paragraphs: list[Mapping[str, object]], theme: str, name: str, target: str,
+                      whole: Mapping[str, object]) -> dict[str, object]:
     prob_column = f"{PROB_PREFIX}{theme}"
     items = [{"part": str(para["part"]), "heading": _heading(para), "para_id": str(para["para_id"]),
               "prob": f" · p={float(para[prob_column]):.2f}" if prob_column in para else " · hand-labelled",
-              "text": str(para["text"])} for para in paragraphs.to_dict("records")]
+              "text": str(para["text"])} for para in paragraphs]
     summary = (f"{name} ({theme}) — {whole['status']}: {int(whole['n_paragraphs'])} paragraph(s)"
                + ("" if pd.isna(whole["char_share"]) else f", {whole['char_share']:.1%} of body characters"))
     return {"target": target, "summary": summary, "paragraphs": items}

@@ -49,7 +49,7 @@ def task_checklist_html(paragraphs: pd.DataFrame, tasks: pd.DataFrame, titles: M
     if rows.empty:
         return Markup("")
     reports = [r for r in titles if r in set(rows["report_id"])]
-    by_id = paragraphs.set_index("para_id", drop=False)
+    by_id = {str(row["para_id"]): row for row in paragraphs.to_dict("records")}
     anchors = {(r, t): f"k{i}-{j}" for i, r in enumerate(reports) for j, t in enumerate(dict.fromkeys(rows["task"]))}
     listings = [_listing(row, by_id, titles[row.report_id], anchors[(row.report_id, row.task)])
                 for row in rows.itertuples() if row.status != "absent"]
@@ -60,9 +60,9 @@ def task_checklist_html(paragraphs: pd.DataFrame, tasks: pd.DataFrame, titles: M
 def _checklist_rows(rows: pd.DataFrame, themes: pd.DataFrame, reports: list[str],
                     anchors: Mapping[tuple[str, str], str]) -> list[dict[str, object]]:
     """One row per task, grouped under a row per theme that carries the theme's own status (from its labels)."""
-    theme_status = themes.set_index(["task", "report_id"])["status"]
+    theme_status = dict(zip(zip(themes["task"], themes["report_id"]), themes["status"]))
     theme_names = dict(zip(themes["task"], themes["name_zh"]))
-    status = rows.set_index(["task", "report_id"])["status"]
+    status = dict(zip(zip(rows["task"], rows["report_id"]), rows["status"]))
     lines, theme = [], None
     for task in rows.drop_duplicates("task").itertuples():
         if task.theme != theme:
@@ -74,10 +74,10 @@ def _checklist_rows(rows: pd.DataFrame, themes: pd.DataFrame, reports: list[str]
     return lines
 
 
-def _listing(row, by_id: pd.DataFrame, title: str, anchor: str) -> dict[str, object]:
+def _listing(row, by_id: Mapping[str, Mapping], title: str, anchor: str) -> dict[str, object]:
     items = []
     for para_id in filter(None, str(row.para_ids).split(";")):
-        para = by_id.loc[para_id]
+        para = by_id[para_id]
         cues = parse_cues(para.get(CUES_COLUMN, "")).get(row.task, [])
         items.append({"part": str(para["part"]), "para_id": para_id, "evidence": str(para.get(EVIDENCE_COLUMN, "")),
                       "reason": para.get(REASON_COLUMN, "") or "no figures, issued documents, dates or named results",

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib import font_manager, ft2font
 from matplotlib.axes import Axes
 
+from pipeline.coverage.corpus import SHARE_PREFIX, panel_themes
 from pipeline.coverage.profile import label_names
 
 #: File names of CJK fonts, best first (sans before serif): Noto CJK and Source Han (Linux packages
@@ -141,3 +142,116 @@ def plot_heatmap(profile: pd.DataFrame, ax: Axes | None = None, names: Mapping[s
         ax.text(j, i, text, ha="center", va="center", fontsize=8, color=colour, fontfamily=families)
     ax.figure.colorbar(image, ax=ax, label=value)
     return ax
+
+
+#: Level order in corpus charts; reports whose level is unknown come last.
+LEVEL_ORDER = ("province", "prefecture", "county", "township", "department", "")
+#: Task status colours (dark to light, so the order survives greyscale printing).
+TASK_STATUS_COLOURS = {"concrete": "#1f3b73", "general": "#7b8fbf", "plans_or_problems": "#c9cfdc", "absent": "#f2f2f2"}
+
+
+def _level_name(level: object) -> str:
+    return str(level) if isinstance(level, str) and level else "unknown"
+
+
+def plot_trends(by_year_level: pd.DataFrame, themes: list[str] | None = None, names: Mapping[str, str] | None = None,
+                link: str | None = None) -> plt.Figure:
+    """Small multiples, one per theme: mean share of body characters by year, one line per level.
+
+    Parameters
+    ----------
+    by_year_level : pandas.DataFrame
+        :func:`~pipeline.coverage.corpus.coverage_by` over ``["year", "level"]``.
+    themes : list of str, optional
+        Themes to draw (default: all, in the table's order).
+    names : mapping of str to str, optional
+        Theme id → Chinese name.
+    link : str, optional
+        A format string with ``{level}`` and ``{year}`` (``"#level={level}&year={year}"``); each point then links
+        there in an SVG export (the site's report table filtered to that group).
+    """
+    frame = by_year_level[by_year_level["year"].notna()]
+    themes = themes or list(dict.fromkeys(frame["theme"]))
+    zh = label_names(themes, names)
+    families = font_families()
+    columns = min(4, len(themes)) or 1
+    rows = -(-len(themes) // columns) or 1
+    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.5 * rows + 0.6), sharex=True, sharey=True,
+                             squeeze=False)
+    levels = [lv for lv in LEVEL_ORDER if (frame["level"].fillna("") == lv).any()]
+    for ax, theme in zip(axes.flat, themes):
+        mine = frame[frame["theme"] == theme]
+        for i, level in enumerate(levels):
+            line = mine[mine["level"].fillna("") == level].sort_values("year")
+            years = line["year"].astype(int).to_numpy()
+            ax.plot(years, line["mean_share"], marker="o", markersize=4, color=f"C{i}", label=_level_name(level))
+            if link:
+                points = ax.scatter(years, line["mean_share"], s=30, color=f"C{i}", zorder=3)
+                points.set_urls([link.format(level=level, year=year) for year in years])
+        ax.set_title(f"{zh[theme]}\n{theme}", fontsize=9, fontfamily=families)
+        ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(themes):]:
+        ax.set_visible(False)
+    axes.flat[0].figure.legend(*axes.flat[0].get_legend_handles_labels(), loc="lower center", ncol=len(levels),
+                               fontsize=8, frameon=False)
+    fig.supylabel("mean share of body characters", fontsize=9)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig
+
+
+def plot_theme_distribution(panel: pd.DataFrame, names: Mapping[str, str] | None = None) -> plt.Figure:
+    """Each theme's share of body characters across the reports of a panel, as box plots (n on each label)."""
+    themes = panel_themes(panel)
+    zh = label_names(themes, names)
+    data = [panel[SHARE_PREFIX + theme].dropna().to_numpy(dtype=float) for theme in themes]
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(themes) + 1))
+    ax.boxplot(data, orientation="horizontal", widths=0.6, flierprops={"markersize": 2, "alpha": 0.4})
+    ax.set_yticks(range(1, len(themes) + 1), [f"{zh[t]} ({t}) n={len(d)}" for t, d in zip(themes, data)],
+                  fontsize=8, fontfamily=font_families())
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+    ax.set_xlabel("share of body characters per report", fontsize=9)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_below_peers(below: pd.DataFrame, labels: Mapping[str, str], names: Mapping[str, str] | None = None,
+                     links: Mapping[str, str] | None = None, top: int = 30) -> plt.Figure:
+    """The ``top`` report × theme pairs furthest below their peers: the report's share (dot, linked to its
+    page when ``links`` maps report ids to URLs), the peers' median (bar) and the limit (tick)."""
+    rows = below.head(top).iloc[::-1]
+    zh = label_names(list(dict.fromkeys(rows["theme"])), names)
+    fig, ax = plt.subplots(figsize=(9, 0.28 * len(rows) + 1.2))
+    y = np.arange(len(rows))
+    ax.barh(y, rows["peer_median"], color="#dddddd", label="peers' median")
+    ax.scatter(rows["peer_limit"], y, marker="|", s=120, color="#555555", label="far-below limit")
+    dots = ax.scatter(rows["share"], y, s=36, color="#b00020", zorder=3, clip_on=False, label="this report")
+    ax.set_xlim(left=-0.02)  # a share of 0 is a whole dot off the axis line, so it can be seen and clicked
+    if links:
+        dots.set_urls([links.get(r) for r in rows["report_id"]])
+    ax.set_yticks(y, [f"{labels.get(r, r)} · {zh.get(t, t)}" for r, t in zip(rows["report_id"], rows["theme"])],
+                  fontsize=8, fontfamily=font_families())
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_task_prevalence(prevalence: pd.DataFrame) -> plt.Figure:
+    """Per task, the share of reports reporting it concretely, in general, only in plans/problems, or not."""
+    frame = prevalence.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.22 * len(frame) + 1.2))
+    left = np.zeros(len(frame))
+    for status, colour in TASK_STATUS_COLOURS.items():
+        ax.barh(np.arange(len(frame)), frame[status], left=left, color=colour, edgecolor="#999999", linewidth=0.3,
+                label=status)
+        left += frame[status].to_numpy(dtype=float)
+    ax.set_yticks(np.arange(len(frame)), [f"{n} ({t})" for n, t in zip(frame["name_zh"], frame["task"])],
+                  fontsize=7, fontfamily=font_families())
+    ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
+    ax.set_xlim(0, 1)
+    ax.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.03 - 2 / (0.22 * len(frame) + 1.2) / 10))
+    fig.tight_layout()
+    return fig

@@ -31,7 +31,10 @@ from pipeline.io.excel import read_xlsx, write_xlsx
 from pipeline.schema import TEXT_COLUMNS, join_labels
 
 READ_SUFFIXES = (".csv", ".jsonl", ".parquet", ".xlsx")
-WRITE_SUFFIXES = READ_SUFFIXES
+#: ``.dta`` (Stata 14+, UTF-8) is written for researchers who work in Stata; rolcov does not read it back.
+WRITE_SUFFIXES = (*READ_SUFFIXES, ".dta")
+#: Stata's longest variable name.
+STATA_NAME_CHARS = 32
 # A cell a spreadsheet would run (after any quotes already in front of it, so that a text that starts with
 # "'=" round-trips too: it is written "''=").
 _FORMULA_START = re.compile(r"^'*[=+\-@\t\r]")
@@ -130,6 +133,8 @@ def write_table(table: pd.DataFrame, path: Path | str) -> Path:
             write_csv(table, tmp)
         elif suffix == ".jsonl":
             table.to_json(tmp, orient="records", lines=True, force_ascii=False)
+        elif suffix == ".dta":
+            _write_stata(table, tmp)
         else:
             table.to_parquet(tmp, index=False)
     return path
@@ -164,6 +169,29 @@ def _map_text_cells(table: pd.DataFrame, pattern: re.Pattern[str], change) -> pd
                 changed[column] = values.where(~hits, values[hits].map(change))
     header = {name: change(name) for name in table.columns if isinstance(name, str) and pattern.match(name)}
     return table.assign(**changed).rename(columns=header) if changed or header else table
+
+
+def _write_stata(table: pd.DataFrame, path: Path) -> None:
+    """Stata format 118 (UTF-8, so Chinese stays intact); names longer than Stata allows are cut to
+    :data:`STATA_NAME_CHARS` (kept distinct) and the full name becomes the variable's label."""
+    names, labels, taken = {}, {}, set()
+    for column in table.columns:
+        name = str(column)[:STATA_NAME_CHARS]
+        for n in range(1, 100):
+            if name not in taken:
+                break
+            name = f"{str(column)[:STATA_NAME_CHARS - 3]}_{n:02d}"
+        taken.add(name)
+        names[column] = name
+        if name != column:
+            labels[name] = str(column)[:80]
+    out = table.rename(columns=names)
+    for column in out.columns:
+        if out[column].dtype == object or isinstance(out[column].dtype, pd.StringDtype):
+            out[column] = [_as_text(value) for value in out[column]]
+        elif isinstance(out[column].dtype, pd.BooleanDtype) or out[column].dtype == bool:
+            out[column] = out[column].astype("float64")
+    out.to_stata(path, write_index=False, version=118, variable_labels=labels or None)
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path | str) -> Path:
