@@ -92,8 +92,8 @@ def test_coverage_writes_a_workbook_with_every_table(tmp_path):
     classified = write_table(table, tmp_path / "labelled.xlsx")
     assert main(["coverage", str(classified), "-o", str(tmp_path / "out")]) == EXIT_OK
     sheets = pd.read_excel(tmp_path / "out" / "coverage.xlsx", sheet_name=None)
-    assert list(sheets) == ["profile", "gaps", "tasks", "task_gaps", "panel", "coverage_by_year_level",
-                            "coverage_by_province", "below_peers", "task_prevalence_by_year",
-                            "task_prevalence_by_level"]  # the default taxonomy lists tasks; a handful: long tables too
+    assert list(sheets) == ["profile", "gaps", "required", "tasks", "task_gaps", "panel", "coverage_by_year_level",
+                            "coverage_by_province", "below_peers", "required_by_year_level",
+                            "task_prevalence_by_year", "task_prevalence_by_level"]  # the default taxonomy lists tasks; a handful: long tables too
     profile = read_table(tmp_path / "out" / "profile.csv")
     assert len(sheets["profile"]) == len(profile) and set(sheets["profile"].report_id) == set(table.report_id)

@@ -10,7 +10,9 @@ since a share over three reports is not a share over three hundred.
 - :func:`task_prevalence`: per task, the share of reports with concrete evidence, a general mention, only
   plans/problems, or nothing, by group;
 - :func:`below_peers`: reports whose theme share is far below that of their peers (same level and year,
-  by default), by the rule of ``below_reference`` gaps (:func:`~pipeline.coverage.gaps.reference_limit`).
+  by default), by the rule of ``below_reference`` gaps (:func:`~pipeline.coverage.gaps.reference_limit`);
+- :func:`with_required_contents` and :func:`required_by`: what the rules require of a report
+  (:mod:`pipeline.coverage.requirements`) in the panel, and the shares complete / with causes / on time by group.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import pandas as pd
 
 from pipeline.coverage.gaps import peer_limits
 from pipeline.coverage.profile import CoverageThresholds, label_names
+from pipeline.coverage.requirements import REQUIRED_CONTENTS, required_contents_summary
 from pipeline.coverage.task_coverage import TASK_STATUSES
 from pipeline.taxonomy import load_taxonomy
 from pipeline.text.places import PLACE_COLUMNS, report_places
@@ -34,6 +37,10 @@ REPORT_COLUMNS = ("report_id", "source", "issuer", "title", "year", *PLACE_COLUM
 COUNT_COLUMNS = ("n_paragraphs", "n_chars")
 #: Default peer group of :func:`below_peers`.
 PEERS = ("level", "year")
+#: Prefix of a required content's status in the panel (``required_problems``: present / in_passing / absent).
+REQUIRED_PREFIX = "required_"
+#: The per-report columns of :func:`~pipeline.coverage.requirements.required_contents` the panel carries.
+REQUIRED_PANEL_COLUMNS = (*REQUIRED_CONTENTS, "complete", "causes", "problems_specificity", "deadline", "timeliness")
 
 
 def corpus_panel(table: pd.DataFrame, profile: pd.DataFrame, tasks: pd.DataFrame | None = None,
@@ -214,3 +221,24 @@ def below_peers(panel: pd.DataFrame, by: Sequence[str] = PEERS,
                "peer_limit", "n_peers", "shortfall"]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values("shortfall", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def with_required_contents(panel: pd.DataFrame, required: pd.DataFrame) -> pd.DataFrame:
+    """The panel with each report's required contents: ``required_<content>`` (present / in_passing / absent),
+    ``required_complete``, ``causes``, ``problems_specificity``, ``deadline`` and ``timeliness``.
+
+    ``required`` is :func:`~pipeline.coverage.requirements.required_contents` of the same table; the paragraphs
+    behind each status stay in ``required.csv``, the panel keeps one value per cell.
+    """
+    kept = required[["report_id", *REQUIRED_PANEL_COLUMNS]].rename(columns=_REQUIRED_NAMES)
+    return panel.merge(kept, on="report_id", how="left")
+
+
+def required_by(panel: pd.DataFrame, by: Sequence[str] = ("year", "level")) -> pd.DataFrame:
+    """Per group of a panel with required contents: reports complete, with causes, on time — each with its
+    count and the number of reports behind it (:func:`~pipeline.coverage.requirements.required_contents_summary`)."""
+    per_report = panel.rename(columns={name: column for column, name in _REQUIRED_NAMES.items()})
+    return required_contents_summary(per_report, [column for column in by if column in panel.columns])
+
+
+_REQUIRED_NAMES = {**{part: f"{REQUIRED_PREFIX}{part}" for part in REQUIRED_CONTENTS}, "complete": "required_complete"}

@@ -21,6 +21,7 @@ from pipeline.schema import BODY_PARTS, PROB_PREFIX, PROFILE_PARTS
 from pipeline.coverage.profile import label_indicators, label_names, validate_table
 from pipeline.coverage.charts import PART_COLOURS, coverage_bars_svg
 from pipeline.coverage.html_tasks import TASK_CSS, task_checklist_html
+from pipeline.coverage.required_block import REQUIRED_CSS, required_contents_block
 from pipeline.coverage.templating import render
 
 STATUS_COLOURS = {"missing": "#f4c7c3", "thin": "#fde7b0"}
@@ -46,6 +47,7 @@ def render_coverage_html(
     path: Path | str,
     names: Mapping[str, str] | None = None,
     tasks: pd.DataFrame | None = None,
+    required: pd.DataFrame | None = None,
 ) -> Path:
     """Write the coverage report for ``profile`` and ``gaps`` to ``path`` as one offline HTML file.
 
@@ -64,6 +66,9 @@ def render_coverage_html(
     tasks : pandas.DataFrame, optional
         Output of :func:`~pipeline.coverage.task_coverage.task_coverage`; adds the reports × tasks checklist, for which
         ``table`` must carry the task tags and evidence (:func:`~pipeline.coverage.task_coverage.tag_paragraphs`).
+    required : pandas.DataFrame, optional
+        Output of :func:`~pipeline.coverage.requirements.required_contents`; adds each report's "required
+        contents" block.
 
     Returns
     -------
@@ -76,12 +81,17 @@ def render_coverage_html(
     reports = list(dict.fromkeys(profile["report_id"]))
     anchors = {r: f"r{i}" for i, r in enumerate(reports)}
     titles = report_titles(profile)
+    required_blocks = {} if required is None else {
+        row["report_id"]: required_contents_block(row, table[table["report_id"] == row["report_id"]],
+                                                  anchors.get(row["report_id"], "r") + "-required")
+        for row in required.to_dict("records")}
     page = render(
-        "report.html.j2", css=Markup(CSS + TASK_CSS), script=Markup(SCRIPT), part_colours=PART_COLOURS,
+        "report.html.j2", css=Markup(CSS + TASK_CSS + REQUIRED_CSS), script=Markup(SCRIPT), part_colours=PART_COLOURS,
         themes=[{"name": zh[t], "id": t} for t in themes], heatmap=_heatmap(profile, themes, anchors),
         gaps=_gap_list(gaps, anchors, titles), parts=PROFILE_PARTS,
         tasks="" if tasks is None else task_checklist_html(table, tasks, titles),
-        reports=[report_section(table, profile, gaps, r, anchors[r], themes, zh) for r in reports],
+        reports=[{**report_section(table, profile, gaps, r, anchors[r], themes, zh),
+                  "required": required_blocks.get(r, "")} for r in reports],
     )
     return write_text_atomic(path, page)
 

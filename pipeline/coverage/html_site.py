@@ -36,10 +36,11 @@ from markupsafe import Markup
 from tqdm import tqdm
 
 from pipeline.coverage.charts import FONT, PART_COLOURS
-from pipeline.coverage.corpus import (PEERS, SHARE_PREFIX, below_peers, coverage_by, panel_themes,
+from pipeline.coverage.corpus import (PEERS, SHARE_PREFIX, below_peers, coverage_by, panel_themes, required_by,
                                       task_prevalence)
 from pipeline.coverage.html import CSS, SCRIPT, report_section
 from pipeline.coverage.html_tasks import TASK_CSS, task_checklist_html
+from pipeline.coverage.required_block import REQUIRED_CSS, required_contents_block
 from pipeline.coverage.profile import CoverageThresholds, label_names
 from pipeline.coverage.templating import render
 from pipeline.io.tables import write_text_atomic
@@ -69,11 +70,13 @@ INDEX_SECTIONS = (
     Section("trends", "trends", "site/trends.html.j2"),
     Section("groups", "by level and province", "site/groups.html.j2"),
     Section("peers", "far below peers", "site/peers.html.j2"),
+    Section("required", "required contents", "site/required.html.j2"),
     Section("tasks", "tasks", "site/tasks.html.j2"),
     Section("reports", "all reports", "site/reports.html.j2"),
 )
 REPORT_SECTIONS = (
     Section("summary", "report", "site/report_summary.html.j2"),
+    Section("required", "required contents", "site/report_required.html.j2"),
     Section("peers", "against peers", "site/report_peers.html.j2"),
     Section("coverage", "coverage", "site/report_coverage.html.j2"),
     Section("task-checklist", "tasks", "site/report_tasks.html.j2"),
@@ -96,7 +99,8 @@ SHOWN_VARIABLES = ("issuer", "year", "published", "province", "city", "county", 
 
 def render_coverage_site(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.DataFrame, panel: pd.DataFrame,
                          folder: Path | str, tasks: pd.DataFrame | None = None, names: Mapping[str, str] | None = None,
-                         thresholds: CoverageThresholds = CoverageThresholds(), progress: bool = False) -> Path:
+                         thresholds: CoverageThresholds = CoverageThresholds(), progress: bool = False,
+                         required: pd.DataFrame | None = None) -> Path:
     """Write the site into ``folder`` (``index.html`` and ``reports/*.html``) and return the index's path.
 
     Parameters
@@ -117,6 +121,9 @@ def render_coverage_site(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.Da
         The ``below_reference`` rule, applied to peers.
     progress : bool
         Show a progress bar of the report pages on stderr.
+    required : pandas.DataFrame, optional
+        :func:`~pipeline.coverage.requirements.required_contents`: adds each report's "required contents" block
+        (the index's shares complete / with causes / on time come from the panel's columns).
     """
     folder = Path(folder)
     themes = panel_themes(panel)
@@ -125,8 +132,9 @@ def render_coverage_site(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.Da
     titles = report_labels(panel)
     below = below_peers(panel, thresholds=thresholds)
     by_peers = coverage_by(panel, list(PEERS))
-    css = Markup(CSS + TASK_CSS + SITE_CSS)
-    report_pages = _report_pages(table, profile, gaps, panel, tasks, by_peers, below, themes, zh, titles, css)
+    css = Markup(CSS + TASK_CSS + REQUIRED_CSS + SITE_CSS)
+    report_pages = _report_pages(table, profile, gaps, panel, tasks, required, by_peers, below, themes, zh, titles,
+                                 css)
     for page in tqdm(report_pages, total=len(panel), desc="report pages", unit="page", file=sys.stderr,
                      disable=not progress):
         write_text_atomic(folder / pages[page["report_id"]], page["html"])
@@ -165,8 +173,24 @@ def _index_context(panel: pd.DataFrame, below: pd.DataFrame, themes: list[str], 
     context.update(by_level=_group_rows(panel, "level", themes), by_province=_group_rows(panel, "province", themes))
     context.update(_peer_context(below, pages, titles, zh, thresholds))
     context.update(_task_context(panel))
+    context.update(required_rows=_required_rows(panel))
     context.update(_table_context(panel, themes, zh, pages, titles))
     return context
+
+
+def _required_rows(panel: pd.DataFrame) -> list[dict[str, object]]:
+    """Shares of reports complete, with causes and on time, by year × level (none without those columns)."""
+    if "timeliness" not in panel.columns:
+        return []
+    rows = []
+    for row in required_by(panel, ["year", "level"]).to_dict("records"):
+        year = "unknown" if pd.isna(row["year"]) else str(int(row["year"]))
+        on_time = "–" if pd.isna(row["share_on_time"]) else f"{_percent(row['share_on_time'])} of {row['n_dated']}"
+        rows.append({"year": year, "level": _level_name("" if pd.isna(row["level"]) else row["level"]),
+                     "n": row["n_reports"],
+                     "complete": _percent(row["share_complete"]), "causes": _percent(row["share_with_causes"]),
+                     "on_time": on_time})
+    return rows
 
 
 def _plots():
@@ -294,11 +318,12 @@ def _script_json(data: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _report_pages(table, profile, gaps, panel, tasks, by_peers, below, themes, zh, titles, css):
+def _report_pages(table, profile, gaps, panel, tasks, required, by_peers, below, themes, zh, titles, css):
     """Each report's page, from the report's own rows (grouped once, so the run stays linear in reports)."""
     by_report = {name: dict(tuple(frame.groupby("report_id", sort=False)))
                  for name, frame in (("table", table), ("profile", profile), ("gaps", gaps))}
     task_rows = dict(tuple(tasks.groupby("report_id", sort=False))) if tasks is not None and not tasks.empty else {}
+    required_rows = {} if required is None else {row["report_id"]: row for row in required.to_dict("records")}
     peers = _peer_stats(by_peers)
     flagged = set(zip(below["report_id"], below["theme"]))
     empty = {name: frame.iloc[:0] for name, frame in (("table", table), ("profile", profile), ("gaps", gaps))}
@@ -310,8 +335,12 @@ def _report_pages(table, profile, gaps, panel, tasks, by_peers, below, themes, z
         checklist = ""
         if report_id in task_rows:
             checklist = task_checklist_html(mine["table"], task_rows[report_id], {report_id: titles[report_id]})
+        required_block = ""
+        if report_id in required_rows:
+            required_block = required_contents_block(required_rows[report_id], mine["table"], anchor="req")
         html = render("site/report.html.j2", css=css, script=Markup(SCRIPT), sections=REPORT_SECTIONS,
                       report=section, variables=_variables(record), tasks=checklist, part_colours=PART_COLOURS,
+                      required=required_block,
                       parts=PROFILE_PARTS, **_peer_rows(record, peers, flagged, themes, zh))
         yield {"report_id": report_id, "html": html}
 

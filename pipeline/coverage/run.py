@@ -23,33 +23,34 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.coverage.corpus import below_peers, corpus_panel, coverage_by, task_prevalence
+from pipeline.coverage.corpus import (
+    below_peers, corpus_panel, coverage_by, required_by, task_prevalence, with_required_contents,
+)
 from pipeline.coverage.gaps import coverage_gaps
 from pipeline.coverage.html import render_coverage_html
 from pipeline.coverage.html_site import HANDFUL, render_coverage_site
 from pipeline.coverage.profile import CoverageThresholds, coverage_profile, label_indicators, theme_ids, validate_table
-from pipeline.coverage.task_coverage import TASK_COLUMNS, tag_paragraphs, task_coverage, task_gaps
+from pipeline.coverage.requirements import required_contents
+from pipeline.coverage.task_coverage import tag_paragraphs, task_coverage, task_gaps
 from pipeline.coverage.user_metadata import join_metadata, read_metadata
 from pipeline.errors import InputError
 from pipeline.io.tables import read_table, write_table, write_workbook
-from pipeline.schema import BODY_PARTS
 from pipeline.taxonomy import load_taxonomy
 from pipeline.text.places import place_summary
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 3
 #: ``coverage.xlsx`` holds every table written as a sheet, for readers who work in Excel/WPS.
-OUTPUT_FILES = ("profile.csv", "profile.parquet", "gaps.csv", "gaps.parquet", "coverage.xlsx")
+OUTPUT_FILES = ("profile.csv", "profile.parquet", "gaps.csv", "gaps.parquet", "required.csv", "required.parquet",
+                "coverage.xlsx")
 #: Written beside :data:`OUTPUT_FILES` when the taxonomy defines tasks (:mod:`pipeline.coverage.task_coverage`).
 TASK_OUTPUT_FILES = ("tasks.csv", "tasks.parquet", "task_gaps.csv", "task_gaps.parquet")
 #: The corpus tables (:mod:`pipeline.coverage.corpus`): the panel for R, Stata and Excel, and grouped summaries.
 CORPUS_OUTPUT_FILES = ("panel.csv", "panel.parquet", "panel.dta", "coverage_by_year_level.csv",
-                       "coverage_by_province.csv", "below_peers.csv")
+                       "coverage_by_province.csv", "below_peers.csv", "required_by_year_level.csv")
 #: Written when the taxonomy defines tasks.
 CORPUS_TASK_OUTPUT_FILES = ("task_prevalence_by_year.csv", "task_prevalence_by_level.csv")
 #: How the HTML is laid out: ``auto`` = one page for up to ``handful`` reports, else the site.
 PAGES = ("auto", "single", "site")
-#: Reports per call of the task tagger's table builder: it scans its whole input once per report.
-TASK_CHUNK = 100
 _LOG = logging.getLogger("rolcov")
 
 
@@ -110,13 +111,15 @@ def run_coverage(
         return EXIT_FAILED
     profile = coverage_profile(table, thresholds=thresholds)
     ref = None if reference is None else _reference_profile(reference, thresholds)
-    tables = {"profile": profile, "gaps": coverage_gaps(profile, reference=ref, thresholds=thresholds)}
+    required = required_contents(table)
+    tables = {"profile": profile, "gaps": coverage_gaps(profile, reference=ref, thresholds=thresholds),
+              "required": required}
     tasks = None
     if load_taxonomy().tasks:
         table = tag_paragraphs(table)
-        tasks = _task_coverage(table)
-        tables.update(tasks=tasks, task_gaps=_task_gaps(tasks))
-    panel = corpus_panel(table, profile, tasks)
+        tasks = task_coverage(table)
+        tables.update(tasks=tasks, task_gaps=task_gaps(tasks))
+    panel = with_required_contents(corpus_panel(table, profile, tasks), required)
     if metadata is not None:
         panel = join_metadata(panel, read_metadata(metadata), metadata)
     corpus = corpus_tables(panel, thresholds)
@@ -131,7 +134,8 @@ def corpus_tables(panel: pd.DataFrame, thresholds: CoverageThresholds = Coverage
     """The grouped summaries of :data:`CORPUS_OUTPUT_FILES` (and the task ones), by file stem."""
     tables = {"coverage_by_year_level": coverage_by(panel, ["year", "level"]),
               "coverage_by_province": coverage_by(panel, ["province"]),
-              "below_peers": below_peers(panel, thresholds=thresholds)}
+              "below_peers": below_peers(panel, thresholds=thresholds),
+              "required_by_year_level": required_by(panel, ["year", "level"])}
     if any(str(c).startswith("task_") for c in panel.columns):
         tables.update(task_prevalence_by_year=task_prevalence(panel, ["year"]),
                       task_prevalence_by_level=task_prevalence(panel, ["level"]))
@@ -158,49 +162,13 @@ def _write_pages(html: Path, table: pd.DataFrame, tables: dict[str, pd.DataFrame
     if pages not in PAGES:
         raise ValueError(f"pages must be one of {', '.join(PAGES)}, not {pages!r}")
     if pages == "single" or (pages == "auto" and len(panel) <= handful):
-        render_coverage_html(table, tables["profile"], tables["gaps"], html, tasks=tasks)
+        render_coverage_html(table, tables["profile"], tables["gaps"], html, tasks=tasks, required=tables["required"])
         _LOG.info("the report: %s", html)
         return
     folder = html.with_suffix("") if html.suffix.lower() in (".html", ".htm") else html
     index = render_coverage_site(table, tables["profile"], tables["gaps"], panel, folder, tasks=tasks,
-                                 thresholds=thresholds, progress=progress)
+                                 required=tables["required"], thresholds=thresholds, progress=progress)
     _LOG.info("the coverage site (%d report pages): %s", len(panel), index)
-
-
-def _task_coverage(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`task_coverage` a chunk of reports at a time: it is per report, so the chunks add up exactly.
-
-    Reports without any body paragraph (an opening only) are left out: they have nothing to mark, and
-    ``task_coverage`` cannot take a report whose body is empty. Their task columns in the panel stay empty.
-    """
-    body = table[table["part"].isin(BODY_PARTS)]
-    ids = list(dict.fromkeys(body["report_id"]))
-    chunks = [ids[i:i + TASK_CHUNK] for i in range(0, len(ids), TASK_CHUNK)]
-    by_report = table.groupby("report_id", sort=False).indices
-    parts = [task_coverage(table.iloc[sorted(i for r in chunk for i in by_report[r])]) for chunk in chunks]
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(TASK_COLUMNS))
-
-
-def _task_gaps(tasks: pd.DataFrame) -> pd.DataFrame:
-    """:func:`task_gaps` on chunks of whole issuers (its year-over-year part compares one issuer's reports):
-    the status gaps in report order, then the year-over-year changes in issuer order, as one call gives them."""
-    issuers = sorted(tasks["issuer"].fillna("").astype(str).str.strip().unique())
-    key = tasks["issuer"].fillna("").astype(str).str.strip()
-    chunks, current, size = [], [], 0
-    counts = key.groupby(key).size() // max(1, tasks["task"].nunique())
-    for issuer in issuers:
-        current.append(issuer)
-        size += int(counts.get(issuer, 0))
-        if size >= TASK_CHUNK:
-            chunks.append(current)
-            current, size = [], 0
-    chunks.append(current)
-    parts = [task_gaps(tasks[key.isin(chunk)]) for chunk in chunks if chunk]
-    gaps = pd.concat(parts, ignore_index=True)
-    change = gaps["kind"].isin(["appeared", "disappeared"])
-    order = {r: i for i, r in enumerate(dict.fromkeys(tasks["report_id"]))}
-    status = gaps[~change].sort_values("report_id", key=lambda ids: ids.map(order), kind="stable")
-    return pd.concat([status, gaps[change]], ignore_index=True)
 
 
 def _combined_table(inputs: Sequence[Path]) -> tuple[pd.DataFrame | None, list[str]]:

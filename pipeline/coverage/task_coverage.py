@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from pipeline.coverage.profile import METADATA_COLUMNS, _report_metadata, label_indicators, label_names
@@ -61,24 +62,53 @@ def task_coverage(table: pd.DataFrame, tasks: Sequence[Task] | None = None,
     if not tasks:
         return pd.DataFrame(columns=list(TASK_COLUMNS))
     tagged = tag_paragraphs(table, tasks, tagger)
-    body = tagged[tagged["part"].isin(BODY_PARTS)]
+    body = tagged[tagged["part"].isin(BODY_PARTS)].reset_index(drop=True)
     themes = list(dict.fromkeys(task.theme for task in tasks))
-    theme_flags = label_indicators(body, sorted(set(themes) | _used_labels(body)))
-    zh = label_names(themes)
+    theme_flags = label_indicators(body, sorted(set(themes) | _used_labels(body)))[themes]
     carried = [set(task_ids(cell)) for cell in body[TASKS_COLUMN]]
     task_flags = pd.DataFrame({task.id: [task.id in ids for ids in carried] for task in tasks}, index=body.index,
                               dtype=bool)
-    rows = []
-    for report_id in dict.fromkeys(tagged["report_id"]):
-        own = (body["report_id"] == report_id).to_numpy()
-        for theme in themes:
-            rows.append(_status_row(body[own & theme_flags[theme].to_numpy()], report_id, "theme", theme, theme,
-                                    zh[theme]))
-        for task in tasks:
-            rows.append(_status_row(body[own & task_flags[task.id].to_numpy()], report_id, "task", task.id,
-                                    task.theme, task.name_zh))
-    frame = pd.DataFrame(rows).merge(_report_metadata(tagged), on="report_id", how="left")
+    zh = label_names(themes)
+    keys = pd.DataFrame(
+        [("theme", theme, theme, zh[theme]) for theme in themes]
+        + [("task", task.id, task.theme, task.name_zh) for task in tasks],
+        columns=["level", "task", "theme", "name_zh"])
+    counts = pd.concat([_counts(body, theme_flags, "theme"), _counts(body, task_flags, "task")], ignore_index=True)
+    grid = pd.MultiIndex.from_product([list(dict.fromkeys(tagged["report_id"])), range(len(keys))],
+                                      names=["report_id", "key"]).to_frame(index=False)
+    frame = grid.join(keys, on="key").merge(counts, on=["report_id", "level", "task"], how="left")
+    frame = _with_status(frame).merge(_report_metadata(tagged), on="report_id", how="left")
     return frame[list(TASK_COLUMNS)]
+
+
+def _counts(body: pd.DataFrame, flags: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Per report × key (a column of ``flags``) that some body paragraph carries: its paragraphs' counts,
+    ids and (for tasks) the cue terms that matched — one pass over the flagged cells, whatever the corpus."""
+    rows, keys = flags.to_numpy().nonzero()
+    hits = body.iloc[rows][["report_id", "para_id", "part", EVIDENCE_COLUMN, CUES_COLUMN]].reset_index(drop=True)
+    hits["task"] = flags.columns[keys]
+    hits["done"] = hits["part"].isin(DONE_PARTS)
+    hits["concrete"] = hits["done"] & (hits[EVIDENCE_COLUMN] == CONCRETE)
+    hits["cues"] = ([",".join(parse_cues(cell).get(key, [])) for cell, key in zip(hits[CUES_COLUMN], hits["task"])]
+                    if level == "task" else "")
+    counts = hits.groupby(["report_id", "task"], sort=False).agg(
+        n_paragraphs=("para_id", "size"), n_done=("done", "sum"), n_concrete=("concrete", "sum"),
+        para_ids=("para_id", lambda ids: ";".join(ids.astype(str))),
+        cues=("cues", lambda cells: ",".join(dict.fromkeys(c for cell in cells for c in cell.split(",") if c))))
+    return counts.reset_index().assign(level=level)
+
+
+def _with_status(frame: pd.DataFrame) -> pd.DataFrame:
+    """Counts of report × key rows that no paragraph carries become zeros; the status follows from them."""
+    for column in ("n_paragraphs", "n_done", "n_concrete"):
+        frame[column] = frame[column].fillna(0).astype(int)
+    frame[["para_ids", "cues"]] = frame[["para_ids", "cues"]].fillna("")
+    frame["n_general"] = frame["n_done"] - frame["n_concrete"]
+    frame["n_plans_problems"] = frame["n_paragraphs"] - frame["n_done"]
+    frame["status"] = np.select(
+        [frame["n_concrete"] > 0, frame["n_done"] > 0, frame["n_plans_problems"] > 0],
+        ["concrete", "general", "plans_or_problems"], default="absent")
+    return frame
 
 
 def tag_paragraphs(table: pd.DataFrame, tasks: Sequence[Task] | None = None,
@@ -99,19 +129,6 @@ def tag_paragraphs(table: pd.DataFrame, tasks: Sequence[Task] | None = None,
 
 def _used_labels(table: pd.DataFrame) -> set[str]:
     return {label for cell in table["labels"] for label in split_labels(cell)}
-
-
-def _status_row(paragraphs: pd.DataFrame, report_id: str, level: str, key: str, theme: str, name: str) -> dict:
-    done = paragraphs[paragraphs["part"].isin(DONE_PARTS)]
-    n_concrete = int((done[EVIDENCE_COLUMN] == CONCRETE).sum())
-    n_plans = len(paragraphs) - len(done)
-    status = ("concrete" if n_concrete else "general" if len(done) else
-              "plans_or_problems" if n_plans else "absent")
-    cues = [c for cell in paragraphs[CUES_COLUMN] for c in parse_cues(cell).get(key, [])] if level == "task" else []
-    return {"report_id": report_id, "level": level, "task": key, "theme": theme, "name_zh": name, "status": status,
-            "n_paragraphs": len(paragraphs), "n_concrete": n_concrete, "n_general": len(done) - n_concrete,
-            "n_plans_problems": n_plans, "para_ids": ";".join(paragraphs["para_id"].astype(str)),
-            "cues": ",".join(dict.fromkeys(cues))}
 
 
 def task_gaps(coverage: pd.DataFrame) -> pd.DataFrame:
@@ -153,17 +170,17 @@ def year_over_year(coverage: pd.DataFrame) -> pd.DataFrame:
     each other.
     """
     tasks = coverage[coverage["level"] == "task"]
+    status = tasks.pivot(index="report_id", columns="task", values="status")
+    rows_of = tasks.set_index(["report_id", "task"])
     rows = []
     for report_id, before in previous_reports(tasks).items():
-        now = tasks[tasks["report_id"] == report_id].set_index("task")
-        then = tasks[tasks["report_id"] == before["report_id"]].set_index("task")
         prior = f"the same issuer's {int(before['year'])} report {before['report_id']}"
-        for task, row in now.iterrows():
-            was, is_ = then.at[task, "status"] != "absent", row["status"] != "absent"
-            if was != is_:
-                kind = "appeared" if is_ else "disappeared"
-                rows.append({**row.to_dict(), "task": task, "kind": kind,
-                             "detail": f"{row['name_zh']} ({task}): {kind} since {prior}."})
+        is_, was = status.loc[report_id] != "absent", status.loc[before["report_id"]] != "absent"
+        for task in status.columns[(is_ != was).to_numpy()]:
+            kind = "appeared" if is_[task] else "disappeared"
+            row = rows_of.loc[(report_id, task)]
+            rows.append({**row.to_dict(), "report_id": report_id, "task": task, "kind": kind,
+                         "detail": f"{row['name_zh']} ({task}): {kind} since {prior}."})
     return pd.DataFrame(rows)
 
 
