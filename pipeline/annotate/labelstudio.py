@@ -166,6 +166,11 @@ def _latest_per_user(task: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     return {user: annotation for user, (_, annotation) in latest.items()}
 
 
+def _choices(annotation: Mapping[str, Any]) -> dict[str, list[str]]:
+    return {item.get("from_name"): list(item.get("value", {}).get("choices", []))
+            for item in annotation.get("result") or [] if item.get("type") == "choices"}
+
+
 def _when(annotation: Mapping[str, Any]) -> str:
     return str(annotation.get("updated_at") or annotation.get("created_at") or "")
 
