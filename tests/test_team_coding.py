@@ -4,6 +4,7 @@ disagreements are adjudicated in a workbook, and the adjudicated gold trains a m
 from __future__ import annotations
 
 import json
+import re
 
 import krippendorff
 import pandas as pd
@@ -262,3 +263,52 @@ def test_disagreements_carry_the_models_guess_as_a_hint(tmp_path, saved_model_di
     sheet = read_xlsx(sheet_path, "disagreements")
     hints = sheet.loc[sheet.field == "labels", "model"]
     assert hints.notna().all() and hints.map(lambda cell: set(cell.split(";")) <= {*IDS, "_none"}).all()
+
+
+CODING = ROOT / "corpus" / "coding"
+
+
+def _seed_codings():
+    from pipeline.coverage.tasks import read_task_annotations
+
+    themes = [read_annotations(CODING / name) for name in ("first-themes.csv", "second-themes.csv")]
+    tasks = [read_task_annotations(CODING / name).assign(file=name) for name in ("first-tasks.csv", "second-tasks.csv")]
+    return stack_codings(themes, tasks, load_taxonomy())
+
+
+def test_shipped_gold_is_the_adjudicated_seed_double_coding():
+    from pipeline.annotate.adjudication import adjudicate, read_adjudication_workbook
+    from pipeline.coverage.evidence import EVIDENCE_VALUES
+    from pipeline.io.tables import read_table
+
+    sheet, codings = read_adjudication_workbook(CODING / "adjudication.xlsx")
+    fields = ["report_id", "para_id", "annotator", "labels", "primary", "tasks", "evidence"]
+    assert codings[fields].equals(_seed_codings()[fields])  # the workbook was written from the shipped codings
+    themes, tasks = adjudicate(sheet, codings, load_taxonomy(), EVIDENCE_VALUES)
+    gold = read_table(ROOT / "corpus" / "annotations.csv")
+    assert themes.fillna("").astype(str).equals(gold[themes.columns].fillna("").astype(str))
+    task_gold = read_table(ROOT / "corpus" / "task_annotations.csv")
+    assert tasks.astype(str).equals(task_gold[tasks.columns].fillna("").astype(str))
+    assert set(sheet.adjudicator) == {"adjudicator-1"} and sheet.note.notna().all()
+
+
+def test_seed_reliability_matches_the_krippendorff_package_and_the_codebook_table():
+    table = reliability_table(_seed_codings(), load_taxonomy()).set_index(["field", "category"])
+    first = read_annotations(CODING / "first-themes.csv").set_index("para_id")
+    second = read_annotations(CODING / "second-themes.csv").set_index("para_id")
+    first = first.loc[second.index].reset_index()
+    for k, label in enumerate(IDS):
+        data = [label_matrix(first, IDS)[:, k], label_matrix(second.reset_index(), IDS)[:, k]]
+        assert table.loc[("labels", label), "alpha"] == pytest.approx(
+            krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")), label
+    codes = {label: code for code, label in enumerate(["", *IDS])}
+    primary = [first.primary.map(codes), second.primary.map(codes)]
+    assert table.loc[("primary", "(all)"), "alpha"] == pytest.approx(
+        krippendorff.alpha(reliability_data=primary, level_of_measurement="nominal"))
+    codebook = (ROOT / "corpus" / "codebook.md").read_text(encoding="utf-8")
+    quoted = dict(re.findall(r"^\| `?([\w ]+?)`? \| (-?\d\.\d\d \[-?[\d.]+, [\d.]+\]) \|", codebook, re.M))
+    for (field, category), row in table.iterrows():
+        if category != "(all)" and field == "tasks":
+            continue  # per-task figures are in corpus/coding/reliability.csv, the codebook quotes the pooled row
+        name = category if category != "(all)" else {"labels": "all labels", "tasks": "all tasks"}.get(field, field)
+        assert quoted[name] == f"{row.alpha:.2f} [{row.alpha_low:.2f}, {row.alpha_high:.2f}]", name
