@@ -91,7 +91,7 @@ def test_two_coder_label_studio_export_round_trips_into_gold_that_trains(tmp_pat
     assert set(sheet.para_id) == changed and set(sheet.field) == {"labels", "primary"}
     assert {"text", "heading_path", "coder-a", "coder-b", "adjudicated"} <= set(sheet.columns)
     assert sheet.loc[sheet.field == "labels", "adjudicated"].isna().all()
-    _decide(sheet_path, lambda row: row["coder-a"])  # the first coder was right every time
+    _decide(sheet_path, lambda number, row: row["coder-a"])  # the first coder was right every time
     gold = tmp_path / "gold.csv"
     assert main(["adjudicate", str(sheet_path), "-o", str(gold), "--adjudicator", "adjudicator-1"]) == EXIT_OK
     adjudicated = read_annotations(gold).set_index("para_id")
@@ -107,14 +107,25 @@ def test_two_coder_label_studio_export_round_trips_into_gold_that_trains(tmp_pat
 
 
 def _decide(sheet_path, decision) -> None:
-    """Fill the 'adjudicated' column of the workbook's first sheet, as a person would in Excel."""
+    """Fill the 'adjudicated' column of the workbook's first sheet, as a person would in Excel.
+
+    ``decision(sheet_row_number, row_as_dict)`` gives each cell's new value."""
     workbook = load_workbook(sheet_path)
     sheet = workbook["disagreements"]
     header = [cell.value for cell in sheet[1]]
-    for cells in sheet.iter_rows(min_row=2):
+    for number, cells in enumerate(sheet.iter_rows(min_row=2), start=2):
         row = dict(zip(header, (cell.value for cell in cells)))
-        cells[header.index("adjudicated")].value = decision(row)
+        cells[header.index("adjudicated")].value = decision(number, row)
     workbook.save(sheet_path)
+
+
+def _two_coder_files(tmp_path, n: int | None = None):
+    """The first n seed paragraphs as coded by coder-a (the gold) and coder-b (:func:`_second_coder`)."""
+    first = _seed_paragraphs(n)
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.assign(annotator="coder-a").to_csv(a, index=False, encoding="utf-8-sig")
+    _second_coder(first).assign(annotator="coder-b").to_csv(b, index=False, encoding="utf-8-sig")
+    return a, b
 
 
 def _coder_file(path, paragraphs: pd.DataFrame, coder: str, capacity: list[int]):
@@ -196,6 +207,15 @@ def test_unknown_coder_ids_are_refused_in_one_line(tmp_path, capsys):
     assert not (tmp_path / "x.csv").exists()
 
 
+def test_blind_tasks_show_coders_no_labels(tmp_path):
+    source = tmp_path / "next.csv"
+    _seed_paragraphs(5).to_csv(source, index=False, encoding="utf-8-sig")
+    assert main(["export", str(source), "--blind", "-o", str(tmp_path / "tasks.json")]) == EXIT_OK
+    tasks = json.loads((tmp_path / "tasks.json").read_text(encoding="utf-8"))
+    assert len(tasks) == 5 and all(not task["annotations"] and not task["predictions"] for task in tasks)
+    assert tasks[1]["data"]["text"] == _seed_paragraphs(5).text[1]
+
+
 def test_import_without_names_keeps_each_users_latest_annotation_across_files(tmp_path):
     paragraphs = _seed_paragraphs(6)
     export = _label_studio_export(tmp_path, paragraphs, _second_coder(paragraphs))
@@ -214,10 +234,7 @@ def test_import_without_names_keeps_each_users_latest_annotation_across_files(tm
 
 
 def test_an_adjudication_sheet_with_undecided_or_unknown_labels_is_refused_row_by_row(tmp_path, capsys):
-    first = _seed_paragraphs(40)
-    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    first.assign(annotator="coder-a").to_csv(a, index=False, encoding="utf-8-sig")
-    _second_coder(first).assign(annotator="coder-b").to_csv(b, index=False, encoding="utf-8-sig")
+    a, b = _two_coder_files(tmp_path, 114)
     sheet_path = tmp_path / "adjudicate.xlsx"
     assert main(["agreement", str(a), str(b), "--disagreements", str(sheet_path), "--resamples", "0"]) == EXIT_OK
     sheet = read_xlsx(sheet_path, "disagreements")
@@ -226,13 +243,7 @@ def test_an_adjudication_sheet_with_undecided_or_unknown_labels_is_refused_row_b
     assert len(labels_rows) >= 3
     decisions = {int(sheet.line[labels_rows[0]]): None, int(sheet.line[labels_rows[1]]): "enforcment;capacity",
                  int(sheet.line[labels_rows[2]]): "capacity"}  # undecided, a typo, a set without its primary
-
-    workbook = load_workbook(sheet_path)
-    header = [cell.value for cell in workbook["disagreements"][1]]
-    for number, cells in enumerate(workbook["disagreements"].iter_rows(min_row=2), start=2):
-        row = dict(zip(header, (cell.value for cell in cells)))
-        cells[header.index("adjudicated")].value = decisions.get(number, row["coder-a"])
-    workbook.save(sheet_path)
+    _decide(sheet_path, lambda number, row: decisions.get(number, row["coder-a"]))
     gold = tmp_path / "gold.csv"
     capsys.readouterr()
     assert main(["adjudicate", str(sheet_path), "-o", str(gold)]) == EXIT_FAILED
@@ -253,10 +264,7 @@ def test_an_adjudication_sheet_with_undecided_or_unknown_labels_is_refused_row_b
 
 
 def test_disagreements_carry_the_models_guess_as_a_hint(tmp_path, saved_model_dir):
-    first = _seed_paragraphs(30)
-    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    first.assign(annotator="coder-a").to_csv(a, index=False, encoding="utf-8-sig")
-    _second_coder(first).assign(annotator="coder-b").to_csv(b, index=False, encoding="utf-8-sig")
+    a, b = _two_coder_files(tmp_path, 30)
     sheet_path = tmp_path / "adjudicate.xlsx"
     assert main(["agreement", str(a), str(b), "--disagreements", str(sheet_path), "--model", str(saved_model_dir),
                  "--resamples", "0"]) == EXIT_OK

@@ -51,14 +51,18 @@ def labeling_config(taxonomy: Taxonomy) -> str:
     ]) + "\n"
 
 
-def annotations_to_tasks(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """One task per (report_id, para_id): gold rows become annotations, other sources predictions."""
+def annotations_to_tasks(frame: pd.DataFrame, blind: bool = False) -> list[dict[str, Any]]:
+    """One task per (report_id, para_id): gold rows become annotations, other sources predictions.
+
+    ``blind=True`` leaves both out, so coders whose agreement is to be measured read each paragraph unprompted
+    (a pre-filled guess that coders accept would inflate their agreement).
+    """
     tasks = []
     for number, (_, rows) in enumerate(frame.groupby(["report_id", "para_id"], sort=False), start=1):
         first = rows.iloc[0]
         data = {"text": first["text"], **{field: str(first.get(field, "")) for field in TASK_FIELDS}}
         task: dict[str, Any] = {"id": number, "data": data, "annotations": [], "predictions": []}
-        for _, row in rows.iterrows():
+        for _, row in ([] if blind else rows.iterrows()):
             labels = split_labels(row["labels"]) if isinstance(row["labels"], str) else list(row["labels"])
             if row["source"] == "gold":
                 task["annotations"].append({"result": _result(labels, row["primary"])})

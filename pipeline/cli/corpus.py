@@ -176,12 +176,14 @@ Write one Label Studio task per paragraph: gold rows as annotations, silver/mode
 (pre-annotations). The labeling config for the project is written next to the tasks
 (tasks.json -> tasks.config.xml): paste it under Settings > Labeling Interface > Code, then import the tasks.
 
-example:
-  rolcov export silver.csv --format label-studio -o tasks.json""",
+examples:
+  rolcov export silver.csv --format label-studio -o tasks.json
+  rolcov export next.csv --blind -o tasks.json      no labels shown: for coders whose agreement is measured""",
     )
     parser.add_argument("path", type=Path, metavar="ANNOTATIONS", help="annotation file")
     parser.add_argument("--format", choices=["label-studio"], default="label-studio", help="task format")
     parser.add_argument("-o", "--output", type=Path, required=True, help="tasks JSON to write")
+    parser.add_argument("--blind", action="store_true", help="leave the file's labels out (no annotations or predictions)")
     parser.set_defaults(handler=run_export)
 
 
@@ -359,7 +361,7 @@ def run_adjudicate(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy()
-    tasks = annotations_to_tasks(read_annotations(args.path, taxonomy))
+    tasks = annotations_to_tasks(read_annotations(args.path, taxonomy), blind=args.blind)
     tasks_path, config_path = write_tasks(tasks, labeling_config(taxonomy), args.output)
     print(f"wrote {len(tasks)} tasks to {tasks_path} and the labeling config to {config_path}")
     return EXIT_OK
