@@ -122,7 +122,7 @@ def read_adjudication_workbook(path: str | Path) -> tuple[pd.DataFrame, pd.DataF
     except (OSError, ValueError) as error:
         raise AnnotationError(f"{path}: not an adjudication workbook ({error}); decide in the .xlsx that "
                               "`rolcov agreement … --disagreements FILE.xlsx` wrote") from None
-    for name, table, required in ((DISAGREEMENTS_SHEET, sheet, ("para_id", "field", "adjudicated")),
+    for name, table, required in ((DISAGREEMENTS_SHEET, sheet, ("report_id", "para_id", "field", "adjudicated")),
                                   (CODINGS_SHEET, codings, CODINGS_COLUMNS)):
         missing = [column for column in required if column not in table.columns]
         if missing:
