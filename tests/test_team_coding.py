@@ -204,6 +204,7 @@ def test_unknown_coder_ids_are_refused_in_one_line(tmp_path, capsys):
     assert "annotations by 2 users (1, li@example.org) but one --annotator name" in capsys.readouterr().err
     assert main(["import", str(export), "-o", str(tmp_path / "x.csv"), "--annotator", "a", "--annotator", "1=b"]) \
         == EXIT_USAGE
+    assert main(["agreement", str(a), "--gold", str(b), "--disagreements", str(tmp_path / "x.xlsx")]) == EXIT_USAGE
     assert not (tmp_path / "x.csv").exists()
 
 

@@ -269,6 +269,10 @@ def run_bootstrap(args: argparse.Namespace) -> int:
 
 def run_agreement(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy()
+    if args.gold and (args.tasks or args.coders or args.pairs or args.disagreements):
+        print("error: --gold compares theme files with a reference; --tasks, --coders, --pairs and "
+              "--disagreements are for coders' files — drop one or the other", file=sys.stderr)
+        return EXIT_USAGE
     if args.gold:
         return _gold_agreement(args, taxonomy)
     from pipeline.annotate.reliability import pairwise_table, reliability_table  # scikit-learn: a second to import
