@@ -298,7 +298,7 @@ def test_shipped_gold_is_the_adjudicated_seed_double_coding():
     assert themes.fillna("").astype(str).equals(gold[themes.columns].fillna("").astype(str))
     task_gold = read_table(ROOT / "corpus" / "task_annotations.csv")
     assert tasks.astype(str).equals(task_gold[tasks.columns].fillna("").astype(str))
-    assert set(sheet.adjudicator) == {"adjudicator-1"} and sheet.note.notna().all()
+    assert set(sheet.adjudicator) == {"adjudicator-1", "adjudicator-2"} and sheet.note.notna().all()
 
 
 def test_seed_reliability_matches_the_krippendorff_package_and_the_codebook_table():
