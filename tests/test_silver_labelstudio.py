@@ -31,9 +31,10 @@ def test_bootstrap_then_agreement_prints_a_kappa_for_every_label(tmp_path, capsy
     assert main(["bootstrap", str(ROOT / "corpus" / "raw"), "--items", "-o", str(silver)]) == EXIT_OK
     assert main(["validate", str(silver), "--raw", str(ROOT / "corpus" / "raw")]) == EXIT_OK
     capsys.readouterr()
-    assert main(["agreement", str(GOLD), str(silver), "-o", str(tmp_path / "agreement.csv")]) == EXIT_OK
+    assert main(["agreement", str(silver), "--gold", str(GOLD), "-o", str(tmp_path / "agreement.csv")]) == EXIT_OK
     out = capsys.readouterr().out
-    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:9]}
+    assert out.splitlines()[0] == f"{silver} against {GOLD}"
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:10]}
     assert list(rows) == [*load_taxonomy().ids, "overall"]
     for label, cells in rows.items():
         assert -1 <= float(cells[-1]) <= 1, (label, cells)
@@ -75,7 +76,7 @@ def _choices(control, *values):
     return {"from_name": control, "to_name": "text", "type": "choices", "value": {"choices": list(values)}}
 
 
-def test_import_takes_the_latest_submitted_annotation_and_defaults_primary_to_first_choice():
+def test_import_keeps_each_coders_latest_submitted_annotation_and_defaults_primary_to_first_choice():
     data = {"report_id": "r", "para_id": "r:0001", "text": "甲", "part": "achievements", "heading_path": ""}
     task = {"id": 7, "data": data, "annotations": [
         {"result": [_choices("labels", "capacity")], "updated_at": "2024-05-01T10:00:00Z", "completed_by": 3},
@@ -86,9 +87,12 @@ def test_import_takes_the_latest_submitted_annotation_and_defaults_primary_to_fi
     ]}
     only_predictions = {"id": 8, "data": {**data, "para_id": "r:0002"},
                         "predictions": [{"result": [_choices("labels", "capacity")]}]}
+    task["annotations"].append({"result": [_choices("labels", "functions")], "updated_at": "2024-04-01T10:00:00Z",
+                                "completed_by": 3})  # user 3's earlier annotation
     rows = tasks_to_annotations([task, only_predictions], "export.json", load_taxonomy())
     assert rows[["para_id", "labels", "primary", "annotator"]].values.tolist() == [
-        ["r:0001", "oversight;enforcement", "oversight", "label-studio:li@example.org"]]
+        ["r:0001", "capacity", "capacity", "coder-3"],
+        ["r:0001", "oversight;enforcement", "oversight", "coder-li@example.org"]]
 
 
 def test_import_refuses_a_choice_outside_the_taxonomy():

@@ -66,7 +66,7 @@ def read_annotations(path: str | Path, taxonomy: Taxonomy | None = None,
         if raw_dir is not None:
             problems += check_text_drift(frame, path, Path(raw_dir))
     if problems:
-        raise AnnotationError(_problem_list(path, sorted(problems, key=lambda problem: problem.line)))
+        raise AnnotationError(problem_list(path, sorted(problems, key=lambda problem: problem.line)))
     order = {label: index for index, label in enumerate(taxonomy.ids)}
     frame["labels"] = [tuple(sorted(split_labels(cell), key=order.__getitem__)) for cell in frame["labels"]]
     frame["primary"] = frame["primary"].str.strip()
@@ -75,10 +75,12 @@ def read_annotations(path: str | Path, taxonomy: Taxonomy | None = None,
     return frame[list(ANNOTATION_COLUMNS)].reset_index(drop=True)
 
 
-def _problem_list(path: Path, problems: Sequence[Problem]) -> str:
-    lines = [f"{path}: {len(problems)} problem(s) in the annotation file; fix each line below"]
-    lines += [str(problem) for problem in problems[:_MAX_LISTED]]
-    if len(problems) > _MAX_LISTED:
+def problem_list(path: Path, problems: Sequence[Problem], what: str = "in the annotation file; fix each line below",
+                 limit: int | None = _MAX_LISTED) -> str:
+    """One message for many problems: a count line, then one ``file:line: …`` line each (the first ``limit``)."""
+    lines = [f"{path}: {len(problems)} problem(s) {what}"]
+    lines += [str(problem) for problem in problems[:limit]]
+    if limit is not None and len(problems) > limit:
         lines.append(f"… and {len(problems) - _MAX_LISTED} more; run `rolcov validate {path}` to list them all")
     return "\n".join(lines)
 

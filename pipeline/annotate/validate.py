@@ -40,7 +40,7 @@ class Problem:
         The annotation file.
     line : int
         1-based line of the CSV (the header is line 1) or JSONL; the sheet row of an .xlsx workbook (the header
-        is row 1), as Excel shows it; row number + 1 for parquet.
+        is row 1), as Excel shows it; row number + 1 for parquet; 0 for a problem of the file as a whole.
     message : str
         ``what is wrong; what to do``.
     """
@@ -50,7 +50,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
 def validate_annotations(path: str | Path, taxonomy: Taxonomy | None = None,

@@ -36,7 +36,7 @@ the main job, step by step (make run does the same on the shipped corpus):
   rolcov coverage out/paragraphs.csv -o out --html out/coverage.html
 
 more: rolcov classify reports/ --jobs 2 -o out/run (parallel, resumable), rolcov suggest (what to
-annotate next), rolcov validate / bootstrap / agreement / export / import (annotations).
+annotate next), rolcov validate / bootstrap / agreement / adjudicate / export / import (annotations).
 Every command has --help with examples. Exit codes: 0 done, 1 some inputs failed (named on stderr),
 2 bad command line, 3 nothing could be done. Inputs over a size limit are refused in one line that names
 the environment variable raising it (ROLCOV_MAX_TEXT_MB, ROLCOV_MAX_PDF_PAGES …; docs/formats.md).

@@ -33,13 +33,15 @@ from pipeline.schema import join_labels
 MAX_ROWS, MAX_CELL_CHARS = 1_048_576, 32_767
 
 
-def read_xlsx(path: Path | str) -> pd.DataFrame:
-    """Read the first sheet of a workbook: the first row is the header, blank rows are skipped.
+def read_xlsx(path: Path | str, sheet: int | str = 0) -> pd.DataFrame:
+    """Read one sheet of a workbook (the first by default): the first row is the header, blank rows are skipped.
 
     Parameters
     ----------
     path : Path or str
         The ``.xlsx`` file.
+    sheet : int or str
+        The sheet's position or name.
 
     Returns
     -------
@@ -50,7 +52,8 @@ def read_xlsx(path: Path | str) -> pd.DataFrame:
     Raises
     ------
     ValueError
-        If the file is not a readable workbook (so :func:`pipeline.io.tables.read_table` reports it as such).
+        If the file is not a readable workbook (so :func:`pipeline.io.tables.read_table` reports it as such), or
+        has no such sheet.
     InputError
         If it unpacks to more than :data:`pipeline.io.limits.UNZIPPED`.
     """
@@ -61,7 +64,10 @@ def read_xlsx(path: Path | str) -> pd.DataFrame:
     except (zipfile.BadZipFile, KeyError) as error:
         raise ValueError(f"not a readable .xlsx workbook: {error}") from error
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        if isinstance(sheet, str) and sheet not in workbook.sheetnames:
+            raise ValueError(f"no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})")
+        worksheet = workbook[sheet] if isinstance(sheet, str) else workbook.worksheets[sheet]
+        rows = worksheet.iter_rows(values_only=True)
         header = [_header_name(cell) for cell in next(rows, ())]
         records = []
         for number, cells in enumerate(rows, start=2):
