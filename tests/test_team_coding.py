@@ -248,17 +248,17 @@ def test_an_adjudication_sheet_with_undecided_or_unknown_labels_is_refused_row_b
     gold = tmp_path / "gold.csv"
     capsys.readouterr()
     assert main(["adjudicate", str(sheet_path), "-o", str(gold)]) == EXIT_FAILED
-    lines = capsys.readouterr().err.strip().splitlines()
+    lines = capsys.readouterr().err.rstrip().splitlines()  # the problem list indented under its error line
     rows = sheet.set_index("line")
     undecided, typo, no_primary = sorted(decisions)
     primary = rows.loc[no_primary + 1, "adjudicated"]
     assert lines == [
         f"error: {sheet_path}: 3 problem(s) in the adjudication sheet; decide or fix each row below",
-        f"{sheet_path}:{undecided}: {rows.para_id[undecided]} labels: not decided (the adjudicated cell is empty); "
+        f"  {sheet_path}:{undecided}: {rows.para_id[undecided]} labels: not decided (the adjudicated cell is empty); "
         "write the value, or _none for none",
-        f"{sheet_path}:{typo}: {rows.para_id[typo]} labels: unknown label id enforcment; use one of "
+        f"  {sheet_path}:{typo}: {rows.para_id[typo]} labels: unknown label id enforcment; use one of "
         f"{', '.join(sorted(IDS))}",
-        f"{sheet_path}:{no_primary + 1}: {rows.para_id[no_primary]}: primary {primary} is not among its labels "
+        f"  {sheet_path}:{no_primary + 1}: {rows.para_id[no_primary]}: primary {primary} is not among its labels "
         "capacity; make the primary one of the labels",
     ]
     assert not gold.exists()

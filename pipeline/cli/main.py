@@ -134,7 +134,12 @@ def _bug_report(error: Exception) -> str:
 
 
 def _fail(message: str) -> int:
-    print(f"error: {safe_text(message)}", file=sys.stderr)
+    """Print an error: its first line after ``error:``, the lines of a problem list (``file:line: …``) indented
+    under it, each with its control characters escaped — no text from a file name can start a line of its own."""
+    first, *listed = message.split("\n")
+    print(f"error: {safe_text(first)}", file=sys.stderr)
+    for line in listed:
+        print(f"  {safe_text(line)}", file=sys.stderr)
     return EXIT_FAILED
 
 
