@@ -43,9 +43,10 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from pipeline.errors import InputError, ModelError, RolcovError
+from pipeline.io.checksum import file_sha256
 from pipeline.io.ingest import find_report_files
 from pipeline.model.classifier import ParagraphClassifier
-from pipeline.model.store import RETRAIN, file_sha256, load_model, read_card
+from pipeline.model.store import RETRAIN, load_model, read_card
 from pipeline.text.segment import paragraphs_to_frame, segment_file
 from pipeline.io.tables import READ_SUFFIXES, atomic_path, write_table
 from pipeline.schema import renamed_para_ids, report_ids
