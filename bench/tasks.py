@@ -36,7 +36,8 @@ from pipeline.io.tables import read_table  # noqa: E402
 from pipeline.coverage.task_coverage import task_coverage  # noqa: E402
 from pipeline.coverage.tasks import read_task_annotations, tag_tasks, task_ids  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
-from pipeline.model.train import default_classifier, training_table  # noqa: E402
+from pipeline.model.classifier import ParagraphClassifier  # noqa: E402
+from pipeline.model.train import training_table  # noqa: E402
 
 ANNOTATIONS = ROOT / "corpus" / "annotations.csv"
 GOLD = ROOT / "corpus" / "task_annotations.csv"
@@ -61,7 +62,7 @@ def loro_theme_probabilities(paragraph_ids: pd.Series) -> pd.DataFrame:
     """``p_<theme>`` of each gold paragraph from a classifier trained on the other four reports."""
     taxonomy = load_taxonomy()
     train = training_table([ANNOTATIONS]).reset_index(drop=True)
-    probabilities, _ = loro_probabilities(train, label_matrix(train, taxonomy.ids), default_classifier(),
+    probabilities, _ = loro_probabilities(train, label_matrix(train, taxonomy.ids), ParagraphClassifier(),
                                           train["weight"].to_numpy())
     frame = pd.DataFrame(probabilities, columns=[f"{PROB_PREFIX}{t}" for t in taxonomy.ids])
     frame["para_id"] = train["para_id"].to_numpy()
@@ -180,7 +181,8 @@ def devset_table() -> pd.DataFrame | None:
     dev = dev.assign(labels=dev["content_labels"].map(lambda v: ";".join(v) if isinstance(v, list) else str(v or "")))
     taxonomy = load_taxonomy()
     train = training_table([ANNOTATIONS])
-    model = default_classifier().fit(train, label_matrix(train, taxonomy.ids), sample_weight=train["weight"].to_numpy())
+    model = ParagraphClassifier().fit(train, label_matrix(train, taxonomy.ids), groups=train["report_id"],
+                                      sample_weight=train["weight"].to_numpy())
     probabilities = model.predict_proba(dev[["text"]].assign(report_id=dev["report"]))
     return dev.assign(**{f"{PROB_PREFIX}{t}": probabilities[:, i] for i, t in enumerate(taxonomy.ids)})
 
