@@ -5,12 +5,13 @@ Run:  PYTHONPATH=. .venv/bin/python bench/compare_models.py   (or `make bench`);
 Every model trains on all rows (paragraphs and enumeration items) of four reports and labels the fifth;
 the scores are over the gold paragraphs (ids without ".") of the held-out reports, as in `rolcov evaluate`.
 Top-1 scores a rolcov model's own ``primary`` and each peer's most probable label. The rolcov rows are the
-three configurations of :data:`pipeline.model.train.SETTINGS` (shipped, text only, with headings). Peers:
+three configurations of :data:`pipeline.model.settings.SETTINGS` (shipped, text only, with headings). Peers:
 * keyword dictionary — a label is assigned when any of its taxonomy cue terms occurs; top-1 = most cue hits;
 * spaCy ``textcat_multilabel`` with the ``TextCatBOW.v3`` (unigram+bigram) and the default
   ``TextCatEnsemble.v2`` architectures, trained with ``nlp.update`` on pkuseg-segmented Docs, threshold 0.5;
 * character 1–3-grams TF-IDF + one-vs-rest logistic regression (no segmenter), threshold 0.5.
-pkuseg segmentation is computed once and cached for all models, so timings measure the models, not pkuseg.
+pkuseg segmentation is computed once and carried in the table for all models, so timings measure the models,
+not pkuseg.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.annotate.annotations import label_matrix  # noqa: E402
 from pipeline.model.evaluate import score_rows  # noqa: E402
-from pipeline.model.features import normalized_column, paragraph_words  # noqa: E402
+from pipeline.model.classifier import ParagraphClassifier  # noqa: E402
+from pipeline.model.features import normalized_column, text_words, with_normalized_columns  # noqa: E402
+from pipeline.model.settings import SETTINGS  # noqa: E402
 from pipeline.schema import is_item  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
-from pipeline.model.train import default_classifier, training_table  # noqa: E402
+from pipeline.model.train import training_table  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "models.md"
 SPACY_EPOCHS = 20
@@ -50,7 +53,7 @@ class RolcovModel:
     def fit(self, frame, Y):
         from sklearn.base import clone
 
-        self.model = clone(self.template).fit(frame, Y)
+        self.model = clone(self.template).fit(frame, Y, groups=frame["report_id"])
         return self
 
     def predict(self, frame):
@@ -98,8 +101,7 @@ class SpacyTextcatModel:
     def _docs(self, frame):
         from spacy.tokens import Doc
 
-        words = paragraph_words(normalized_column(frame, "text"))
-        return [Doc(self.nlp.vocab, words=list(w) or [" "]) for w in words]
+        return [Doc(self.nlp.vocab, words=words.split() or [" "]) for words in text_words(frame)]
 
     def fit(self, frame, Y):
         import spacy
@@ -177,11 +179,12 @@ def main() -> None:
     table = training_table([ROOT / "corpus" / "annotations.csv"], taxonomy=taxonomy)
     Y = label_matrix(table, taxonomy.ids)
     classes = np.asarray(taxonomy.ids)
-    paragraph_words(normalized_column(table, "text"))  # segment once, outside every timing
+    table = with_normalized_columns(table)  # normalize and segment once, outside every timing
     models = [
-        ("rolcov ParagraphClassifier, shipped", RolcovModel(default_classifier("shipped", taxonomy))),
-        ("rolcov ParagraphClassifier, text only", RolcovModel(default_classifier("text_only", taxonomy))),
-        ("rolcov ParagraphClassifier, with headings", RolcovModel(default_classifier("with_headings", taxonomy))),
+        ("rolcov ParagraphClassifier, shipped", RolcovModel(ParagraphClassifier(SETTINGS["shipped"], taxonomy))),
+        ("rolcov ParagraphClassifier, text only", RolcovModel(ParagraphClassifier(SETTINGS["text_only"], taxonomy))),
+        ("rolcov ParagraphClassifier, with headings",
+         RolcovModel(ParagraphClassifier(SETTINGS["with_headings"], taxonomy))),
         ("keyword dictionary (taxonomy cues)", KeywordModel(taxonomy)),
         ("spaCy textcat_multilabel, TextCatBOW.v3", SpacyTextcatModel("bow", taxonomy.ids)),
         ("spaCy textcat_multilabel, TextCatEnsemble.v2", SpacyTextcatModel("ensemble", taxonomy.ids)),

@@ -37,12 +37,13 @@ sys.path.insert(0, str(ROOT / "bench"))
 from compare_models import CharLogisticModel, KeywordModel, RolcovModel, SpacyTextcatModel  # noqa: E402
 from pipeline.annotate.annotations import label_matrix  # noqa: E402
 from pipeline.model.evaluate import primary_scores  # noqa: E402
-from pipeline.model.features import normalized_column, paragraph_words  # noqa: E402
+from pipeline.model.features import with_normalized_columns  # noqa: E402
 from pipeline.io.ingest import normalize_text  # noqa: E402
-from pipeline.model.classifier import label_columns  # noqa: E402
+from pipeline.model.classifier import ParagraphClassifier, label_columns  # noqa: E402
+from pipeline.model.settings import SETTINGS  # noqa: E402
 from pipeline.text.segment import segment_files  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
-from pipeline.model.train import default_classifier, training_table  # noqa: E402
+from pipeline.model.train import training_table  # noqa: E402
 
 DEFAULT_DEVSET = ROOT.parent / "shared" / "devset"
 RESULTS = ROOT / "bench" / "results" / "external.md"
@@ -93,9 +94,9 @@ def devset_scores(devset: pd.DataFrame, primary: np.ndarray, classes) -> dict:
 def peer_models(taxonomy) -> list[tuple[str, object]]:
     """The shipped model, the two earlier rolcov configurations and the three peers, unfitted."""
     return [
-        ("rolcov shipped model", RolcovModel(default_classifier("shipped", taxonomy))),
-        ("rolcov text-only configuration", RolcovModel(default_classifier("text_only", taxonomy))),
-        ("rolcov `--headings` configuration", RolcovModel(default_classifier("with_headings", taxonomy))),
+        ("rolcov shipped model", RolcovModel(ParagraphClassifier(SETTINGS["shipped"], taxonomy))),
+        ("rolcov text-only configuration", RolcovModel(ParagraphClassifier(SETTINGS["text_only"], taxonomy))),
+        ("rolcov `--headings` configuration", RolcovModel(ParagraphClassifier(SETTINGS["with_headings"], taxonomy))),
         ("keyword cues of the taxonomy", KeywordModel(taxonomy)),
         ("char 1-3-grams + logistic regression", CharLogisticModel()),
         ("spaCy textcat_multilabel, TextCatBOW.v3", SpacyTextcatModel("bow", taxonomy.ids)),
@@ -112,7 +113,7 @@ def run(devset_dir: Path) -> tuple[list[dict], dict]:
     table = pd.DataFrame({"report_id": devset["report"], "text": devset["text"]})
     segmented, failures = segment_files([devset_dir / "reports"])
     matched = match_file_rows(devset, segmented)
-    paragraph_words(normalized_column(pd.concat([seeds, table, segmented]), "text"))  # pkuseg once, for all
+    seeds, table, segmented = (with_normalized_columns(frame) for frame in (seeds, table, segmented))  # pkuseg once
     rows = []
     for name, model in peer_models(taxonomy):
         start = time.perf_counter()

@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,10 @@ from pipeline.schema import is_item  # noqa: E402
 from pipeline.annotate.silver import silver_labels  # noqa: E402
 from pipeline.model.suggest import suggest_paragraphs  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
-from pipeline.model.train import default_classifier, training_table  # noqa: E402
+from pipeline.model.classifier import ParagraphClassifier  # noqa: E402
+from pipeline.model.features import with_normalized_columns  # noqa: E402
+from pipeline.model.settings import ModelSettings  # noqa: E402
+from pipeline.model.train import training_table  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 START, BATCH = 10, 10
@@ -102,8 +106,8 @@ def _training_labels(Y: np.ndarray, silver: np.ndarray | None, chosen, pool: np.
 
 def _fit(table: pd.DataFrame, rows, Y: np.ndarray, weight: np.ndarray, inner_folds: int):
     rows = np.sort(np.asarray(rows))  # same rows, same model, whatever order they were chosen in
-    return default_classifier().set_params(inner_folds=inner_folds).fit(table.iloc[rows], Y[rows],
-                                                                        sample_weight=weight[rows])
+    model = ParagraphClassifier(replace(ModelSettings(), inner_folds=inner_folds))
+    return model.fit(table.iloc[rows], Y[rows], groups=table["report_id"].iloc[rows], sample_weight=weight[rows])
 
 
 def _next_batch(model, table: pd.DataFrame, chosen: list[int], rest: np.ndarray, strategy: str, reference: str,
@@ -154,7 +158,7 @@ def rows_to_reach(curve: pd.Series, target: float) -> int | None:
 def run(seeds: int, jobs: int, inner_folds: int) -> pd.DataFrame:
     """One row per (arm, seed, training size): the pooled held-out paragraphs' macro-F1."""
     taxonomy = load_taxonomy()
-    table = gold_paragraphs(ROOT / "corpus" / "annotations.csv", taxonomy)
+    table = with_normalized_columns(gold_paragraphs(ROOT / "corpus" / "annotations.csv", taxonomy))  # pkuseg once
     Y, classes = label_matrix(table, taxonomy.ids), np.asarray(taxonomy.ids)
     silver = label_matrix(silver_labels(table, taxonomy), taxonomy.ids)
     reports = list(table.report_id.unique())

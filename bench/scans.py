@@ -112,14 +112,15 @@ def paragraph_scores(expected: pd.DataFrame, got: pd.DataFrame, model) -> dict[s
 def seed_models(seeds: list[Path]) -> dict[str, object]:
     """For each seed, the default classifier trained on the gold of the other four."""
     from pipeline.annotate.annotations import label_matrix
-    from pipeline.model.train import default_classifier, training_table
+    from pipeline.model.classifier import ParagraphClassifier
+    from pipeline.model.train import training_table
     from pipeline.taxonomy import load_taxonomy
 
     gold, labels = training_table([ROOT / "corpus" / "annotations.csv"]), load_taxonomy().ids
     models = {}
     for seed in seeds:
         train = gold[gold.report_id != seed.stem]
-        models[seed.stem] = default_classifier().fit(train, label_matrix(train, labels))
+        models[seed.stem] = ParagraphClassifier().fit(train, label_matrix(train, labels), groups=train["report_id"])
     return models
 
 

@@ -43,7 +43,8 @@ from pipeline.coverage.task_coverage import task_coverage  # noqa: E402
 from pipeline.coverage.tasks import TaskTagger, read_task_annotations, task_ids  # noqa: E402
 from pipeline.io.tables import read_table  # noqa: E402
 from pipeline.model.evaluate import loro_probabilities  # noqa: E402
-from pipeline.model.train import default_classifier, training_table  # noqa: E402
+from pipeline.model.classifier import ParagraphClassifier  # noqa: E402
+from pipeline.model.train import training_table  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.text.segment import segment_files  # noqa: E402
 
@@ -105,7 +106,7 @@ def seed_table() -> pd.DataFrame:
     """Gold seed paragraphs with their gold reading and out-of-report theme probabilities."""
     taxonomy = load_taxonomy()
     train = training_table([ANNOTATIONS]).reset_index(drop=True)
-    probabilities, _, _ = loro_probabilities(train, label_matrix(train, taxonomy.ids), default_classifier(),
+    probabilities, _, _ = loro_probabilities(train, label_matrix(train, taxonomy.ids), ParagraphClassifier(),
                                              train["weight"].to_numpy())
     probs = pd.DataFrame(probabilities, columns=[f"{PROB_PREFIX}{t}" for t in taxonomy.ids])
     gold = read_task_annotations(GOLD).rename(columns={"tasks": "gold_tasks", "evidence": "gold_evidence"})
@@ -139,7 +140,8 @@ def fitted_classifier():
     """The default classifier fitted on all seed gold (never on the devset)."""
     taxonomy = load_taxonomy()
     train = training_table([ANNOTATIONS])
-    return default_classifier().fit(train, label_matrix(train, taxonomy.ids), sample_weight=train["weight"].to_numpy())
+    return ParagraphClassifier().fit(train, label_matrix(train, taxonomy.ids), groups=train["report_id"],
+                                     sample_weight=train["weight"].to_numpy())
 
 
 def devset_files(devset_dir: Path, dev: pd.DataFrame, model) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

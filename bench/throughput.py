@@ -114,7 +114,7 @@ def _children_cpu_seconds() -> float:
 
 def stage_seconds(reports: list[Path], model_dir: Path) -> dict[str, float]:
     """Seconds per stage over ``reports`` in this process (pkuseg loaded before timing)."""
-    from pipeline.model.features import normalized_column, paragraph_words
+    from pipeline.model.features import with_normalized_columns
     from pipeline.model.store import load_model
     from pipeline.text.segment import segment_file
     from pipeline.text.tokenize import load_tokenizer
@@ -126,11 +126,11 @@ def stage_seconds(reports: list[Path], model_dir: Path) -> dict[str, float]:
         tick = time.perf_counter()
         frame = segment_file(path)
         tock = time.perf_counter()
-        paragraph_words(normalized_column(frame, "text"))  # fills the word cache the features read
+        frame = with_normalized_columns(frame)  # the normalized text and its words, carried for the features
         words = time.perf_counter()
         model.features_.transform(frame)
         features = time.perf_counter()
-        model.classify(frame)  # features again, from the warm cache, plus the model
+        model.classify(frame)  # features again, from the carried words, plus the model
         done = time.perf_counter()
         clock["ingest + segment"] += tock - tick
         clock["pkuseg tokenization"] += words - tock

@@ -152,10 +152,20 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     if path is None:
         path = os.environ.get(TAXONOMY_ENV_VAR) or None
     if path is None:
-        # as_file gives a real file even if the package is imported from a zip archive
-        with resources.as_file(DEFAULT_TAXONOMY_PATH) as default:
-            return _load_file(default)
+        return default_taxonomy()
     return _load_file(Path(path))
+
+
+def default_taxonomy() -> Taxonomy:
+    """The shipped taxonomy (package data), whatever ``$ROLCOV_TAXONOMY`` says.
+
+    What an estimator without a ``taxonomy`` uses: fitting reads no environment variable, so the same call
+    learns the same model everywhere; the CLI reads ``$ROLCOV_TAXONOMY`` (:func:`load_taxonomy`) and passes
+    the taxonomy on.
+    """
+    # as_file gives a real file even if the package is imported from a zip archive
+    with resources.as_file(DEFAULT_TAXONOMY_PATH) as default:
+        return _load_file(default)
 
 
 def _load_file(path: Path) -> Taxonomy:

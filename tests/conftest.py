@@ -48,22 +48,29 @@ def gold_table():
 
 @pytest.fixture(scope="session")
 def four_report_model(gold_table):
-    """The default classifier trained on every seed report except :data:`HELD_OUT`."""
+    """The shipped classifier, ``ParagraphClassifier()``, fitted on every seed report except :data:`HELD_OUT`.
+
+    The one model of the session for tests that need *a* fitted model (and for those that score it on the
+    held-out report): one fit, no leave-one-report-out.
+    """
     from pipeline.annotate.annotations import label_matrix
+    from pipeline.model.classifier import ParagraphClassifier
     from pipeline.taxonomy import load_taxonomy
-    from pipeline.model.train import default_classifier
 
     training = gold_table[~gold_table.report_id.str.startswith(HELD_OUT)]
-    return default_classifier().fit(training, label_matrix(training, load_taxonomy().ids))
+    return ParagraphClassifier().fit(training, label_matrix(training, load_taxonomy().ids),
+                                     groups=training["report_id"])
 
 
 @pytest.fixture(scope="session")
-def saved_model_dir(tmp_path_factory) -> Path:
-    """A model directory written by `rolcov train` on the gold seeds (trained once per session)."""
-    from pipeline.cli.main import main
+def saved_model_dir(four_report_model, tmp_path_factory) -> Path:
+    """:func:`four_report_model` saved as a model directory, as `rolcov classify --model` and `load_model` read
+    one (its card has no scores: the tests of `rolcov train` itself train their own, smaller models)."""
+    from pipeline.model.store import save_model, taxonomy_summary
+    from pipeline.taxonomy import load_taxonomy
 
     directory = tmp_path_factory.mktemp("models") / "seeds"
-    assert main(["train", str(ANNOTATIONS), "-o", str(directory)]) == 0
+    save_model(four_report_model, directory, {"taxonomy": taxonomy_summary(load_taxonomy())})
     return directory
 
 

@@ -8,7 +8,7 @@ from nbclient import NotebookClient
 from conftest import ROOT
 from pipeline.model.store import load_model
 from pipeline.io.tables import write_table
-from pipeline.model.train import read_paragraphs
+from pipeline.model.inputs import read_paragraphs
 
 NOTEBOOK = ROOT / "notebooks" / "coverage_gaps.ipynb"
 

@@ -197,7 +197,7 @@ def test_make_run_flow_writes_the_task_table_and_checklist(saved_model_dir, tmp_
     """Classified seeds → coverage run: 004's staff exams are concrete, 行政裁决 is absent in all five."""
     from conftest import RAW
     from pipeline.model.store import load_model
-    from pipeline.model.train import read_paragraphs
+    from pipeline.model.inputs import read_paragraphs
 
     paragraphs, _ = read_paragraphs([RAW])
     classified = write_table(load_model(saved_model_dir).classify(paragraphs), tmp_path / "paragraphs.parquet")

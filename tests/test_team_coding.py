@@ -65,7 +65,8 @@ def _label_studio_export(tmp_path, first: pd.DataFrame, second: pd.DataFrame):
 
 
 def test_two_coder_label_studio_export_round_trips_into_gold_that_trains(tmp_path, capsys):
-    from pipeline.model.train import default_classifier, training_table
+    from pipeline.model.classifier import ParagraphClassifier
+    from pipeline.model.train import training_table
 
     first = _seed_paragraphs()
     second = _second_coder(first)
@@ -101,7 +102,7 @@ def test_two_coder_label_studio_export_round_trips_into_gold_that_trains(tmp_pat
     assert set(adjudicated.annotator.drop(list(changed))) == {"coder-a+coder-b"}
 
     table = training_table([gold])
-    model = default_classifier().fit(table, label_matrix(table, IDS))
+    model = ParagraphClassifier().fit(table, label_matrix(table, IDS), groups=table["report_id"])
     guessed = model.classify(table.head(20).drop(columns=["labels", "primary"]))
     assert (guessed.primary == table.head(20).primary.to_numpy()).mean() > 0.7
 

@@ -14,9 +14,7 @@ from pipeline.cli.common import (
     EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, dropped_note, help_formatter, print_failures,
 )
 from pipeline.cli.batch import BATCH_EXAMPLES, add_batch_options, batch_options_used, is_batch_output, run_batch
-
-# Names of pipeline.model.train.SETTINGS, listed here so that `rolcov --help` does not import scikit-learn.
-SETTING_NAMES = ("shipped", "text_only", "with_headings")
+from pipeline.model.settings import SETTINGS, SHIPPED  # plain data: `rolcov --help` loads no scikit-learn
 
 
 def add_model_commands(commands: argparse._SubParsersAction) -> None:
@@ -36,22 +34,26 @@ Train the theme classifier on gold annotation files (and optionally silver rows,
 it leave-one-report-out, and write DIR/model.skops, DIR/taxonomy.yaml, DIR/model.json (model card) and
 DIR/README.md. The model uses heading paths as evidence and learns every row also without them, so it
 classifies report files (headings known) and bare paragraph tables (text only) alike. A few minutes on the
-seed corpus.
+seed corpus; --no-evaluate skips the leave-one-report-out (one fit instead of one per report, e.g. for a
+model of the annotation loop that only drives `rolcov suggest`).
 
 examples:
   rolcov train corpus/annotations.csv -o models/default
   rolcov train corpus/annotations.csv --silver silver.csv --silver-weight 0.3 -o models/with-silver
-  rolcov train corpus/annotations.csv --setting text_only -o models/text   an earlier configuration""",
+  rolcov train corpus/annotations.csv --setting text_only -o models/text   an earlier configuration
+  rolcov train corpus/annotations.csv --silver silver.csv --no-evaluate -o models/loop""",
     )
     parser.add_argument("annotations", nargs="+", metavar="ANNOTATIONS", help="gold annotation files (.csv/.jsonl/.parquet/.xlsx)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="model directory to write")
     parser.add_argument("--silver", action="append", default=[], metavar="FILE",
                         help="silver annotation file, e.g. from `rolcov bootstrap` (repeatable)")
     parser.add_argument("--silver-weight", type=float, default=0.3, help="sample weight of silver rows (default 0.3)")
-    parser.add_argument("--setting", choices=SETTING_NAMES, default="shipped",
+    parser.add_argument("--setting", choices=list(SETTINGS), default=SHIPPED,
                         help="configuration: shipped (default), text_only, with_headings (headings, no text-only copies)")
     parser.add_argument("--headings", action="store_const", const="with_headings", dest="setting",
                         help="same as --setting with_headings")
+    parser.add_argument("--no-evaluate", dest="evaluate", action="store_false",
+                        help="skip the leave-one-report-out evaluation; the card then has no scores")
     parser.set_defaults(handler=run_train)
 
 
@@ -115,23 +117,27 @@ examples:
 def run_train(args: argparse.Namespace) -> int:
     from pipeline.model.store import read_card
     from pipeline.model.train import train_model
+    from pipeline.taxonomy import load_taxonomy
 
-    card_path = train_model(args.annotations, args.output, args.silver, args.silver_weight, args.setting)
-    scores = read_card(card_path.parent)["evaluation"]["paragraphs"]
-    print(f"wrote {card_path.parent}/ (model.skops, taxonomy.yaml, model.json, README.md); "
-          f"leave-one-report-out on paragraphs: macro-F1 {scores['macro_f1']:.3f}, micro-F1 {scores['micro_f1']:.3f}, "
-          f"top-1 {scores['top1_accuracy']:.3f}")
+    card_path = train_model(args.annotations, args.output, args.silver, args.silver_weight, args.setting,
+                            taxonomy=load_taxonomy(), evaluate=args.evaluate)
+    scores = read_card(card_path.parent)["evaluation"].get("paragraphs")
+    summary = (f"leave-one-report-out on paragraphs: macro-F1 {scores['macro_f1']:.3f}, micro-F1 "
+               f"{scores['micro_f1']:.3f}, top-1 {scores['top1_accuracy']:.3f}" if scores else "not evaluated")
+    print(f"wrote {card_path.parent}/ (model.skops, taxonomy.yaml, model.json, README.md); {summary}")
     return EXIT_OK
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from pipeline.model.evaluate import format_evaluation, write_evaluation
     from pipeline.model.train import evaluate_annotations, training_table
+    from pipeline.taxonomy import load_taxonomy
 
     if args.model:
         return _evaluate_model(args)
-    settings = list(SETTING_NAMES) if args.headings else ["shipped"]
-    results = evaluate_annotations(training_table(args.annotations), settings=settings)
+    settings = list(SETTINGS) if args.headings else [SHIPPED]
+    taxonomy = load_taxonomy()
+    results = evaluate_annotations(training_table(args.annotations, taxonomy=taxonomy), taxonomy, settings)
     print(format_evaluation(results))
     if args.output:
         json_path, text_path = write_evaluation(results, args.output)
@@ -142,11 +148,11 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def _evaluate_model(args: argparse.Namespace) -> int:
     from pipeline.annotate.annotations import label_matrix
     from pipeline.model.evaluate import format_model_scores, score_model, write_evaluation
+    from pipeline.model.inputs import labelled_sample
     from pipeline.model.store import load_model
-    from pipeline.model.train import labelled_sample
 
     model = load_model(args.model)
-    sample, failures = labelled_sample(args.annotations)  # raises when nothing is left to score
+    sample, failures = labelled_sample(args.annotations, model.taxonomy)  # raises when nothing is left to score
     print_failures(failures)
     scores = score_model(model, sample, label_matrix(sample, model.classes_))
     text = format_model_scores(scores, f"{args.model} on {', '.join(map(str, args.annotations))}")
@@ -164,9 +170,9 @@ def run_classify(args: argparse.Namespace) -> int:
         print(f"error: {', '.join(batch_options_used(args))} need an output directory (-o DIR), not a table file",
               file=sys.stderr)
         return EXIT_USAGE
-    from pipeline.model.store import load_model
     from pipeline.io.tables import write_table
-    from pipeline.model.train import classify_inputs, label_summary
+    from pipeline.model.inputs import classify_inputs
+    from pipeline.model.store import load_model
 
     model = load_model(args.model)
     labelled, failures = classify_inputs(args.paths, model)
@@ -175,6 +181,21 @@ def run_classify(args: argparse.Namespace) -> int:
         print("error: no paragraphs to classify; check the inputs above", file=sys.stderr)
         return EXIT_FAILED
     write_table(labelled, args.output)
-    print(label_summary(labelled, model.classes_))
+    print(_label_summary(labelled, model.classes_))
     print(f"wrote {len(labelled)} labelled paragraphs to {args.output}{dropped_note()}")
     return EXIT_PARTIAL if failures else EXIT_OK
+
+
+def _label_summary(table, classes) -> str:
+    """Per report (or overall): paragraphs and how many carry each label, and how many carry none."""
+    import pandas as pd
+
+    from pipeline.schema import split_labels
+
+    key = table["report_id"] if "report_id" in table else pd.Series("all", index=table.index)
+    labels = table["labels"].fillna("").map(split_labels)
+    counts = pd.DataFrame({label: labels.map(lambda found, label=label: label in found) for label in classes})
+    summary = counts.groupby(key.to_numpy()).sum()
+    summary.insert(0, "paragraphs", key.value_counts().reindex(summary.index))
+    summary["none"] = (table["labels"].fillna("") == "").groupby(key.to_numpy()).sum()
+    return summary.to_string()

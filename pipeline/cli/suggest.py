@@ -64,7 +64,7 @@ def run_suggest(args: argparse.Namespace) -> int:
     from pipeline.annotate.annotations import read_annotations
     from pipeline.model.store import load_model
     from pipeline.model.suggest import model_annotator, suggest_paragraphs
-    from pipeline.model.train import read_paragraphs
+    from pipeline.model.inputs import read_paragraphs
 
     model = load_model(args.model)
     table, failures = read_paragraphs(args.paths)

@@ -9,9 +9,10 @@ page, whose content is all its pages (so a batch run redoes it when any page cha
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
+
+from pipeline.io.checksum import files_sha256
 
 #: Image files read as scanned pages (each frame of a multi-page TIFF is a page).
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
@@ -63,9 +64,4 @@ def first_pages(files: list[Path]) -> list[Path]:
 
 def report_sha256(path: Path) -> str:
     """Hex sha256 of a report's content: the file's bytes, or every page of its series in order."""
-    digest = hashlib.sha256()
-    for page in page_series(Path(path)):
-        with page.open("rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
+    return files_sha256(page_series(Path(path)))

@@ -2,15 +2,16 @@
 
 How a paragraph gets its labels
 -------------------------------
-1. :func:`pipeline.model.features.make_features` turns the table into word/char n-grams (only those seen in two
-   or more training reports) plus codebook-cue counts (and heading evidence if asked for).
+1. :func:`pipeline.model.features.make_features` turns the table into word/char n-grams (only those seen in
+   ``min_reports`` — three — or more training reports) plus codebook-cue counts, lead-sentence features and
+   heading evidence, as :class:`pipeline.model.settings.ModelSettings` says.
 2. One L2 logistic regression per label scores the paragraph.
 3. Inner cross-validation, grouped by report, gives every training paragraph a score from a model that did
    not see its report; one sigmoid (Platt scaling) fitted on those out-of-report scores of all labels turns
    scores into calibrated probabilities, and the per-label threshold that maximises that label's (smoothed) F1 on them
    becomes ``thresholds_``. Both are therefore tuned for reports the model has never seen.
 4. A label is assigned when its probability reaches its threshold. "No label" is the outcome when no label
-   does; ``predict_none_proba`` gives the probability of that under independence, prod(1 - p_k).
+   does.
 5. ``primary`` — the one theme a paragraph is mainly about — is a single-label decision, so it has its own
    model: one multinomial logistic regression over the themes plus "none" on the same features, trained on
    the annotators' ``primary``. The per-label models answer "is this theme reported on at all?", each
@@ -25,42 +26,33 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold, KFold
+from sklearn.model_selection import GroupKFold
 
 from pipeline.errors import InputError
 from pipeline.model.features import make_features, with_normalized_columns
-from pipeline.schema import PROB_PREFIX, join_labels
-from pipeline.taxonomy import Taxonomy, load_taxonomy
+from pipeline.model.settings import ModelSettings
+from pipeline.schema import NORMALIZED_SUFFIX, PROB_PREFIX, join_labels
+from pipeline.taxonomy import Taxonomy, default_taxonomy
 
-CODEBOOK_REPORT = "codebook"  # report_id of the pseudo-examples, so they form their own group
+CODEBOOK_REPORT = "codebook"  # group of the pseudo-examples, so they form their own inner fold
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.80, 0.025), 3)
 
 
 class ParagraphClassifier(ClassifierMixin, BaseEstimator):
-    """Multi-label theme classifier over a paragraph table.
+    """Multi-label theme classifier over a paragraph table; with no arguments, the shipped model.
 
     Parameters
     ----------
-    features : transformer, optional
-        Feature transformer over the table; default ``make_features(taxonomy=taxonomy)`` (text only). Pass
-        ``make_features(use_headings=True)`` to use the authors' headings. Cloned at fit.
-    C : float
-        Inverse L2 strength of each label's logistic regression; small because there are few reports.
-    class_weight : dict, "balanced" or None
-        Passed to each logistic regression; "balanced" keeps rare themes from being drowned out.
-    inner_folds : int
-        Folds (grouped by report) of the inner cross-validation that calibrates and sets thresholds.
-    codebook_weight : float
-        Sample weight of pseudo-examples built from the taxonomy (each label's definition, includes and
-        cue list, and each exclude as an example of the label it points to); 0 adds none.
-    heading_copies : bool
-        Also train on a copy of every row that has a ``heading_path``, with the heading path left empty, so
-        that one model learns both what headings add and what the text alone says: it then serves report
-        files (headings known) and bare tables (text only) alike. The copy stays in its report's inner fold.
+    settings : ModelSettings
+        The whole configuration (features, regularization, inner folds, heading copies, codebook examples);
+        default the shipped one. Alternatives are named in :data:`pipeline.model.settings.SETTINGS`.
     taxonomy : Taxonomy, optional
-        Label set; default :func:`pipeline.taxonomy.load_taxonomy` at fit time.
+        Label set; default :func:`pipeline.taxonomy.default_taxonomy` (the shipped one: fitting reads no
+        environment variable; the CLI passes ``$ROLCOV_TAXONOMY`` in here).
+    random_state : int
+        Seed of the only random step: the shuffled inner folds when ``fit`` is given no report ids.
 
     Attributes
     ----------
@@ -70,8 +62,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         Per-label decision thresholds on the calibrated probability.
     primary_estimator_ : LogisticRegression
         The primary-theme model (step 5); its ``classes_`` are label ids and ``""`` for "none".
-    features_ : transformer
-        The fitted feature transformer.
+    features_ : FeatureUnion
+        The fitted feature transformer (:func:`pipeline.model.features.make_features`).
     estimators_ : list of LogisticRegression or float
         One per label; a float is the constant score of a label that was always (or never) present.
     calibration_ : ndarray of shape (2,)
@@ -81,78 +73,79 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         Hash of the taxonomy file the model was trained with.
     """
 
-    def __init__(self, features=None, C=4.0, class_weight="balanced", inner_folds=4, codebook_weight=0.0,
-                 heading_copies=False, taxonomy: Taxonomy | None = None):
-        self.features = features
-        self.C = C
-        self.class_weight = class_weight
-        self.inner_folds = inner_folds
-        self.codebook_weight = codebook_weight
-        self.heading_copies = heading_copies
+    def __init__(self, settings: ModelSettings = ModelSettings(), taxonomy: Taxonomy | None = None,
+                 random_state: int = 0):
+        self.settings = settings
         self.taxonomy = taxonomy
+        self.random_state = random_state
 
-    def fit(self, X: pd.DataFrame, Y, sample_weight=None):
-        """Learn from a table (``text``; ``report_id`` for grouping) and a 0/1 matrix of labels.
+    def fit(self, X: pd.DataFrame, Y, groups=None, sample_weight=None):
+        """Learn from a paragraph table and a 0/1 matrix of labels.
 
         Parameters
         ----------
         X : DataFrame
-            Paragraphs; needs ``text``. Without ``report_id`` the inner folds split rows, not reports, and
-            the n-gram report rule counts paragraphs (see :class:`pipeline.model.features.NgramFeatures`).
+            Paragraphs; needs ``text``; ``heading_path`` and ``primary`` are used when present.
         Y : DataFrame or array of shape (n, n_labels)
             1 where the paragraph carries the label; DataFrame columns name the labels, otherwise the
             columns follow the taxonomy's label order.
+        groups : array of shape (n,), optional
+            The report of each row (``table["report_id"]``): inner folds hold out whole reports and the
+            n-gram rule counts reports. Without it (or with a single report) every row is its own group,
+            the folds are shuffled with ``random_state``, and the n-gram rule counts paragraphs.
         sample_weight : array of shape (n,), optional
             E.g. 1.0 for gold and 0.3 for silver rows. Only rows of weight >= 1 set calibration and
             thresholds, so noisy rows teach the model but do not decide where it draws the line.
         """
-        taxonomy = self.taxonomy or load_taxonomy()
+        taxonomy = self.taxonomy or default_taxonomy()
         self.classes_ = np.asarray(list(Y.columns) if hasattr(Y, "columns") else taxonomy.ids)
         X, Y, weight = _training_arrays(X, Y, sample_weight, len(self.classes_))
-        if self.heading_copies:
-            X, Y, weight = _with_headless_copies(X, Y, weight)
-        if self.codebook_weight > 0:
-            X, Y, weight = _with_codebook(X, Y, weight, taxonomy, self.classes_, self.codebook_weight)
-        X = with_normalized_columns(X, refresh=True)
-        scores = self._out_of_report_scores(X, Y, weight)
+        by_row = groups is None or len(np.unique(np.asarray(groups))) < 2  # one report cannot be held out of itself
+        groups = np.arange(len(X)).astype(str) if by_row else np.asarray(groups).astype(str)
+        X = with_normalized_columns(X)  # normalized and segmented once, for every fit below
+        if self.settings.heading_copies:
+            X, Y, groups, weight = _with_headless_copies(X, Y, groups, weight)
+        if self.settings.codebook_weight > 0:
+            X, Y, groups, weight = _with_codebook(X, Y, groups, weight, taxonomy, self.classes_,
+                                                  self.settings.codebook_weight)
+        scores = self._out_of_report_scores(X, Y, groups, weight, taxonomy, shuffle=by_row)
         trusted = weight >= 1.0
         self.calibration_ = np.array(_platt(scores[trusted].ravel(), Y[trusted].ravel()))
         probabilities = _sigmoid(scores * self.calibration_[0] + self.calibration_[1])
         self.thresholds_ = np.array([_best_threshold(probabilities[trusted, k], Y[trusted, k])
                                      for k in range(Y.shape[1])])
-        self.features_, self.estimators_ = self._fit_once(X, Y, weight)
+        self.features_, self.estimators_ = self._fit_once(X, Y, groups, weight, taxonomy)
         self.primary_estimator_ = self._fit_primary(X, Y, weight)
         self.taxonomy_sha256_ = taxonomy.sha256
         return self
 
-    def _fit_once(self, X, Y, weight):
-        features = clone(self.features if self.features is not None else make_features(taxonomy=self.taxonomy))
-        matrix = features.fit_transform(X)
+    def _logistic_regression(self, max_iter: int) -> LogisticRegression:
+        return LogisticRegression(C=self.settings.C, class_weight=self.settings.class_weight, max_iter=max_iter)
+
+    def _fit_once(self, X, Y, groups, weight, taxonomy):
+        features = make_features(self.settings, taxonomy)
+        matrix = features.fit_transform(X, groups=groups)
         estimators = []
         for k in range(Y.shape[1]):
             if Y[:, k].min() == Y[:, k].max():
                 estimators.append(10.0 if Y[0, k] else -10.0)
                 continue
-            model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=2000)
-            estimators.append(model.fit(matrix, Y[:, k], sample_weight=weight))
+            estimators.append(self._logistic_regression(2000).fit(matrix, Y[:, k], sample_weight=weight))
         return features, estimators
 
     def _fit_primary(self, X, Y, weight) -> LogisticRegression:
         target = primary_targets(X, Y, self.classes_)
         known = target != UNKNOWN
-        model = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000)
-        return model.fit(self.features_.transform(X[known]), target[known], sample_weight=weight[known])
+        return self._logistic_regression(3000).fit(self.features_.transform(X[known]), target[known],
+                                                   sample_weight=weight[known])
 
-    def _out_of_report_scores(self, X, Y, weight) -> np.ndarray:
-        groups = X["report_id"].to_numpy() if "report_id" in X else None
-        if groups is not None and len(np.unique(groups)) < 2:
-            groups = None  # one report cannot be held out of itself: split its rows instead
-        n_groups = len(np.unique(groups)) if groups is not None else len(X)
-        folds = min(self.inner_folds, n_groups)
-        splitter = GroupKFold(folds) if groups is not None else KFold(folds, shuffle=True, random_state=0)
+    def _out_of_report_scores(self, X, Y, groups, weight, taxonomy, shuffle: bool) -> np.ndarray:
+        """Every row's scores from a model fitted without its group (report, or row and its copy)."""
+        folds = min(self.settings.inner_folds, len(np.unique(groups)))
+        splitter = GroupKFold(folds, shuffle=shuffle, random_state=self.random_state if shuffle else None)
         scores = np.zeros(Y.shape, dtype=float)
         for train, test in splitter.split(X, Y, groups):
-            features, estimators = self._fit_once(X.iloc[train], Y[train], weight[train])
+            features, estimators = self._fit_once(X.iloc[train], Y[train], groups[train], weight[train], taxonomy)
             scores[test] = _decision_scores(estimators, features.transform(X.iloc[test]))
         return scores
 
@@ -191,10 +184,6 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         return (probabilities, *_primary_and_labels(probabilities >= self.thresholds_,
                                                     self._primary_probabilities(matrix), self.classes_))
 
-    def predict_none_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Probability that the paragraph carries no label, prod(1 - p_k) (labels taken as independent)."""
-        return np.prod(1.0 - self.predict_proba(X), axis=1)
-
     def predict_primary(self, X: pd.DataFrame) -> np.ndarray:
         """The primary theme of each paragraph (``""`` when it has none): the ``primary`` column of classify."""
         return self._decide(_as_table(X))[2]
@@ -228,7 +217,7 @@ def label_columns(probabilities: np.ndarray, assigned: np.ndarray, classes: np.n
 
 
 def _as_table(X) -> pd.DataFrame:
-    """The table to featurize, its text normalized once here rather than by every feature block."""
+    """The table to featurize, its text normalized and segmented once here rather than by every feature block."""
     return with_normalized_columns(_checked_table(X))
 
 
@@ -265,23 +254,27 @@ def codebook_examples(taxonomy: Taxonomy, classes) -> tuple[pd.DataFrame, np.nda
     keep = [k for k, target in enumerate(targets) if target in index]
     Y = np.zeros((len(keep), len(classes)), dtype=int)
     Y[np.arange(len(keep)), [index[targets[k]] for k in keep]] = 1
-    return pd.DataFrame({"report_id": CODEBOOK_REPORT, "text": [texts[k] for k in keep]}), Y
+    return pd.DataFrame({"text": [texts[k] for k in keep]}), Y
 
 
-def _with_codebook(X, Y, weight, taxonomy, classes, codebook_weight):
+def _with_codebook(X, Y, groups, weight, taxonomy, classes, codebook_weight):
+    """The rows plus the taxonomy's pseudo-examples (:func:`codebook_examples`), in a group of their own."""
     pseudo, pseudo_Y = codebook_examples(taxonomy, classes)
-    X = pd.concat([X, pseudo], ignore_index=True)
-    return X, np.vstack([Y, pseudo_Y]), np.concatenate([weight, np.full(len(pseudo), codebook_weight)])
+    if "heading_path" in X:
+        pseudo = pseudo.assign(heading_path="")
+    X = pd.concat([X, with_normalized_columns(pseudo)], ignore_index=True)
+    return (X, np.vstack([Y, pseudo_Y]), np.concatenate([groups, np.full(len(pseudo), CODEBOOK_REPORT)]),
+            np.concatenate([weight, np.full(len(pseudo), codebook_weight)]))
 
 
-def _with_headless_copies(X, Y, weight):
-    """The rows plus a copy, without ``heading_path``, of each row that has one."""
+def _with_headless_copies(X, Y, groups, weight):
+    """The rows plus a copy, without ``heading_path``, of each row that has one (in its row's group)."""
     if "heading_path" not in X:
-        return X, Y, weight
+        return X, Y, groups, weight
     headed = X["heading_path"].fillna("").astype(str).str.strip().ne("").to_numpy()
-    copies = X[headed].assign(heading_path="")
+    copies = X[headed].assign(**{"heading_path": "", "heading_path" + NORMALIZED_SUFFIX: ""})
     return (pd.concat([X, copies], ignore_index=True), np.vstack([Y, Y[headed]]),
-            np.concatenate([weight, weight[headed]]))
+            np.concatenate([groups, groups[headed]]), np.concatenate([weight, weight[headed]]))
 
 
 def _decision_scores(estimators, matrix) -> np.ndarray:

@@ -28,8 +28,10 @@ from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from pipeline.errors import AnnotationError
 from pipeline.model.classifier import label_columns
+from pipeline.model.features import with_normalized_columns
 from pipeline.io.tables import atomic_path
 from pipeline.schema import is_item as enumeration_item, join_labels
+from pipeline.taxonomy import default_taxonomy
 
 NONE = "(none)"
 WORST_SHOWN = 10
@@ -50,19 +52,20 @@ def loro_probabilities(frame: pd.DataFrame, Y: np.ndarray, classifier,
     sample_weight : array, optional
         Passed to ``fit``.
     """
-    frame = frame.reset_index(drop=True)
     if frame.report_id.nunique() < 2:
         raise AnnotationError(
             f"the annotations cover {frame.report_id.nunique()} report(s); leave-one-report-out evaluation "
             "needs at least 2 — annotate paragraphs of another report"
         )
+    frame = with_normalized_columns(frame.reset_index(drop=True))  # once for all folds, not once per fit
     Y = np.asarray(Y)
     weight = np.ones(len(frame)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
     probabilities, decisions = np.zeros(Y.shape), np.zeros(Y.shape, dtype=int)
     primary = np.full(len(frame), "", dtype=object)
     for report in frame.report_id.unique():
         held_out = (frame.report_id == report).to_numpy()
-        model = clone(classifier).fit(frame[~held_out], Y[~held_out], sample_weight=weight[~held_out])
+        model = clone(classifier).fit(frame[~held_out], Y[~held_out], groups=frame.report_id[~held_out],
+                                      sample_weight=weight[~held_out])
         probabilities[held_out] = model.predict_proba(frame[held_out])
         decisions[held_out] = model.predict(frame[held_out])
         primary[held_out] = model.predict_primary(frame[held_out])
@@ -147,7 +150,7 @@ def evaluate_classifier(frame: pd.DataFrame, Y: np.ndarray, classifier, sample_w
     """
     frame = frame.reset_index(drop=True)
     probabilities, decisions, primary = loro_probabilities(frame, Y, classifier, sample_weight)
-    classes = np.asarray(classifier.taxonomy.ids if classifier.taxonomy else _default_ids())
+    classes = np.asarray((classifier.taxonomy or default_taxonomy()).ids)
     gold = frame["source"].eq("gold").to_numpy() if "source" in frame else np.ones(len(frame), bool)
     is_item = enumeration_item(frame["para_id"]).to_numpy()
     result = {"reports": int(frame.report_id.nunique())}
@@ -179,7 +182,7 @@ def score_model(model, frame: pd.DataFrame, Y: np.ndarray) -> dict:
         :func:`primary_scores`) and ``calibration``: per label the Brier score of ``p_<label>`` and a
         reliability table pooled over labels (mean predicted probability against the observed rate).
     """
-    frame = frame.reset_index(drop=True)
+    frame = with_normalized_columns(frame.reset_index(drop=True))  # once for the three predictions below
     classes = np.asarray(model.classes_)
     probabilities, decisions, primary = model.predict_proba(frame), model.predict(frame), model.predict_primary(frame)
     scores = score_rows(frame, Y, probabilities, decisions, classes, primary)
@@ -221,12 +224,6 @@ def format_model_scores(scores: dict, title: str) -> str:
     lines += [f"| {r['bin']} | {r['n']} | {r['mean_p']:.3f} | {r['observed']:.3f} |"
               for r in scores["calibration"]["reliability"]]
     return "\n".join(lines + [""])
-
-
-def _default_ids() -> list[str]:
-    from pipeline.taxonomy import load_taxonomy
-
-    return load_taxonomy().ids
 
 
 def format_evaluation(results: dict) -> str:

@@ -1,18 +1,24 @@
 """Paragraph features: pkuseg word n-grams, character n-grams, codebook cues and (optionally) heading evidence.
 
-Every piece reads the columns it needs from the paragraph table (``text``; ``report_id`` at fit time;
-``heading_path`` when headings are used), so the pieces compose with ``FeatureUnion`` and the whole thing is
-one transformer that ``clone``, cross-validation and joblib handle like any scikit-learn estimator.
+Every piece reads the columns it needs from the paragraph table (``text``; ``heading_path`` when headings
+are used), so the pieces compose with ``FeatureUnion`` and the whole thing is one transformer that ``clone``,
+cross-validation and joblib handle like any scikit-learn estimator. :func:`make_features` builds it from
+:class:`pipeline.model.settings.ModelSettings`.
 
 Five seed reports are very little data, and a report's own vocabulary (its county's name, local campaign
 brands such as 企业宁静日, its figures) would otherwise be the easiest thing to learn. The n-gram pieces
-therefore keep only n-grams seen in at least ``min_reports`` different reports of the training table.
+therefore keep only n-grams seen in at least ``min_reports`` different reports of the training table; the
+report of each row is the ``groups`` argument of ``fit``.
+
+Normalizing a text and cutting it into pkuseg words are the slow steps, and cross-validation fits the same rows
+many times over, so :func:`with_normalized_columns` does both once per table and the table carries the results
+(``text_norm``, ``heading_path_norm``, ``text_words``) to every block and every fold. Nothing is cached
+between calls: what a fit depends on is in its arguments.
 """
 
 from __future__ import annotations
 
 import re
-from itertools import islice
 
 import numpy as np
 import pandas as pd
@@ -24,40 +30,35 @@ from sklearn.pipeline import FeatureUnion
 from pipeline.io.ingest import normalize_text
 from pipeline.patterns import FEATURE_LEAD_END
 from pipeline.schema import HEADING_SEPARATOR, NORMALIZED_COLUMNS, NORMALIZED_SUFFIX
-from pipeline.taxonomy import Taxonomy, load_taxonomy
+from pipeline.model.settings import ModelSettings
+from pipeline.taxonomy import Taxonomy, default_taxonomy
 
-# Normalized text -> pkuseg words. Cross-validation fits the same texts many times over and pkuseg is the
-# slow part, so words are computed once per process per distinct text. The cache is bounded (oldest texts
-# dropped first) because a worker classifying thousands of reports sees each text once: unbounded, it
-# would hold every paragraph of the run (about 10 KB per text, measured). The limit, ~100 MB, is well above a
-# training set (~1,000 texts today); a training set larger than it still trains, with pkuseg run more often.
-_WORD_CACHE: dict[str, tuple[str, ...]] = {}
-WORD_CACHE_TEXTS = 10_000
+#: The carried pkuseg words of ``text``: space-separated, as the word n-gram block reads them.
+WORDS_COLUMN = "text_words"
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 
 
-def paragraph_words(texts: list[str]) -> list[tuple[str, ...]]:
-    """pkuseg words of each normalized text, punctuation dropped; cached per process.
+def paragraph_words(texts: list[str]) -> list[str]:
+    """pkuseg words of each normalized text, punctuation dropped, joined by spaces (each distinct text once).
 
-    The tokenizer is loaded once (:func:`pipeline.text.tokenize.load_tokenizer` is cached) and only texts not
-    seen before in this process are segmented, in one batch.
+    The tokenizer is loaded once per process (:func:`pipeline.text.tokenize.load_tokenizer` is cached).
     """
-    missing = list(dict.fromkeys(text for text in texts if text not in _WORD_CACHE))
-    fresh: dict[str, tuple[str, ...]] = {}
-    if missing:
-        from pipeline.text.tokenize import tokenize_texts  # imported late: spaCy is only needed for word features
+    distinct = list(dict.fromkeys(texts))
+    if not distinct:
+        return []
+    from pipeline.text.tokenize import tokenize_texts  # imported late: spaCy is only needed for word features
 
-        for text, words in zip(missing, tokenize_texts(missing)):
-            fresh[text] = tuple(word for word in words if _WORDLIKE.search(word))
-    found = [fresh[text] if text in fresh else _WORD_CACHE[text] for text in texts]
-    _WORD_CACHE.update(fresh)
-    for oldest in list(islice(_WORD_CACHE, max(len(_WORD_CACHE) - WORD_CACHE_TEXTS, 0))):
-        del _WORD_CACHE[oldest]
-    return found
+    joined = {text: " ".join(word for word in words if _WORDLIKE.search(word))
+              for text, words in zip(distinct, tokenize_texts(distinct))}
+    return [joined[text] for text in texts]
 
 
-def _joined_words(words: tuple[str, ...]) -> str:
-    return " ".join(words)
+def text_words(frame: pd.DataFrame) -> list[str]:
+    """The pkuseg words of each row's normalized ``text`` (:func:`paragraph_words`): the carried column when
+    the table has one (:func:`with_normalized_columns`), else segmented now."""
+    if WORDS_COLUMN in frame:
+        return list(frame[WORDS_COLUMN])
+    return paragraph_words(normalized_column(frame, "text"))
 
 
 def _split_words(document: str) -> list[str]:
@@ -82,16 +83,12 @@ def normalized_column(frame: pd.DataFrame, column: str) -> list[str]:
     return _normalized_values(frame[column])
 
 
-def with_normalized_columns(frame: pd.DataFrame, refresh: bool = False) -> pd.DataFrame:
-    """The table plus ``text_norm`` (and ``heading_path_norm``), each normalized once for every feature block.
+def with_normalized_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table plus ``text_norm`` (and ``heading_path_norm``) and the pkuseg words of ``text_norm``
+    (:data:`WORDS_COLUMN`), each computed once for every feature block, fold and prediction that reads it.
 
-    Parameters
-    ----------
-    frame : DataFrame
-        A paragraph table; columns already carried normalized are kept unless ``refresh``.
-    refresh : bool
-        Normalize again even where a copy is carried: training adds rows (codebook examples, copies without
-        headings) whose carried copies would be missing or stale.
+    Columns the table already carries are kept as they are, so a table prepared once (e.g. before a
+    cross-validation loop) is not normalized or segmented again.
 
     Returns
     -------
@@ -99,7 +96,10 @@ def with_normalized_columns(frame: pd.DataFrame, refresh: bool = False) -> pd.Da
         ``frame`` itself when nothing was added, else a new table.
     """
     added = {column + NORMALIZED_SUFFIX: _normalized_values(frame[column]) for column in NORMALIZED_COLUMNS
-             if column in frame and (refresh or column + NORMALIZED_SUFFIX not in frame)}
+             if column in frame and column + NORMALIZED_SUFFIX not in frame}
+    if "text" in frame and WORDS_COLUMN not in frame:
+        texts = added.get("text" + NORMALIZED_SUFFIX) or normalized_column(frame, "text")
+        added[WORDS_COLUMN] = paragraph_words(texts)
     return frame.assign(**added) if added else frame
 
 
@@ -122,7 +122,8 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
         Smallest and largest n.
     min_reports : int
         Keep an n-gram only if paragraphs of at least this many reports contain it, so names, brands and
-        figures of a single report are not learned. Without a ``report_id`` column at fit time every
+        figures of a single report are not learned (default: the shipped
+        :attr:`~pipeline.model.settings.ModelSettings.min_reports`). Without ``groups`` at fit time every
         paragraph counts as its own report, i.e. the rule becomes "seen in ``min_reports`` paragraphs",
         which removes one-off n-grams but not a report's recurring local names.
     column : str
@@ -136,17 +137,18 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
         Sub-linear tf, idf learned on the training table, rows L2-normalized.
     """
 
-    def __init__(self, analyzer="char", ngram_range=(1, 3), min_reports=2, column="text"):
+    def __init__(self, analyzer="char", ngram_range=(1, 3), min_reports=ModelSettings.min_reports, column="text"):
         self.analyzer = analyzer
         self.ngram_range = ngram_range
         self.min_reports = min_reports
         self.column = column
 
     def _documents(self, frame: pd.DataFrame) -> list[str]:
-        texts = normalized_column(frame, self.column)
-        if self.analyzer == "word":
-            return [_joined_words(words) for words in paragraph_words(texts)]
-        return texts
+        if self.analyzer != "word":
+            return normalized_column(frame, self.column)
+        if self.column == "text":
+            return text_words(frame)
+        return paragraph_words(normalized_column(frame, self.column))
 
     def _counter(self, vocabulary=None) -> CountVectorizer:
         if self.analyzer == "word":
@@ -155,9 +157,19 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
         return CountVectorizer(analyzer="char", lowercase=False, ngram_range=self.ngram_range,
                                vocabulary=vocabulary)
 
-    def fit(self, X: pd.DataFrame, y=None):
+    def fit(self, X: pd.DataFrame, y=None, groups=None):
+        """Learn the vocabulary (n-grams of at least ``min_reports`` groups) and its idf.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Paragraphs with the column this block reads.
+        y : ignored
+        groups : array of shape (n,), optional
+            The report of each row; default: every row its own report.
+        """
         documents = self._documents(X)
-        groups = X["report_id"].to_numpy() if "report_id" in X else np.arange(len(X))
+        groups = np.arange(len(X)) if groups is None else np.asarray(groups)
         # With fewer training reports than min_reports (an inner fold of a tiny corpus) the rule would
         # keep nothing; it then asks for every report there is.
         needed = min(self.min_reports, len(np.unique(groups)))
@@ -198,7 +210,7 @@ class CueFeatures(BaseEstimator, TransformerMixin):
     Parameters
     ----------
     taxonomy : Taxonomy, optional
-        Label set and cues; default :func:`pipeline.taxonomy.load_taxonomy` at fit time.
+        Label set and cues; default :func:`pipeline.taxonomy.default_taxonomy` at fit time.
     column : str
         Text column to search.
 
@@ -212,8 +224,9 @@ class CueFeatures(BaseEstimator, TransformerMixin):
         self.taxonomy = taxonomy
         self.column = column
 
-    def fit(self, X: pd.DataFrame, y=None):
-        taxonomy = self.taxonomy or load_taxonomy()
+    def fit(self, X: pd.DataFrame, y=None, groups=None):
+        """Copy the cue terms of the taxonomy, normalized; ``X``, ``y`` and ``groups`` are not used."""
+        taxonomy = self.taxonomy or default_taxonomy()
         self.cues_ = {label.id: tuple(normalize_text(cue) for cue in label.cues) for label in taxonomy.labels}
         return self
 
@@ -235,7 +248,7 @@ class HeadingCueFeatures(BaseEstimator, TransformerMixin):
     Parameters
     ----------
     taxonomy : Taxonomy, optional
-        Default :func:`pipeline.taxonomy.load_taxonomy` at fit time.
+        Default :func:`pipeline.taxonomy.default_taxonomy` at fit time.
 
     Attributes
     ----------
@@ -246,8 +259,9 @@ class HeadingCueFeatures(BaseEstimator, TransformerMixin):
     def __init__(self, taxonomy: Taxonomy | None = None):
         self.taxonomy = taxonomy
 
-    def fit(self, X: pd.DataFrame, y=None):
-        taxonomy = self.taxonomy or load_taxonomy()
+    def fit(self, X: pd.DataFrame, y=None, groups=None):
+        """Copy the heading-cue regexes of the taxonomy; ``X``, ``y`` and ``groups`` are not used."""
+        taxonomy = self.taxonomy or default_taxonomy()
         self.patterns_ = {label.id: label.heading_cues for label in taxonomy.labels}
         return self
 
@@ -269,50 +283,36 @@ def _matches(patterns: list[re.Pattern], headings: list[str]) -> float:
     return float(any(p.search(h) for p in patterns for h in headings))
 
 
-def make_features(use_headings: bool = False, taxonomy: Taxonomy | None = None, min_reports: int = 3,
-                  word_ngrams=(1, 2), char_ngrams=(1, 3), cue_weight: float = 0.5,
-                  lead_weight: float = 1.0, heading_weight: float = 1.0) -> FeatureUnion:
-    """The paragraph feature transformer used by :class:`pipeline.model.classifier.ParagraphClassifier`.
+def make_features(settings: ModelSettings = ModelSettings(), taxonomy: Taxonomy | None = None) -> FeatureUnion:
+    """The paragraph feature transformer of :class:`pipeline.model.classifier.ParagraphClassifier`.
 
     Parameters
     ----------
-    use_headings : bool
-        Add heading evidence: heading-cue regex matches, cue counts and character n-grams of the heading
-        path. The shipped configuration (:data:`pipeline.model.train.SETTINGS`) turns it on and trains every row
-        also without headings (``ParagraphClassifier(heading_copies=True)``), so that tables without
-        headings are classified by their text alone.
+    settings : ModelSettings
+        Which blocks (word and character n-grams, codebook cues, lead sentence, headings), their n-gram
+        ranges, the report rule's ``min_reports`` and each block's weight; default the shipped settings.
     taxonomy : Taxonomy, optional
         Label set whose cues and heading cues are used.
-    min_reports : int
-        See :class:`NgramFeatures`. 3: with five seed reports an n-gram must be used by most of them, so
-        the model learns the common wording of reports, not one county's (devset: files top-1 0.911 → 0.930).
-    word_ngrams, char_ngrams : tuple of int or None
-        n-gram ranges; ``None`` leaves that piece out.
-    cue_weight, lead_weight, heading_weight : float
-        Scale of the codebook-cue, lead-sentence (cues and character n-grams of the first sentence; 0 leaves
-        it out) and heading blocks relative to the L2-normalized n-gram blocks. Defaults were chosen among
-        a few round values by leave-one-report-out on the seeds and on real reports outside the corpus
-        (``bench/external.py``; see docs/model.md).
 
     Returns
     -------
     FeatureUnion
-        Unfitted; ``fit`` needs ``text`` and, for the report rule, ``report_id``.
+        Unfitted; ``fit(X, groups=report_ids)`` needs ``text`` (and ``heading_path`` with headings).
     """
     pieces, weights = [], {}
-    if word_ngrams:
-        pieces.append(("words", NgramFeatures("word", tuple(word_ngrams), min_reports)))
-    if char_ngrams:
-        pieces.append(("chars", NgramFeatures("char", tuple(char_ngrams), min_reports)))
+    if settings.word_ngrams:
+        pieces.append(("words", NgramFeatures("word", tuple(settings.word_ngrams), settings.min_reports)))
+    if settings.char_ngrams:
+        pieces.append(("chars", NgramFeatures("char", tuple(settings.char_ngrams), settings.min_reports)))
     pieces.append(("cues", CueFeatures(taxonomy)))
-    weights["cues"] = cue_weight
-    if lead_weight:
+    weights["cues"] = settings.cue_weight
+    if settings.lead_weight:
         pieces += [("lead_cues", CueFeatures(taxonomy, column="lead")),
-                   ("lead_chars", NgramFeatures("char", (1, 2), min_reports, column="lead"))]
-        weights.update(lead_cues=lead_weight, lead_chars=lead_weight)
-    if use_headings:
+                   ("lead_chars", NgramFeatures("char", (1, 2), settings.min_reports, column="lead"))]
+        weights.update(lead_cues=settings.lead_weight, lead_chars=settings.lead_weight)
+    if settings.use_headings:
         pieces += [("heading_cues", HeadingCueFeatures(taxonomy)),
                    ("heading_terms", CueFeatures(taxonomy, column="heading_path")),
-                   ("heading_chars", NgramFeatures("char", (1, 2), min_reports, column="heading_path"))]
-        weights.update(heading_cues=heading_weight, heading_terms=heading_weight, heading_chars=heading_weight)
+                   ("heading_chars", NgramFeatures("char", (1, 2), settings.min_reports, column="heading_path"))]
+        weights.update({name: settings.heading_weight for name in ("heading_cues", "heading_terms", "heading_chars")})
     return FeatureUnion(pieces, transformer_weights=weights)

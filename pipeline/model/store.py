@@ -46,27 +46,20 @@ from skops.io.exceptions import UntrustedTypesFoundException
 from pipeline import __version__
 from pipeline.errors import ModelError
 from pipeline.model.classifier import ParagraphClassifier
+from pipeline.io.checksum import file_sha256
 from pipeline.io.limits import MODEL_CARD, MODEL_UNZIPPED, check_zip_size
 from pipeline.io.tables import atomic_path
-from pipeline.taxonomy import TAXONOMY_ENV_VAR, Taxonomy, load_taxonomy
+from pipeline.taxonomy import TAXONOMY_ENV_VAR, Taxonomy, default_taxonomy, load_taxonomy
 
 MODEL_FILE, TAXONOMY_FILE, CARD_FILE, README_FILE = "model.skops", "taxonomy.yaml", "model.json", "README.md"
 LEGACY_MODEL_FILE = "model.joblib"  # rolcov <= 0.1 pickled the classifier; such directories are refused
 RETRAIN = "retrain it with `rolcov train` (or `make run`)"
-# Modules whose scikit-learn estimator classes a saved classifier may contain, and the functions it may
-# reference (the word n-grams' tokenizer is a CountVectorizer parameter). skops itself trusts scikit-learn,
-# numpy and scipy types; everything else in a file is refused.
+# Modules whose scikit-learn estimator classes a saved classifier may contain, the functions it may
+# reference (the word n-grams' tokenizer is a CountVectorizer parameter) and the plain data classes it holds
+# (its settings). skops itself trusts scikit-learn, numpy and scipy types; everything else in a file is refused.
 TRUSTED_MODULES = ("pipeline.model.classifier", "pipeline.model.features")
 TRUSTED_FUNCTIONS = ("pipeline.model.features._split_words",)
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+TRUSTED_DATA = ("pipeline.model.settings.ModelSettings",)
 
 
 def library_versions() -> dict[str, str]:
@@ -82,10 +75,10 @@ def trusted_types() -> list[str]:
     """Fully qualified names of the rolcov types :func:`load_model` lets skops build, beyond skops' own list.
 
     These are the scikit-learn estimators defined in :data:`TRUSTED_MODULES` (a new feature block there is
-    trusted without further ado) and :data:`TRUSTED_FUNCTIONS`. Building an estimator sets its attributes;
-    it runs no code from the file.
+    trusted without further ado), :data:`TRUSTED_FUNCTIONS` and :data:`TRUSTED_DATA`. Building an estimator
+    or a settings object sets its attributes; it runs no code from the file.
     """
-    names = list(TRUSTED_FUNCTIONS)
+    names = [*TRUSTED_FUNCTIONS, *TRUSTED_DATA]
     for module_name in TRUSTED_MODULES:
         module = importlib.import_module(module_name)
         names += [f"{module_name}.{name}" for name, member in inspect.getmembers(module, inspect.isclass)
@@ -108,7 +101,8 @@ def save_model(classifier: ParagraphClassifier, directory: str | Path, card: dic
         thresholds, taxonomy, versions and date are added here.
     taxonomy : Taxonomy, optional
         The taxonomy the classifier was fitted with; default its ``taxonomy`` parameter, else
-        :func:`load_taxonomy`. Its file is copied into the directory.
+        :func:`default_taxonomy` (what a classifier without one is fitted with). Its file is copied into
+        the directory.
 
     Returns
     -------
@@ -116,7 +110,7 @@ def save_model(classifier: ParagraphClassifier, directory: str | Path, card: dic
         The card file.
     """
     directory = Path(directory)
-    taxonomy = taxonomy or classifier.taxonomy or load_taxonomy()
+    taxonomy = taxonomy or classifier.taxonomy or default_taxonomy()
     taxonomy_bytes = taxonomy.path.read_bytes()
     if hashlib.sha256(taxonomy_bytes).hexdigest() != classifier.taxonomy_sha256_:
         raise ModelError(f"{taxonomy.path}: not the taxonomy the classifier was fitted with (or changed since); "
@@ -332,14 +326,16 @@ def card_readme(card: dict) -> str:
           + " | ".join(str(data.get("per_label", {}).get(label, {}).get(s, 0)) for s in data.get("per_source", {}))
           + " |" for label in card["labels"]], "",
         "## Leave-one-report-out metrics", "",
-        "| rows | macro-F1 | micro-F1 | top-1 |", "|---|---|---|---|",
-        *[f"| {unit} ({m['rows']}) | {m['macro_f1']:.3f} | {m['micro_f1']:.3f} | {m['top1_accuracy']:.3f} |"
-          for unit, m in evaluation.items() if isinstance(m, dict) and "macro_f1" in m], "",
+        *(_metric_lines(evaluation) if evaluation else [
+            "Not evaluated (trained with `rolcov train --no-evaluate`); `rolcov evaluate` on the training files "
+            "gives these figures."]), "",
         "## Limitations", "",
-        "- Trained and evaluated on five seed reports only; expect lower accuracy on reports whose wording, "
-        "region or year differs, and treat per-label numbers (12–26 examples each) as rough.",
-        "- `leadership` is the least reliable label: it depends on the codebook's distinction between "
-        "substantive leadership content and slogans.",
-        "- Probabilities are calibrated on out-of-report predictions of the same five reports.", "",
+        *[f"- {line}" for line in card.get("limitations", [])], "",
     ]
     return "\n".join(lines)
+
+
+def _metric_lines(evaluation: dict) -> list[str]:
+    return ["| rows | macro-F1 | micro-F1 | top-1 |", "|---|---|---|---|",
+            *[f"| {unit} ({m['rows']}) | {m['macro_f1']:.3f} | {m['micro_f1']:.3f} | {m['top1_accuracy']:.3f} |"
+              for unit, m in evaluation.items() if isinstance(m, dict) and "macro_f1" in m]]

@@ -43,9 +43,10 @@ from sklearn.preprocessing import normalize
 from pipeline.annotate.annotations import label_matrix
 from pipeline.errors import InputError
 from pipeline.model.classifier import ParagraphClassifier, label_columns
+from pipeline.model.features import with_normalized_columns
 from pipeline.model.store import read_card
 from pipeline.annotate.silver import silver_labels
-from pipeline.taxonomy import load_taxonomy
+from pipeline.taxonomy import default_taxonomy
 from pipeline.schema import ANNOTATION_FILE_COLUMNS
 
 DIVERSITY_WEIGHT = 0.5
@@ -95,9 +96,10 @@ def suggest_paragraphs(classifier: ParagraphClassifier, table: pd.DataFrame, k: 
     candidates = _unannotated(_paragraph_table(table), exclude)
     if candidates.empty:
         return pd.DataFrame(columns=list(SUGGESTION_COLUMNS))
+    candidates = with_normalized_columns(candidates)  # once, for the probabilities and the feature space
     probabilities = classifier.predict_proba(candidates)
     decisions = probabilities >= classifier.thresholds_
-    silver = silver_labels(candidates, classifier.taxonomy or load_taxonomy())
+    silver = silver_labels(candidates, classifier.taxonomy or default_taxonomy())
     labels = label_matrix(silver, list(classifier.classes_)) if reference == "silver" else decisions
     disagreement, disputed = expected_corrections(probabilities, labels)
     vectors = normalize(classifier.features_.transform(candidates))

@@ -17,7 +17,6 @@ Loading the model takes seconds and close to 1 GB of memory, so the pipeline is 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import shutil
@@ -33,6 +32,7 @@ import spacy
 from spacy.language import Language
 
 from pipeline.errors import ModelError
+from pipeline.io.checksum import file_sha256
 
 PKUSEG_WHEEL = "pkuseg==0.0.25"
 PKUSEG_FILES = {
@@ -67,20 +67,12 @@ def verify_model(model_dir: Path) -> None:
         path = model_dir / name
         if not path.is_file():
             raise ModelError(f"{path}: pkuseg model file missing; run `{FETCH_COMMAND}`")
-        if _sha256(path) != expected:
+        if file_sha256(path) != expected:
             raise ModelError(f"{path}: not the published pkuseg model file (checksum mismatch; corrupt or replaced, "
                              f"and it is a pickle, so it is not loaded); run `{FETCH_COMMAND} --force`")
     if (model_dir / SHADOWING_FILE).exists():
         raise ModelError(f"{model_dir / SHADOWING_FILE}: pkuseg would read this unchecked file instead of the "
                          f"checked features.pkl; remove it or run `{FETCH_COMMAND} --force`")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def fetch_pkuseg_model(model_dir: Path | None = None, force: bool = False) -> Path:
