@@ -38,7 +38,7 @@ from compare_models import CharLogisticModel, KeywordModel, RolcovModel, SpacyTe
 from pipeline.annotate.annotations import label_matrix  # noqa: E402
 from pipeline.model.evaluate import primary_scores  # noqa: E402
 from pipeline.model.features import with_normalized_columns  # noqa: E402
-from pipeline.io.ingest import normalize_text  # noqa: E402
+from pipeline.text.normalize import normalize_text  # noqa: E402
 from pipeline.model.classifier import ParagraphClassifier, label_columns  # noqa: E402
 from pipeline.model.settings import SETTINGS  # noqa: E402
 from pipeline.text.segment import segment_files  # noqa: E402

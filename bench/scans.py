@@ -39,7 +39,8 @@ from report_files import write_docx  # noqa: E402
 from scanned_files import write_doc, write_scanned_pdf  # noqa: E402
 
 from pipeline.io.convert import ConvertOptions  # noqa: E402
-from pipeline.io.ingest import Report, normalize_text, read_report  # noqa: E402
+from pipeline.io.ingest import Report, read_report  # noqa: E402
+from pipeline.text.normalize import normalize_text  # noqa: E402
 from pipeline.io.ocr import pdf_pages, without_seal_ink  # noqa: E402
 from pipeline.io.ocr_layout import TextBox, read_layout  # noqa: E402
 from pipeline.text.segment import paragraphs_to_frame, segment_report  # noqa: E402

@@ -35,7 +35,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from page_templates import TEMPLATES, wrap_seed  # noqa: E402
 
-from pipeline.io.ingest import Report, normalize_text, read_report  # noqa: E402
+from pipeline.io.ingest import Report, read_report  # noqa: E402
+
+from pipeline.text.normalize import normalize_text  # noqa: E402
 from pipeline.text.segment import segment_report  # noqa: E402
 from pipeline.io.webpage import block_lines, parse_page  # noqa: E402
 

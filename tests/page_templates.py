@@ -16,7 +16,8 @@ from html import escape
 from pathlib import Path
 
 from pipeline.text.clean import is_chrome
-from pipeline.io.ingest import normalize_text, read_report
+from pipeline.io.ingest import read_report
+from pipeline.text.normalize import normalize_text
 from pipeline.text.metadata import find_title, title_text
 
 PAGES = Path(__file__).resolve().parent / "pages"

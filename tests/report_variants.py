@@ -7,7 +7,7 @@ these variants let the tests and ``bench/parts.py`` check both on real text. A s
 
 from __future__ import annotations
 
-from pipeline.io.ingest import normalize_text
+from pipeline.text.normalize import normalize_text
 from pipeline.patterns import HEADING_MARKERS
 
 _TOP_LEVEL = HEADING_MARKERS[0][1]

@@ -18,7 +18,8 @@ from scanned_files import write_doc, write_page_images, write_scanned_pdf
 
 from pipeline.errors import InputError
 from pipeline.io.convert import LOW_CONFIDENCE, ConvertOptions
-from pipeline.io.ingest import find_report_files, normalize_text, read_report
+from pipeline.io.ingest import find_report_files, read_report
+from pipeline.text.normalize import normalize_text
 from pipeline.model.batch import CONVERTED_DIR, classify_reports
 from pipeline.text.segment import segment_file
 

@@ -16,7 +16,7 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
 from pipeline.annotate.annotations import label_matrix
-from pipeline.io.ingest import normalize_text
+from pipeline.text.normalize import normalize_text
 from pipeline.taxonomy import Taxonomy
 from pipeline.schema import ANNOTATION_FILE_COLUMNS, HEADING_SEPARATOR, join_labels
 

@@ -33,7 +33,7 @@ import re
 from collections.abc import Sequence
 
 from pipeline.coverage.evidence import cited_title_spans
-from pipeline.io.ingest import normalize_text
+from pipeline.text.normalize import normalize_text
 from pipeline.taxonomy import Task
 
 #: The two gaps of the cue syntax and what they stand for (on normalized text, so punctuation is ASCII).
@@ -77,7 +77,7 @@ def found_cues(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
     Parameters
     ----------
     text : str
-        A paragraph in reading form (:func:`~pipeline.coverage.evidence.reading_form`).
+        A paragraph in normalized form (:func:`~pipeline.text.normalize.normalize_text`).
     tasks : sequence of Task
         The tasks to look for; the list rule counts hits of all of them, so pass every task even when only
         some will be kept.

@@ -27,8 +27,7 @@ import re
 
 import pandas as pd
 
-from pipeline.io.ingest import normalize_text
-from pipeline.patterns import PINYIN_GLOSS
+from pipeline.text.normalize import normalize_text
 
 EVIDENCE_COLUMN, REASON_COLUMN = "evidence", "evidence_reason"
 CONCRETE, GENERAL = "concrete", "general"
@@ -61,11 +60,6 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 _NOT_A_RESULT = {"document": re.compile(r"(?:要|将|拟|计划|负责|争取|力争|督促|指导)[^,;。]{0,6}$"),
                  "date": re.compile(r"(?:截至|截止|截止到)$")}
 MAX_REASONS = 4
-
-
-def reading_form(text: str) -> str:
-    """``text`` as the task and evidence rules read it: normalized (NFKC, simplified) and without pinyin glosses."""
-    return PINYIN_GLOSS.sub("", normalize_text(text))
 
 
 def cited_title_spans(text: str) -> list[tuple[int, int]]:
@@ -106,7 +100,7 @@ def evidence_strength(text: str) -> tuple[str, list[str]]:
         The evidence value and up to :data:`MAX_REASONS` matched snippets, each prefixed by its kind
         (``count: 20件``, ``body: 成立…领导小组``).
     """
-    normalized = reading_form(text)
+    normalized = normalize_text(text)
     reasons = [f"{kind}: {snippet}" for kind, snippet in _evidence_matches(normalized)]
     reasons = list(dict.fromkeys(reasons))[:MAX_REASONS]
     return (CONCRETE if reasons else GENERAL), reasons

@@ -32,7 +32,7 @@ import pandas as pd
 from pipeline.coverage.evidence import CONCRETE, evidence_strength
 from pipeline.coverage.timeliness import ON_TIME, UNKNOWN, publication_deadline, timeliness
 from pipeline.errors import InputError
-from pipeline.io.ingest import normalize_text
+from pipeline.text.normalize import normalize_text
 from pipeline.schema import BODY_PARTS, HEADING_SEPARATOR
 from pipeline.text.segment import PART_CUES, named_report_part, split_enumeration
 

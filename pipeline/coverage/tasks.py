@@ -7,7 +7,7 @@ is written and which hits a careful reader would not count (a law only cited, an
 areas) is :mod:`pipeline.coverage.cues`. The hits that carried a tag are kept as its reason (``task_cues``),
 so every tag can be checked by reading.
 
-Matching runs on the paragraph's ``text`` in reading form (:func:`~pipeline.coverage.evidence.reading_form`:
+Matching runs on the paragraph's ``text`` in normalized form (:func:`~pipeline.text.normalize.normalize_text`:
 NFKC, traditional → simplified, pinyin glosses dropped). Two named alternatives are parameters, both off by
 default because they lost on the seed gold and on the devset reading alike (docs/tasks.md): a theme gate (a
 task counts only where the paragraph's probability of its theme reaches ``min_theme_prob``) and searching
@@ -24,11 +24,12 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.coverage.cues import found_cues
-from pipeline.coverage.evidence import EVIDENCE_VALUES, reading_form
+from pipeline.coverage.evidence import EVIDENCE_VALUES
 from pipeline.coverage.profile import label_indicators, label_probabilities
 from pipeline.errors import AnnotationError
 from pipeline.io.tables import read_table
 from pipeline.schema import split_labels
+from pipeline.text.normalize import normalize_text
 from pipeline.taxonomy import Task, load_taxonomy
 
 TASKS_COLUMN = "tasks"
@@ -74,7 +75,7 @@ class TaskTagger:
             ``p_<theme>`` when present (a table without ``labels`` is tagged ungated).
         """
         tasks = self.task_list()
-        texts = [reading_form(t) for t in self._searched_text(table)]
+        texts = [normalize_text(t) for t in self._searched_text(table)]
         allowed = self._gate(table, tasks)
         theme_of = {task.id: task.theme for task in tasks}
         cells = [{task: cues for task, cues in found_cues(text, tasks).items()

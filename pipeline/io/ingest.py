@@ -15,11 +15,9 @@ import logging
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import charset_normalizer
-import opencc
 
 from pipeline.errors import InputError
 from pipeline.io.convert import ConvertOptions, convert_file, warn_if_unreliable
@@ -87,26 +85,6 @@ class Report:
     def text(self) -> str:
         """The original text, lines joined by newlines."""
         return "\n".join(self.lines)
-
-    @property
-    def normalized_text(self) -> str:
-        """The text in the form features are computed on (see :func:`normalize_text`)."""
-        return normalize_text(self.text)
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def normalize_text(text: str) -> str:
-    """Unify width and script so that equivalent reports give identical text.
-
-    NFKC folds full-width letters, digits and punctuation (``（一）``, ``２０１９``) into their half-width forms,
-    and OpenCC converts traditional characters to simplified, so a Big5 report from a traditional-character
-    source classifies like its simplified twin.
-    """
-    return _t2s().convert(unicodedata.normalize("NFKC", text))
 
 
 def read_report(path: str | Path, max_text_bytes: int | None = None, report_id: str | None = None,

@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.pipeline import FeatureUnion
 
-from pipeline.io.ingest import normalize_text
+from pipeline.text.normalize import normalize_text
 from pipeline.patterns import FEATURE_LEAD_END
 from pipeline.schema import HEADING_SEPARATOR, NORMALIZED_COLUMNS, NORMALIZED_SUFFIX
 from pipeline.model.settings import ModelSettings
@@ -104,11 +104,7 @@ def with_normalized_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _normalized_values(values: pd.Series) -> list[str]:
-    return [_PINYIN_GLOSS.sub("", normalize_text(str(value))) for value in values.fillna("")]
-
-
-# Mirror sites gloss characters with pinyin, 领(lǐng)导: the gloss splits words and n-grams, so it is dropped.
-_PINYIN_GLOSS = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zü\u00e0-\u01dc]{1,6}\)")
+    return [normalize_text(str(value)) for value in values.fillna("")]
 
 
 class NgramFeatures(BaseEstimator, TransformerMixin):

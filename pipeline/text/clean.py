@@ -3,7 +3,7 @@
 Scraped pages carry navigation, "打印本页/关闭窗口", "来源/发布日期/浏览次数" lines and CMS footers; official
 documents carry an addressee, a signature, a date and a 抄送 line; some pages print the whole report twice.
 None of that is a paragraph. Every rule here looks at one *normalized* line (see
-:func:`pipeline.io.ingest.normalize_text`), so full-width and traditional variants are caught by the same rule.
+:func:`pipeline.text.normalize.normalize_text`), so full-width and traditional variants are caught by the same rule.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from pipeline.dates import arabic_dates
-from pipeline.io.ingest import Report, normalize_text
+from pipeline.io.ingest import Report
+from pipeline.text.normalize import normalize_text
 
 # Lines that only a web page or a document's furniture produces. Each entry names what it catches.
 CHROME_PATTERNS: tuple[re.Pattern[str], ...] = tuple(

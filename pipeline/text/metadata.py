@@ -15,7 +15,7 @@ from these fields, so each is read from what the report or its page states and s
 
 A saved web page also states an issuer and a date (its 信息公开 block), taken over the text's, and a title
 (``<title>``, ``ArticleTitle``), used when the text has none (see :class:`pipeline.io.webpage.PageInfo`).
-Lines arrive normalized (:func:`pipeline.io.ingest.normalize_text`: traditional characters and full-width
+Lines arrive normalized (:func:`pipeline.text.normalize.normalize_text`: traditional characters and full-width
 digits are already simplified and half-width); years and dates in Chinese numerals are read through
 :func:`pipeline.dates.arabic_dates`.
 """
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from pipeline.dates import arabic_dates, iso_date
-from pipeline.io.ingest import normalize_text
+from pipeline.text.normalize import normalize_text
 from pipeline.io.webpage import PageInfo
-from pipeline.patterns import BODY_NAME_END, PINYIN_GLOSS, PLACE_NAME_END, TITLE_HEADING_START
+from pipeline.patterns import BODY_NAME_END, PLACE_NAME_END, TITLE_HEADING_START
 from pipeline.text.clean import is_chrome, is_signature_or_date
 
 T = TypeVar("T")
@@ -222,7 +222,7 @@ def title_issuer(title: str) -> str:
     The part before the topic (法治…, 依法行政…, 工作…) is cut at 关于, the years and the periods (近年来,
     五年, 上半年); the first piece that is a body's or a place's name is the issuer.
     """
-    title = arabic_dates(PINYIN_GLOSS.sub("", title))
+    title = arabic_dates(title)
     topic = _TOPIC_START.search(title)
     head = title[:topic.start()] if topic else title
     cuts = sorted((cut.start(), cut.end()) for cut in [*_YEAR.finditer(head), *_ISSUER_BREAK.finditer(head)])

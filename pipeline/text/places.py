@@ -31,8 +31,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from pipeline.io.ingest import normalize_text
-from pipeline.patterns import PINYIN_GLOSS
+from pipeline.text.normalize import normalize_text
 
 #: The gazetteer package (PyPI ``jionlp``), chosen by ``bench/places.py``.
 GAZETTEER = "jionlp"
@@ -177,7 +176,7 @@ class Gazetteer:
 
 def clean_issuer(phrase: str) -> str:
     """The issuer's own name: normalized, pinyin glosses and 中共…党组 wrappers dropped, the last of joint signers."""
-    text = PINYIN_GLOSS.sub("", normalize_text(str(phrase or ""))).strip()
+    text = normalize_text(str(phrase or "")).strip()
     text = re.split(r"[\s、,，;；]+", text)[-1] if text else ""
     return _PARTY_SUFFIX.sub("", _PARTY_PREFIX.sub("", text))
 

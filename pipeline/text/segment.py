@@ -28,7 +28,8 @@ from pipeline.errors import InputError, RolcovError
 from pipeline.patterns import HEADING_MARKERS, LEAD_END
 from pipeline.schema import BODY_PARTS, FRAME_COLUMNS, HEADING_SEPARATOR, PARTS, item_id, paragraph_id, report_ids
 from pipeline.io.convert import ConvertOptions
-from pipeline.io.ingest import Report, find_report_files, normalize_text, read_report
+from pipeline.io.ingest import Report, find_report_files, read_report
+from pipeline.text.normalize import normalize_text
 from pipeline.text.metadata import ReportInfo, describe_report, find_title
 
 T = TypeVar("T")
