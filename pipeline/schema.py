@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 #: Report parts in reading order; the body parts are those a coverage profile counts.
@@ -70,8 +71,23 @@ _DISAMBIGUATION = "~"
 
 
 def split_labels(cell: object) -> list[str]:
-    """Label ids of a ``labels`` cell (``a;b``), blanks dropped and spaces around each id stripped."""
-    return [part.strip() for part in str(cell).split(LABEL_SEPARATOR) if part.strip()]
+    """Label ids of a ``labels`` cell: ``a;b`` text, or a list as JSON Lines and Parquet may hold it; blanks
+    dropped, spaces around each id stripped, empty for a missing cell (``None``/NaN)."""
+    if isinstance(cell, (list, tuple, np.ndarray)):
+        return [str(label).strip() for label in cell if str(label).strip()]
+    if not isinstance(cell, str):
+        return []
+    return [part.strip() for part in cell.split(LABEL_SEPARATOR) if part.strip()]
+
+
+def split_heading_path(cell: object) -> list[str]:
+    """The headings of a ``heading_path`` cell, outermost first: a ``" > "``-joined string, or a list as
+    Parquet/JSON may hold it; blanks dropped, empty for a missing cell."""
+    if isinstance(cell, str):
+        return [heading.strip() for heading in cell.split(HEADING_SEPARATOR) if heading.strip()]
+    if isinstance(cell, (list, tuple, np.ndarray)):
+        return [str(heading).strip() for heading in cell if str(heading).strip()]
+    return []
 
 
 def join_labels(labels: Iterable[object]) -> str:

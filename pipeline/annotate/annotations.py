@@ -93,7 +93,7 @@ def label_matrix(frame: pd.DataFrame, label_ids: Sequence[str]) -> np.ndarray:
     column = {label: index for index, label in enumerate(label_ids)}
     matrix = np.zeros((len(frame), len(label_ids)), dtype=int)
     for row, labels in enumerate(frame["labels"]):
-        for label in split_labels(labels) if isinstance(labels, str) else labels:
+        for label in split_labels(labels):
             if label in column:
                 matrix[row, column[label]] = 1
     return matrix

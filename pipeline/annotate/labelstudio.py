@@ -63,7 +63,7 @@ def annotations_to_tasks(frame: pd.DataFrame, blind: bool = False) -> list[dict[
         data = {"text": first["text"], **{field: str(first.get(field, "")) for field in TASK_FIELDS}}
         task: dict[str, Any] = {"id": number, "data": data, "annotations": [], "predictions": []}
         for _, row in ([] if blind else rows.iterrows()):
-            labels = split_labels(row["labels"]) if isinstance(row["labels"], str) else list(row["labels"])
+            labels = split_labels(row["labels"])
             if row["source"] == "gold":
                 task["annotations"].append({"result": _result(labels, row["primary"])})
             else:

@@ -18,7 +18,7 @@ from sklearn.metrics import cohen_kappa_score
 from pipeline.annotate.annotations import label_matrix
 from pipeline.text.normalize import normalize_text
 from pipeline.taxonomy import Taxonomy
-from pipeline.schema import ANNOTATION_FILE_COLUMNS, HEADING_SEPARATOR, join_labels
+from pipeline.schema import ANNOTATION_FILE_COLUMNS, join_labels, split_heading_path
 
 AGREEMENT_COLUMNS = ("label", "n", "n_gold_pos", "n_silver_pos", "precision", "recall", "agreement", "kappa")
 
@@ -55,7 +55,7 @@ def silver_labels(paragraph_table: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataF
 
 
 def _heading_labels(heading_path: str, cues: Sequence[tuple[str, list[re.Pattern[str]]]]) -> list[str]:
-    headings = [normalize_text(h) for h in heading_path.split(HEADING_SEPARATOR) if h.strip()]
+    headings = [normalize_text(h) for h in split_heading_path(heading_path)]
     for heading in reversed(headings):
         found = [label for label, patterns in cues if any(p.search(heading) for p in patterns)]
         if found:

@@ -33,8 +33,9 @@ from pipeline.coverage.evidence import CONCRETE, evidence_strength
 from pipeline.coverage.timeliness import ON_TIME, UNKNOWN, publication_deadline, timeliness
 from pipeline.errors import InputError
 from pipeline.text.normalize import normalize_text
-from pipeline.schema import BODY_PARTS, HEADING_SEPARATOR
-from pipeline.text.segment import PART_CUES, named_report_part, split_enumeration
+from pipeline.schema import BODY_PARTS, split_heading_path
+from pipeline.patterns import PART_CUES
+from pipeline.text.segment import named_report_part, split_enumeration
 
 #: The rule's four substantive contents in its order, as report parts, with the rule's words for them.
 REQUIRED_CONTENTS = {
@@ -134,7 +135,7 @@ def content_status(paragraphs: pd.DataFrame, part: str) -> tuple[str, pd.DataFra
 
 
 def _in_section(paragraph_part: str, heading_path: str, part: str) -> bool:
-    headings = [heading for heading in heading_path.split(HEADING_SEPARATOR) if heading]
+    headings = split_heading_path(heading_path)
     if paragraph_part == part and headings:
         return True
     return any(named_report_part(heading) == part for heading in headings)
@@ -167,7 +168,7 @@ def shortcomings_quality(section: pd.DataFrame) -> dict[str, object]:
 
 def problem_units(text: str, heading_path: str) -> list[str]:
     """The problems one shortcomings paragraph states: its items, its inline lead and framing sentences left out."""
-    lead = heading_path.split(HEADING_SEPARATOR)[-1] if heading_path else ""
+    lead = (split_heading_path(heading_path) or [""])[-1]
     body = text[len(lead):] if lead and text.startswith(lead) else text
     items = split_enumeration(body.strip())
     return [item for item in items if item.strip() and not normalize_text(item).rstrip().endswith(":")]

@@ -16,7 +16,6 @@ the deepest heading too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from pipeline.coverage.evidence import EVIDENCE_VALUES
 from pipeline.coverage.profile import label_indicators, label_probabilities
 from pipeline.errors import AnnotationError
 from pipeline.io.tables import read_table
-from pipeline.schema import split_labels
+from pipeline.schema import split_heading_path, split_labels
 from pipeline.text.normalize import normalize_text
 from pipeline.taxonomy import Task, load_taxonomy
 
@@ -36,7 +35,6 @@ TASKS_COLUMN = "tasks"
 CUES_COLUMN = "task_cues"
 #: In ``task_cues``: ``task=cue,cue;task=cue`` — the same ``;`` as the ``labels`` cell between tasks.
 TASK_SEPARATOR, CUE_SEPARATOR, ASSIGN = ";", ",", "="
-HEADING_SPLIT = re.compile(r"\s*(?:>|›)\s*")
 ANNOTATION_COLUMNS = ("report_id", "para_id", "tasks", "evidence", "annotator", "source")
 
 
@@ -114,14 +112,8 @@ def _known_themes(table: pd.DataFrame, themes: Sequence[str]) -> list[str]:
 
 
 def deepest_heading(path: object) -> str:
-    """The last heading of a ``heading_path`` cell (a ``" > "``-joined string, or a list from parquet/JSON)."""
-    if isinstance(path, str):
-        parts = HEADING_SPLIT.split(path)
-    elif hasattr(path, "__iter__"):
-        parts = [str(p) for p in path]
-    else:
-        return ""
-    return parts[-1] if parts else ""
+    """The last heading of a ``heading_path`` cell (:func:`pipeline.schema.split_heading_path`)."""
+    return (split_heading_path(path) or [""])[-1]
 
 
 def format_cues(found: dict[str, list[str]]) -> str:

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from pipeline.patterns import CHINESE_NUMERALS, INLINE_MARKER
+from pipeline.patterns import CHINESE_NUMERALS, INLINE_MARKER, MAX_HEADING_CHARS, MAX_LEAD_CHARS
 
 # A report is taken as line-less when one line is this long and holds most of the text; a real paragraph
 # of a report is under ~1,500 characters, and a normal file spreads its text over dozens of lines.
@@ -27,9 +27,6 @@ _SENTENCE_END = "。！？；!?;"
 _LINE_OPENERS = _SENTENCE_END + ":：\n"  # a list after "如下:" starts a line too, so does a layout gap
 _CLOSERS = "”’」』)）】"
 _GAP = re.compile(r"[ \t\u3000\u00a0\u2002\u2003]{2,}|\u3000")
-# A heading (and its lead) is short and has no sentence end: see pipeline.text.segment._MAX_HEADING_CHARS.
-_MAX_HEADING_CHARS = 60
-_MAX_LEAD_CHARS = 45
 # Nouns a section heading ends on (…组织领导, …制度体系, …社会公平正义): where a heading that runs straight
 # into its first paragraph, without a full stop, is cut off.
 _HEADING_END = re.compile(
@@ -151,7 +148,7 @@ def _may_start_line(text: str, offset: int, level: int, starts: list[tuple[int, 
     if not starts or starts[-1][1] >= level:
         return False
     span = text[starts[-1][0]:offset]
-    return len(span) <= _MAX_HEADING_CHARS and not any(mark in span for mark in _LINE_OPENERS)
+    return len(span) <= MAX_HEADING_CHARS and not any(mark in span for mark in _LINE_OPENERS)
 
 
 def _after_opener(text: str, offset: int) -> bool:
@@ -172,17 +169,17 @@ def _cut_heading(piece: str, level: int) -> list[str]:
     top-level headings rarely carry an inline lead; a second-level one, which often does, only at an opener.
     """
     lead_end = _lead_end(piece)
-    if level not in (1, 2) or lead_end == len(piece) <= _MAX_HEADING_CHARS:
+    if level not in (1, 2) or lead_end == len(piece) <= MAX_HEADING_CHARS:
         return [piece]
     marker = INLINE_MARKER.match(piece)
     start = (marker.end() if marker else 0) + _MIN_HEADING_CHARS
-    stop = min(lead_end, _MAX_HEADING_CHARS)
+    stop = min(lead_end, MAX_HEADING_CHARS)
     openers = (match.start() for match in _PARAGRAPH_OPENER.finditer(piece, start, stop)
                if piece[match.start() - 1] not in ",，、")
     nouns = (match.end() for match in _HEADING_END.finditer(piece, start, stop)
              if not _CONTINUES.match(piece, match.end()))
     cut = next(openers, None)
-    if cut is None and (level == 1 or lead_end > _MAX_LEAD_CHARS):
+    if cut is None and (level == 1 or lead_end > MAX_LEAD_CHARS):
         cut = next(nouns, None)
     return [piece] if cut is None else [piece[:cut], piece[cut:]]
 

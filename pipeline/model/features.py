@@ -29,7 +29,7 @@ from sklearn.pipeline import FeatureUnion
 
 from pipeline.text.normalize import normalize_text
 from pipeline.patterns import FEATURE_LEAD_END
-from pipeline.schema import HEADING_SEPARATOR, NORMALIZED_COLUMNS, NORMALIZED_SUFFIX
+from pipeline.schema import NORMALIZED_COLUMNS, NORMALIZED_SUFFIX, split_heading_path
 from pipeline.model.settings import ModelSettings
 from pipeline.taxonomy import Taxonomy, default_taxonomy
 
@@ -265,7 +265,7 @@ class HeadingCueFeatures(BaseEstimator, TransformerMixin):
         compiled = [[re.compile(p) for p in patterns] for patterns in self.patterns_.values()]
         rows = []
         for path in normalized_column(X, "heading_path"):
-            headings = [h for h in path.split(HEADING_SEPARATOR.strip()) if h.strip()]
+            headings = split_heading_path(path)
             innermost = headings[-1:] if headings else []
             rows.append([_matches(patterns, innermost) for patterns in compiled]
                         + [_matches(patterns, headings) for patterns in compiled])

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from pipeline.annotate.annotations import read_annotations
@@ -124,7 +123,7 @@ def _plain_labels(path: Path, taxonomy: Taxonomy) -> pd.DataFrame:
     frame = read_table(path)
     if "text" not in frame or not {"labels", "primary"} & set(frame.columns):
         raise AnnotationError(f"{path}: a labelled table needs 'text' and 'labels' and/or 'primary' columns")
-    labels = (frame["labels"] if "labels" in frame else frame["primary"]).map(_label_list)
+    labels = (frame["labels"] if "labels" in frame else frame["primary"]).map(split_labels)
     known = set(taxonomy.ids)
     for line, row in enumerate(labels, start=2):
         unknown = [label for label in row if label not in known]
@@ -140,9 +139,3 @@ def _plain_labels(path: Path, taxonomy: Taxonomy) -> pd.DataFrame:
         frame["para_id"] = [f"{path.stem}:{line}" for line in range(2, len(frame) + 2)]
     return frame
 
-
-def _label_list(cell) -> list[str]:
-    """Label ids of a cell: ``a;b`` text, or a list as JSON Lines and Parquet hold it."""
-    if isinstance(cell, (list, tuple, np.ndarray)):
-        return [str(label) for label in cell]
-    return split_labels(cell) if isinstance(cell, str) else []

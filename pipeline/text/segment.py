@@ -9,7 +9,6 @@ The heading path is the evidence a reader uses to know what a paragraph is about
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -25,8 +24,11 @@ from pipeline.text.clean import (
     repeated_copy_indices,
 )
 from pipeline.errors import InputError, RolcovError
-from pipeline.patterns import HEADING_MARKERS, LEAD_END
-from pipeline.schema import BODY_PARTS, FRAME_COLUMNS, HEADING_SEPARATOR, PARTS, item_id, paragraph_id, report_ids
+from pipeline.patterns import (
+    CLOSING_OPENING, ENUMERATION_START, HEADING_MARKERS, LEAD_END, MAX_HEADING_CHARS, MAX_LEAD_CHARS, PART_CUES,
+    PLANS_OPENING,
+)
+from pipeline.schema import FRAME_COLUMNS, HEADING_SEPARATOR, item_id, paragraph_id, report_ids
 from pipeline.io.convert import ConvertOptions
 from pipeline.io.ingest import Report, find_report_files, read_report
 from pipeline.text.normalize import normalize_text
@@ -38,23 +40,6 @@ _LOG = logging.getLogger("rolcov")
 #: The ``extra`` field of the warning that names paragraph-like lines a cleaner removed (how many), so
 #: that a run can add them up in its summary.
 DROPPED_FIELD = "dropped_paragraphs"
-_MAX_HEADING_CHARS = 60
-_MAX_LEAD_CHARS = 45
-
-#: What a heading names, first match wins. Synonyms are those reports use for the rule's required parts
-#: (存在的问题, 不足之处, 问题与差距, 下步工作打算, 下一阶段, 主要负责同志履职…); "补(齐)短板" is work done, not a problem.
-PART_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("responsibility", re.compile(r"第一责任人|主要负责(人|同志)履(行|职)")),
-    ("problems", re.compile(r"(存在|面临)的?(主要)?(问题|不足|困难|差距)|问题(和|与|及)(原因|不足|差距|挑战)|"
-                            r"不足(和|与|及)(原因|差距|问题)|(差距|困难)(和|与|及)(不足|问题)|不足之处|"
-                            r"(?<!补)(?<!补齐)短板")),
-    # a heading that reports what was done is achievements even when it names the year's "重点工作"
-    ("achievements", re.compile(r"举措|成效|完成情况|进展情况|开展情况|落实情况")),
-    ("plans", re.compile(r"下一?步|下一?阶段|下一年|今后|明年|(\d{4}|年度)\S{0,12}(工作)?(思路|计划|安排|打算|设想|重点|展望)|"
-                         r"工作(思路|打算|安排|计划|设想)|努力方向")),
-)
-_PLANS_OPENING = re.compile(r"^(下一步|下一年度?|今后|\d{4}年,?我们将)")
-_CLOSING_OPENING = re.compile(r"^(特此报告|以上报告|专此报告)")
 
 
 @dataclass(frozen=True)
@@ -225,10 +210,10 @@ def _inline_lead(original: str, heading: str, body: str) -> str:
 
 def _closes_sections(text: str, stack: list[tuple[int, str]]) -> bool:
     """"特此报告" ends the numbered sections; so does "下一步，我们将…" unless it sits in a plans section."""
-    if _CLOSING_OPENING.match(text):
+    if CLOSING_OPENING.match(text):
         return True
     in_plans = bool(stack) and report_part_of_heading(stack[0][1]) == "plans"
-    return bool(_PLANS_OPENING.match(text)) and not in_plans
+    return bool(PLANS_OPENING.match(text)) and not in_plans
 
 
 def split_heading(line: _Line) -> tuple[str, str]:
@@ -243,10 +228,10 @@ def split_heading(line: _Line) -> tuple[str, str]:
         return "", original
     end = LEAD_END.search(normalized)
     if end is None or end.end() == len(normalized) and end.group() == "。":
-        if len(normalized) <= _MAX_HEADING_CHARS:
+        if len(normalized) <= MAX_HEADING_CHARS:
             return original.rstrip("。"), ""
         return "", original
-    if end.start() <= _MAX_LEAD_CHARS and end.group() != ":":
+    if end.start() <= MAX_LEAD_CHARS and end.group() != ":":
         cut = _matching_offset(original, normalized, end.end())
         return original[:cut].rstrip("。;；!！?？ "), original[cut:].strip()
     return "", original
@@ -267,9 +252,9 @@ def _report_part(path: tuple[str, ...], text: str, seen_heading: bool) -> str:
     if not seen_heading:
         return "preamble"
     normalized = normalize_text(text)
-    if _CLOSING_OPENING.match(normalized):
+    if CLOSING_OPENING.match(normalized):
         return "closing"
-    if _PLANS_OPENING.match(normalized):
+    if PLANS_OPENING.match(normalized):
         return "plans"
     return report_part_of_heading(path[0]) if path else "achievements"
 
@@ -285,7 +270,6 @@ def named_report_part(heading: str) -> str | None:
     return next((part for part, cue in PART_CUES if cue.search(normalized)), None)
 
 
-_ENUMERATORS = re.compile(r"(?:^|(?<=[。;；:：,，]))\s*(?=[一二三四五六七八九十]是|第[一二三四五六七八九十][,，、]|\d{1,2}[.、](?!\d)|[(（]\d{1,2}[)）])")
 
 
 def split_enumeration(text: str) -> list[str]:
@@ -295,7 +279,7 @@ def split_enumeration(text: str) -> list[str]:
     sentence ("共3.5万件") do not split it. Text before the first enumerator (``主要表现在:``) becomes
     an item of its own, so every item keeps exactly the words it had in the paragraph.
     """
-    starts = [match.start() for match in _ENUMERATORS.finditer(text)]
+    starts = [match.start() for match in ENUMERATION_START.finditer(text)]
     if len(starts) < 2:
         return [text]
     bounds = [0, *(start for start in starts if start > 0), len(text)]
