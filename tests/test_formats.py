@@ -9,7 +9,7 @@ from report_files import write_docx, write_encoded_text, write_html, write_pdf
 from pipeline.io.ingest import read_report
 
 from pipeline.text.normalize import normalize_text
-from pipeline.text.segment import paragraphs_to_frame, segment_report
+from pipeline.text.segment import paragraphs_to_frame, segment_file, segment_report
 
 COMPARED = ["para_id", "part", "heading_path", "text", "year", "issuer", "title"]
 
@@ -72,3 +72,20 @@ def test_pinyin_glosses_of_mirror_sites_are_dropped_in_the_one_normalized_form(s
     original = read_report(seed_paths["002"]).lines[8]
     glossed = original.replace("法治", "法(fǎ)治", 1).replace("政府", "政（zhèng）府", 1)
     assert glossed != original and normalize_text(glossed) == normalize_text(original)
+
+
+def test_a_docx_table_stays_where_it_stands_in_the_report(seed_paths, tmp_path):
+    import docx
+
+    lines = list(read_report(seed_paths["004"]).lines)
+    first_section_ends = next(i for i, line in enumerate(lines) if line.strip().startswith("二、"))
+    document = docx.Document()
+    for line in lines[:first_section_ends]:
+        document.add_paragraph(line)
+    document.add_table(rows=1, cols=1).cell(0, 0).text = "全年办理行政复议案件12件，全部依法审结。"
+    for line in lines[first_section_ends:]:
+        document.add_paragraph(line)
+    document.save(tmp_path / "with_table.docx")
+    table = segment_file(tmp_path / "with_table.docx")
+    row = table[table.text.str.contains("全年办理行政复议案件12件")].iloc[0]
+    assert row.heading_path.startswith("一、") and row.part == "achievements"  # not after the last section

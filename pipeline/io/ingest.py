@@ -268,6 +268,7 @@ def _strip_line(line: str) -> str:
 def _docx_lines(path: Path, data: bytes) -> list[str]:
     """Paragraphs of a .docx in document order, table cells included."""
     import docx
+    import docx.table
 
     if not _is_docx(path, data):
         raise InputError(f"{path}: a zip archive that is not a .docx; unpack it and pass the report inside")
@@ -275,9 +276,12 @@ def _docx_lines(path: Path, data: bytes) -> list[str]:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises several unrelated types for a damaged package
         raise InputError(f"{path}: a damaged .docx ({error.__class__.__name__}); open and re-save it in Word/WPS") from None
-    lines = [paragraph.text for paragraph in document.paragraphs]
-    for table in document.tables:
-        lines.extend(cell.text for row in table.rows for cell in row.cells)
+    lines = []
+    for block in document.iter_inner_content():  # paragraphs and tables as they follow each other
+        if isinstance(block, docx.table.Table):
+            lines.extend(cell.text for row in block.rows for cell in row.cells)
+        else:
+            lines.append(block.text)
     return lines
 
 
