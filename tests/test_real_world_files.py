@@ -37,7 +37,7 @@ def test_cut_off_last_character_loses_only_the_cut_paragraph(seed_paths, tmp_pat
     original = _paragraphs(seed_paths[seed])
     cut = tmp_path / f"{seed}.txt"
     cut.write_bytes(seed_paths[seed].read_text(encoding="utf-8").rstrip().encode(encoding)[:-1])
-    with caplog.at_level(logging.WARNING, logger="pipeline.io.ingest"):
+    with caplog.at_level(logging.WARNING, logger="rolcov"):
         paragraphs = _paragraphs(cut)
     assert paragraphs[:len(original) - 1] == original[:-1]
     # the last paragraph (or the date line under it, then no longer a date) lost its last character

@@ -57,12 +57,11 @@ class _WarningLines(logging.Handler):
 
 
 def show_warnings() -> None:
-    """Print warnings of the ``rolcov`` and ``pipeline`` loggers as one safe line each; start a new count."""
+    """Print warnings of the ``rolcov`` logger (every module's) as one safe line each; start a new count."""
     _WarningLines.dropped = 0
-    for name in ("rolcov", "pipeline"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(handler, _WarningLines) for handler in logger.handlers):
-            logger.addHandler(_WarningLines(logging.WARNING))
+    logger = logging.getLogger("rolcov")
+    if not any(isinstance(handler, _WarningLines) for handler in logger.handlers):
+        logger.addHandler(_WarningLines(logging.WARNING))
 
 
 def dropped_note() -> str:

@@ -1,7 +1,7 @@
 """Compose the coverage stages for the command line: read tables, profile, find gaps, write outputs.
 
 ``rolcov coverage CLASSIFIED... -o OUT [--html FILE] [--reference REF] [--metadata FILE]`` calls
-:func:`run_coverage`; from Python each step is one call (see the STYLE guide and docs/inspect.md).
+:func:`run_coverage`; from Python each step is one call (docs/inspect.md).
 
 Its return value is the process's exit status, as for every ``rolcov`` subcommand:
 

@@ -30,7 +30,7 @@ CACHE_VERSION = 1
 #: blurred grey page at 100 dpi, of which the engine lost half the lines, at 0.94 (tests/test_scans.py).
 LOW_CONFIDENCE = 0.95
 
-_log = logging.getLogger(__name__)
+_LOG = logging.getLogger("rolcov")
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def _scanned_pdf_pages(path: Path) -> int:
 def warn_if_unreliable(path: Path, converted: Converted) -> None:
     """One warning line naming the file when its OCR confidence is below :data:`LOW_CONFIDENCE`."""
     if converted.ocr_confidence is not None and converted.ocr_confidence < LOW_CONFIDENCE:
-        _log.warning("%s: OCR confidence %.2f is low (a faint, skewed or low-resolution scan?); check its "
+        _LOG.warning("%s: OCR confidence %.2f is low (a faint, skewed or low-resolution scan?); check its "
                      "paragraphs against the scan, or rescan it at 300 dpi", path, converted.ocr_confidence)
 
 

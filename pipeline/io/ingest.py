@@ -44,7 +44,7 @@ CANDIDATE_ENCODINGS = ("utf_8", "gb18030", "big5", "utf_16", "utf_32")
 # at most 4 bytes, so at most 3 are left of it).
 _MAX_CHAR_BYTES = 4
 
-_log = logging.getLogger(__name__)
+_LOG = logging.getLogger("rolcov")
 
 
 @dataclass(frozen=True)
@@ -241,7 +241,7 @@ def decode_bytes(path: Path, data: bytes) -> tuple[str, str]:
         decoded = _decode(data[:len(data) - cut])
         if decoded is not None:
             if cut:
-                _log.warning("%s: the last %d byte(s) are an incomplete character (an interrupted download?); "
+                _LOG.warning("%s: the last %d byte(s) are an incomplete character (an interrupted download?); "
                              "dropped them, re-download the file for the full text", path, cut)
             return decoded
     raise InputError(

@@ -213,11 +213,10 @@ class PageInfo:
 
 @dataclass(frozen=True)
 class WebPage:
-    """A page read: its document's lines, what the page states about it, and whether extraction worked."""
+    """A page read: its document's lines and what the page states about it."""
 
     lines: list[str]
     info: PageInfo
-    extracted: bool
 
 
 def read_page(markup: str, name: str = "page") -> WebPage:
@@ -237,7 +236,7 @@ def read_page(markup: str, name: str = "page") -> WebPage:
         _LOG.warning("%s: no main content found by %s; reading every block of the page, so navigation "
                      "and footers may come through as paragraphs", name, EXTRACTOR)
         lines = _clean_lines(block_lines(soup.body or soup))
-    return WebPage(_drop_title(lines, _title_candidates(soup, info)), info, extracted)
+    return WebPage(_drop_title(lines, _title_candidates(soup, info)), info)
 
 
 def _main_content(markup: str) -> list[str]:

@@ -304,7 +304,7 @@ def _kept_warnings() -> Iterator[list[tuple[str, int]]]:
     A worker's stderr is not where the user looks, and the run's summary counts the paragraph-like lines
     that were removed (:data:`pipeline.text.segment.DROPPED_FIELD`), wherever the report was read.
     """
-    loggers = [logging.getLogger(name) for name in ("rolcov", "pipeline")]
+    loggers = [logging.getLogger("rolcov")]
     saved = [(logger.handlers, logger.propagate) for logger in loggers]
     keeper = _KeptWarnings()
     for logger in loggers:
