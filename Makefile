@@ -32,7 +32,7 @@ run: setup
 	@test -f $(MODEL)/model.json -a -f $(MODEL)/model.skops || $(BIN)/rolcov train corpus/annotations.csv -o $(MODEL)
 	$(BIN)/rolcov classify corpus/raw --model $(MODEL) -o out/paragraphs.csv
 	$(BIN)/rolcov coverage out/paragraphs.csv -o out --html out/coverage.html
-	@echo "coverage report: $(CURDIR)/out/coverage.html (profile.csv, gaps.csv, tasks.csv beside it)"
+	@echo "coverage report: $(CURDIR)/out/coverage.html (profile, gaps, tasks, required and panel tables beside it)"
 
 # JupyterLab on notebooks/ (the `notebook` extra, installed on first use); run `make run` first for its data
 NOTEBOOK_STAMP := $(VENV)/.notebook
@@ -43,26 +43,21 @@ $(NOTEBOOK_STAMP): $(STAMP)
 notebook: setup $(NOTEBOOK_STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+# ruff's lint and format check first (configured in pyproject.toml), then the suite
 test: setup
+	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/ruff format --check pipeline tests bench
 	$(BIN)/python -m pytest -q
 
 # build the wheel, install it into a fresh venv, run train/classify/coverage outside the checkout (.ci/run)
 wheel-check: setup
 	.ci/wheel_check.sh $(PYTHON)
 
+# every benchmark that writes bench/results/ (throughput, corpus_site and scans take long: run them by hand)
+BENCHES := segment_speed compare_models external webpages lineless tasks metadata parts model_format hostile places learning_curve
+
 bench: setup
-	$(BIN)/python bench/segment_speed.py
-	$(BIN)/python bench/compare_models.py
-	$(BIN)/python bench/external.py
-	$(BIN)/python bench/webpages.py
-	$(BIN)/python bench/lineless.py
-	$(BIN)/python bench/tasks.py
-	$(BIN)/python bench/metadata.py
-	$(BIN)/python bench/parts.py
-	$(BIN)/python bench/model_format.py
-	$(BIN)/python bench/hostile.py
-	$(BIN)/python bench/places.py
-	$(BIN)/python bench/learning_curve.py
+	for name in $(BENCHES); do $(BIN)/python bench/$$name.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -31,13 +31,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.annotate.annotations import label_matrix  # noqa: E402
-from pipeline.model.evaluate import score_rows  # noqa: E402
 from pipeline.model.classifier import ParagraphClassifier  # noqa: E402
+from pipeline.model.evaluate import score_rows  # noqa: E402
 from pipeline.model.features import normalized_column, text_words, with_normalized_columns  # noqa: E402
 from pipeline.model.settings import SETTINGS  # noqa: E402
+from pipeline.model.train import training_table  # noqa: E402
 from pipeline.schema import is_item  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
-from pipeline.model.train import training_table  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "models.md"
 SPACY_EPOCHS = 20
@@ -110,13 +110,25 @@ class SpacyTextcatModel:
 
         fix_random_seed(SEED)
         self.nlp = spacy.blank("zh")
-        config = {"model": {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
-                            "ngram_size": 2, "no_output_layer": False}} if self.architecture == "bow" else {}
+        config = (
+            {
+                "model": {
+                    "@architectures": "spacy.TextCatBOW.v3",
+                    "exclusive_classes": False,
+                    "ngram_size": 2,
+                    "no_output_layer": False,
+                }
+            }
+            if self.architecture == "bow"
+            else {}
+        )
         textcat = self.nlp.add_pipe("textcat_multilabel", config=config)  # {} = default TextCatEnsemble.v2
         for label in self.labels:
             textcat.add_label(label)
-        examples = [Example.from_dict(doc, {"cats": {label: float(y) for label, y in zip(self.labels, row)}})
-                    for doc, row in zip(self._docs(frame), Y)]
+        examples = [
+            Example.from_dict(doc, {"cats": {label: float(y) for label, y in zip(self.labels, row)}})
+            for doc, row in zip(self._docs(frame), Y)
+        ]
         optimizer = self.nlp.initialize(lambda: examples)
         rng = random.Random(SEED)
         for _ in range(SPACY_EPOCHS):
@@ -148,28 +160,47 @@ def run_model(name, model, table, Y, classes):
             primary[held_out] = model.primary(table[held_out].reset_index(drop=True))
         predict_seconds += time.perf_counter() - start
     paragraphs = ~is_item(table.para_id).to_numpy()
-    scores, items = (score_rows(table[rows], Y[rows], probabilities[rows], decisions[rows], classes,
-                                None if primary is None else primary[rows]) for rows in (paragraphs, ~paragraphs))
-    row = {"model": name, "macro_f1": scores["macro_f1"], "micro_f1": scores["micro_f1"],
-           "top1": scores["top1_accuracy"], "items_macro_f1": items["macro_f1"],
-           "train_s_per_fold": train_seconds / table.report_id.nunique(),
-           "paragraphs_per_s": len(table) / max(predict_seconds, 1e-9)}
+    scores, items = (
+        score_rows(
+            table[rows],
+            Y[rows],
+            probabilities[rows],
+            decisions[rows],
+            classes,
+            None if primary is None else primary[rows],
+        )
+        for rows in (paragraphs, ~paragraphs)
+    )
+    row = {
+        "model": name,
+        "macro_f1": scores["macro_f1"],
+        "micro_f1": scores["micro_f1"],
+        "top1": scores["top1_accuracy"],
+        "items_macro_f1": items["macro_f1"],
+        "train_s_per_fold": train_seconds / table.report_id.nunique(),
+        "paragraphs_per_s": len(table) / max(predict_seconds, 1e-9),
+    }
     print(f"{name:42s} macro {row['macro_f1']:.3f} micro {row['micro_f1']:.3f} top-1 {row['top1']:.3f}", flush=True)
     return row
 
 
 def markdown(rows: list[dict], table: pd.DataFrame) -> str:
     lines = [
-        "# Paragraph classifier vs peers (leave-one-report-out, same folds)", "",
+        "# Paragraph classifier vs peers (leave-one-report-out, same folds)",
+        "",
         f"{table.report_id.nunique()} seed reports, {len(table)} gold rows; scores over the "
         f"{(~is_item(table.para_id)).sum()} gold paragraphs of the held-out reports "
         "(items: macro-F1 over the enumeration items). Training time is per fold; paragraphs/s is prediction "
-        "throughput with pkuseg words cached (segmentation excluded for every model).", "",
+        "throughput with pkuseg words cached (segmentation excluded for every model).",
+        "",
         "| model | macro-F1 | micro-F1 | top-1 | items macro-F1 | train s/fold | paragraphs/s |",
         "|---|---|---|---|---|---|---|",
     ]
-    lines += [f"| {r['model']} | {r['macro_f1']:.3f} | {r['micro_f1']:.3f} | {r['top1']:.3f} | "
-              f"{r['items_macro_f1']:.3f} | {r['train_s_per_fold']:.1f} | {r['paragraphs_per_s']:.0f} |" for r in rows]
+    lines += [
+        f"| {r['model']} | {r['macro_f1']:.3f} | {r['micro_f1']:.3f} | {r['top1']:.3f} | "
+        f"{r['items_macro_f1']:.3f} | {r['train_s_per_fold']:.1f} | {r['paragraphs_per_s']:.0f} |"
+        for r in rows
+    ]
     lines += ["", f"Generated by `bench/compare_models.py` (spaCy epochs {SPACY_EPOCHS}, seed {SEED}).", ""]
     return "\n".join(lines)
 
@@ -183,8 +214,10 @@ def main() -> None:
     models = [
         ("rolcov ParagraphClassifier, shipped", RolcovModel(ParagraphClassifier(SETTINGS["shipped"], taxonomy))),
         ("rolcov ParagraphClassifier, text only", RolcovModel(ParagraphClassifier(SETTINGS["text_only"], taxonomy))),
-        ("rolcov ParagraphClassifier, with headings",
-         RolcovModel(ParagraphClassifier(SETTINGS["with_headings"], taxonomy))),
+        (
+            "rolcov ParagraphClassifier, with headings",
+            RolcovModel(ParagraphClassifier(SETTINGS["with_headings"], taxonomy)),
+        ),
         ("keyword dictionary (taxonomy cues)", KeywordModel(taxonomy)),
         ("spaCy textcat_multilabel, TextCatBOW.v3", SpacyTextcatModel("bow", taxonomy.ids)),
         ("spaCy textcat_multilabel, TextCatEnsemble.v2", SpacyTextcatModel("ensemble", taxonomy.ids)),

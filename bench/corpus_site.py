@@ -61,8 +61,11 @@ def classified_base(work: Path) -> pd.DataFrame:
     tables = []
     for i, folder in enumerate(folders):
         target = work / f"base{i}.parquet"
-        subprocess.run([*ROLCOV, "classify", str(folder), "--model", str(MODEL), "-o", str(target)], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*ROLCOV, "classify", str(folder), "--model", str(MODEL), "-o", str(target)],
+            check=True,
+            capture_output=True,
+        )
         tables.append(pd.read_parquet(target))
     return pd.concat(tables, ignore_index=True)
 
@@ -80,8 +83,12 @@ def issuers(seed: int) -> list[tuple[str, str]]:
             name = (place.county or place.city) + rng.choice(DEPARTMENTS)
         else:
             place = rng.choice(by_level[level])
-            name = {"province": place.province, "prefecture": place.city, "county": place.county,
-                    "township": (place.county or place.city) + place.town}[level]
+            name = {
+                "province": place.province,
+                "prefecture": place.city,
+                "county": place.county,
+                "township": (place.county or place.city) + place.town,
+            }[level]
             name += "" if level == "township" else "人民政府"
         picks.append((name, level))
     return picks
@@ -102,18 +109,40 @@ def replicate(base: pd.DataFrame, n_reports: int, seed: int = 0) -> pd.DataFrame
         issuer, _ = names[rng.randrange(len(names))]
         year = rng.choice(YEARS)
         report_id = f"c{k:05d}_{source_id}"
-        copies.append(rows.assign(
-            report_id=report_id, para_id=renamed_para_ids(rows["para_id"], source_id, report_id),
-            text=rows["text"] + f"(第{k}份)", n_chars=rows["n_chars"] + len(f"(第{k}份)"),
-            issuer=issuer, year=year, title=f"{issuer}关于{year}年度法治政府建设情况的报告",
-            source=f"{report_id}.txt"))
+        copies.append(
+            rows.assign(
+                report_id=report_id,
+                para_id=renamed_para_ids(rows["para_id"], source_id, report_id),
+                text=rows["text"] + f"(第{k}份)",
+                n_chars=rows["n_chars"] + len(f"(第{k}份)"),
+                issuer=issuer,
+                year=year,
+                title=f"{issuer}关于{year}年度法治政府建设情况的报告",
+                source=f"{report_id}.txt",
+            )
+        )
     return pd.concat(copies, ignore_index=True)
 
 
 def run_coverage(table: Path, out: Path) -> dict[str, float]:
     start = time.perf_counter()
-    result = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", *ROLCOV, "coverage", str(table), "-o", str(out),
-                             "--html", str(out / "site.html")], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [
+            "/usr/bin/time",
+            "-f",
+            "%M %U %S",
+            *ROLCOV,
+            "coverage",
+            str(table),
+            "-o",
+            str(out),
+            "--html",
+            str(out / "site.html"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     seconds = time.perf_counter() - start
     peak_kb, user, system = result.stderr.strip().splitlines()[-1].split()
     return {"seconds": seconds, "peak_mb": int(peak_kb) / 1024, "cpu": float(user) + float(system)}
@@ -125,7 +154,9 @@ def render_times(pages: list[Path], ready: bool = True) -> list[float]:
 
     times = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
         for page_path in pages:
             page = browser.new_page()
             page.goto(page_path.resolve().as_uri(), wait_until="load", timeout=120_000)
@@ -149,12 +180,20 @@ def measure(base: pd.DataFrame, n_reports: int, work: Path) -> dict[str, object]
     largest = max(pages, key=lambda p: p.stat().st_size)
     sample = random.Random(n_reports).sample(pages, min(20, len(pages)))
     index_s, *others = render_times([site / "index.html", largest, *sample])
-    return {"reports": n_reports, "paragraphs": len(pd.read_parquet(table, columns=["report_id"])),
-            "coverage s": f"{timing['seconds']:.0f}", "CPU s": f"{timing['cpu']:.0f}", "peak memory MB": f"{timing['peak_mb']:.0f}",
-            "index MB": f"{(site / 'index.html').stat().st_size / 2**20:.2f}",
-            "largest report page MB": f"{largest.stat().st_size / 2**20:.2f}",
-            "index rendered s": f"{index_s:.2f}", "slowest report page s": f"{max(others):.2f}",
-            "_seconds": timing["seconds"], "_cpu": timing["cpu"], "_out": out}
+    return {
+        "reports": n_reports,
+        "paragraphs": len(pd.read_parquet(table, columns=["report_id"])),
+        "coverage s": f"{timing['seconds']:.0f}",
+        "CPU s": f"{timing['cpu']:.0f}",
+        "peak memory MB": f"{timing['peak_mb']:.0f}",
+        "index MB": f"{(site / 'index.html').stat().st_size / 2**20:.2f}",
+        "largest report page MB": f"{largest.stat().st_size / 2**20:.2f}",
+        "index rendered s": f"{index_s:.2f}",
+        "slowest report page s": f"{max(others):.2f}",
+        "_seconds": timing["seconds"],
+        "_cpu": timing["cpu"],
+        "_out": out,
+    }
 
 
 def chart_pages(out: Path, work: Path) -> list[dict[str, object]]:
@@ -163,13 +202,17 @@ def chart_pages(out: Path, work: Path) -> list[dict[str, object]]:
 
     matplotlib.use("Agg")
     from pipeline.coverage import plots
-    from pipeline.coverage.corpus import coverage_by, task_prevalence, below_peers
+    from pipeline.coverage.corpus import below_peers, coverage_by, task_prevalence
     from pipeline.coverage.html_site import _svg, report_labels
 
     panel = pd.read_parquet(out / "panel.parquet")
     trends, prevalence, below = coverage_by(panel, ["year", "level"]), task_prevalence(panel), below_peers(panel)
-    svgs = [_svg(plots.plot_trends(trends)), _svg(plots.plot_theme_distribution(panel)),
-            _svg(plots.plot_below_peers(below, report_labels(panel))), _svg(plots.plot_task_prevalence(prevalence))]
+    svgs = [
+        _svg(plots.plot_trends(trends)),
+        _svg(plots.plot_theme_distribution(panel)),
+        _svg(plots.plot_below_peers(below, report_labels(panel))),
+        _svg(plots.plot_task_prevalence(prevalence)),
+    ]
     pages = {"matplotlib (inline SVG)": (_page("".join(svgs)), None)}
     pages["plotly (plotly.min.js beside)"] = _plotly_page(panel, trends, prevalence, below)
     pages["Vega-Lite via altair (vega bundle beside)"] = _altair_page(panel, trends, prevalence, below)
@@ -183,8 +226,14 @@ def chart_pages(out: Path, work: Path) -> list[dict[str, object]]:
             (folder / script[0]).write_text(script[1], encoding="utf-8")
             size += len(script[1].encode())
         seconds = render_times([folder / "index.html"], ready=False)[0]
-        rows.append({"charts by": name, "page KB": f"{len(html.encode()) / 1024:.0f}", "page + script KB":
-                     f"{size / 1024:.0f}", "rendered s": f"{seconds:.2f}"})
+        rows.append(
+            {
+                "charts by": name,
+                "page KB": f"{len(html.encode()) / 1024:.0f}",
+                "page + script KB": f"{size / 1024:.0f}",
+                "rendered s": f"{seconds:.2f}",
+            }
+        )
     return rows
 
 
@@ -195,13 +244,17 @@ def _page(body: str, head: str = "") -> str:
 def _plotly_page(panel, trends, prevalence, below) -> tuple[str, tuple[str, str]]:
     import plotly
     import plotly.express as px
+
     from pipeline.coverage.corpus import SHARE_PREFIX, panel_themes
 
     long = panel.melt(id_vars=["report_id"], value_vars=[SHARE_PREFIX + t for t in panel_themes(panel)])
     stacked = prevalence.melt(id_vars=["task"], value_vars=["concrete", "general", "plans_or_problems", "absent"])
-    figures = [px.line(trends, x="year", y="mean_share", color="level", facet_col="theme", facet_col_wrap=4),
-               px.box(long, x="value", y="variable"), px.scatter(below.head(30), x="share", y="report_id"),
-               px.bar(stacked, x="value", y="task", color="variable", orientation="h")]
+    figures = [
+        px.line(trends, x="year", y="mean_share", color="level", facet_col="theme", facet_col_wrap=4),
+        px.box(long, x="value", y="variable"),
+        px.scatter(below.head(30), x="share", y="report_id"),
+        px.bar(stacked, x="value", y="task", color="variable", orientation="h"),
+    ]
     body = "".join(f.to_html(full_html=False, include_plotlyjs=False) for f in figures)
     script = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text(encoding="utf-8")
     return _page(body, '<script src="plotly.min.js"></script>'), ("plotly.min.js", script)
@@ -210,6 +263,7 @@ def _plotly_page(panel, trends, prevalence, below) -> tuple[str, tuple[str, str]
 def _altair_page(panel, trends, prevalence, below) -> tuple[str, tuple[str, str]]:
     import altair as alt
     import vl_convert
+
     from pipeline.coverage.corpus import SHARE_PREFIX, panel_themes
 
     alt.data_transformers.disable_max_rows()  # the same rows as the other libraries get, inlined in the spec
@@ -217,14 +271,19 @@ def _altair_page(panel, trends, prevalence, below) -> tuple[str, tuple[str, str]
     long = panel.melt(id_vars=["report_id"], value_vars=[SHARE_PREFIX + t for t in panel_themes(panel)])
     stacked = prevalence.melt(id_vars=["task"], value_vars=["concrete", "general", "plans_or_problems", "absent"])
     trends = trends.assign(year=trends["year"].astype(float))
-    charts = [alt.Chart(trends).mark_line(point=True).encode(x="year:O", y="mean_share", color="level")
-              .facet("theme", columns=4),
-              alt.Chart(long).mark_boxplot().encode(x="value", y="variable"),
-              alt.Chart(below.head(30)).mark_point().encode(x="share", y="report_id"),
-              alt.Chart(stacked).mark_bar().encode(x="value", y="task", color="variable")]
+    charts = [
+        alt.Chart(trends)
+        .mark_line(point=True)
+        .encode(x="year:O", y="mean_share", color="level")
+        .facet("theme", columns=4),
+        alt.Chart(long).mark_boxplot().encode(x="value", y="variable"),
+        alt.Chart(below.head(30)).mark_point().encode(x="share", y="report_id"),
+        alt.Chart(stacked).mark_bar().encode(x="value", y="task", color="variable"),
+    ]
     divs = "".join(f'<div id="c{i}"></div>' for i in range(len(charts)))
-    specs = "".join(f"vegaEmbed('#c{i}', {json.dumps(c.to_dict(), ensure_ascii=False, default=str)});"
-                    for i, c in enumerate(charts))
+    specs = "".join(
+        f"vegaEmbed('#c{i}', {json.dumps(c.to_dict(), ensure_ascii=False, default=str)});" for i, c in enumerate(charts)
+    )
     bundle = vl_convert.javascript_bundle()  # vega, vega-lite and vega-embed; sets window.vegaEmbed
     return (_page(divs + f"<script>{specs}</script>", '<script src="vega.js"></script>'), ("vega.js", bundle))
 
@@ -248,16 +307,26 @@ def main() -> None:
     ratio = rows[-1]["_seconds"] / rows[0]["_seconds"] if len(rows) > 1 else 1.0
     cpu_ratio = rows[-1]["_cpu"] / rows[0]["_cpu"] if len(rows) > 1 else 1.0
     shown = [{k: v for k, v in row.items() if not k.startswith("_")} for row in rows]
-    lines = ["# Coverage of a corpus: tables and the site", "",
-             f"`PYTHONPATH=$PWD python bench/corpus_site.py {' '.join(sys.argv[1:])}` — one run on this 2-core machine "
-             f"(shared; see the script's docstring). Base: {base['report_id'].nunique()} classified reports.", "",
-             markdown_table(shown), "",
-             f"{rows[-1]['reports']:,} reports took {ratio:.1f}× the wall time and {cpu_ratio:.1f}× the CPU time of "
-             f"{rows[0]['reports']:,} ({rows[-1]['reports'] / rows[0]['reports']:.0f}× the reports); load average "
-             f"before the run {LOAD_BEFORE}.", ""]
+    lines = [
+        "# Coverage of a corpus: tables and the site",
+        "",
+        f"`PYTHONPATH=$PWD python bench/corpus_site.py {' '.join(sys.argv[1:])}` — one run on this 2-core machine "
+        f"(shared; see the script's docstring). Base: {base['report_id'].nunique()} classified reports.",
+        "",
+        markdown_table(shown),
+        "",
+        f"{rows[-1]['reports']:,} reports took {ratio:.1f}× the wall time and {cpu_ratio:.1f}× the CPU time of "
+        f"{rows[0]['reports']:,} ({rows[-1]['reports'] / rows[0]['reports']:.0f}× the reports); load average "
+        f"before the run {LOAD_BEFORE}.",
+        "",
+    ]
     if charts:
-        lines += [f"## Chart libraries ({rows[-1]['reports']:,} reports; the index's four charts alone)", "",
-                  markdown_table(charts), ""]
+        lines += [
+            f"## Chart libraries ({rows[-1]['reports']:,} reports; the index's four charts alone)",
+            "",
+            markdown_table(charts),
+            "",
+        ]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

@@ -50,8 +50,9 @@ print(json.dumps({"seconds": time.perf_counter() - started, "outcome": outcome,
 
 def measure(path: Path) -> dict:
     """Read ``path`` in a fresh process; its time, peak memory and outcome."""
-    done = subprocess.run([sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, cwd=ROOT,
-                          check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(path)], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     return {**json.loads(done.stdout.strip().splitlines()[-1]), "file_mb": path.stat().st_size / 2**20}
 
 
@@ -84,31 +85,47 @@ def report(series: dict[str, list[tuple[str, int, Path]]]) -> str:
     rows, exponents = [], {}
     for name, cases in series.items():
         results = []
-        for label, size, path in cases:
+        for label, _, path in cases:
             result = measure(path)
             results.append(result)
-            rows.append(f"| {label} | {result['file_mb']:.1f} | {result['seconds']:.2f} | {result['peak_mb']:.0f} | "
-                        f"{result['outcome']} |")
+            rows.append(
+                f"| {label} | {result['file_mb']:.1f} | {result['seconds']:.2f} | {result['peak_mb']:.0f} | "
+                f"{result['outcome']} |"
+            )
             print(rows[-1], flush=True)
         if name != "single":
             exponents[name] = growth_exponent([size for _, size, _ in cases], [r["seconds"] for r in results])
     peaks = [float(row.split("|")[4]) for row in rows]
-    return "\n".join([
-        "# Hostile inputs: time and peak memory", "",
-        "`.venv/bin/python bench/hostile.py`: each file read by `segment_file` (read, clean, segment) in a fresh "
-        "process; peak resident memory of that process (Python, pandas and the readers included). One run on a "
-        "shared machine: compare ratios, not absolutes.", "",
-        "| input | file MB | seconds | peak MB | outcome |", "|---|---|---|---|---|", *rows, "",
-        "Growth of time with size (slope of log time on log size; 1 = linear, 2 = quadratic): "
-        + ", ".join(f"{name} {exponent:.2f}" for name, exponent in exponents.items()) + ".", "",
-        f"Largest peak: {max(peaks):.0f} MB (bound: {MEMORY_BOUND_MB} MB).", "",
-    ])
+    return "\n".join(
+        [
+            "# Hostile inputs: time and peak memory",
+            "",
+            "`.venv/bin/python bench/hostile.py`: each file read by `segment_file` (read, clean, segment) in a fresh "
+            "process; peak resident memory of that process (Python, pandas and the readers included). One run on a "
+            "shared machine: compare ratios, not absolutes.",
+            "",
+            "| input | file MB | seconds | peak MB | outcome |",
+            "|---|---|---|---|---|",
+            *rows,
+            "",
+            "Growth of time with size (slope of log time on log size; 1 = linear, 2 = quadratic): "
+            + ", ".join(f"{name} {exponent:.2f}" for name, exponent in exponents.items())
+            + ".",
+            "",
+            f"Largest peak: {max(peaks):.0f} MB (bound: {MEMORY_BOUND_MB} MB).",
+            "",
+        ]
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=lambda text: tuple(int(size) for size in text.split(",")), default=SIZES,
-                        help="blocks/lines of the page and .txt series (default 1000,4000,16000,64000)")
+    parser.add_argument(
+        "--sizes",
+        type=lambda text: tuple(int(size) for size in text.split(",")),
+        default=SIZES,
+        help="blocks/lines of the page and .txt series (default 1000,4000,16000,64000)",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rolcov-hostile-") as directory:

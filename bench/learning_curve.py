@@ -44,30 +44,39 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.annotate.annotations import DEFAULT_WEIGHTS, label_matrix  # noqa: E402
-from pipeline.model.evaluate import score_rows  # noqa: E402
-from pipeline.schema import is_item  # noqa: E402
 from pipeline.annotate.silver import silver_labels  # noqa: E402
-from pipeline.model.suggest import suggest_paragraphs  # noqa: E402
-from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.model.classifier import ParagraphClassifier  # noqa: E402
+from pipeline.model.evaluate import score_rows  # noqa: E402
 from pipeline.model.features import with_normalized_columns  # noqa: E402
 from pipeline.model.settings import ModelSettings  # noqa: E402
+from pipeline.model.suggest import suggest_paragraphs  # noqa: E402
 from pipeline.model.train import training_table  # noqa: E402
+from pipeline.schema import is_item  # noqa: E402
+from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 START, BATCH = 10, 10
 # arm -> (how paragraphs are chosen, whether the unannotated rest of the pool trains with silver labels)
-ARMS = {"random": ("random", False), "random_silver": ("random", True),
-        "suggest_silver": ("suggest", True), "suggest": ("suggest", False)}
-ARM_NAMES = {"random": "random, gold only", "random_silver": "random, gold + silver",
-             "suggest_silver": "suggest, gold + silver", "suggest": "suggest, gold only"}
+ARMS = {
+    "random": ("random", False),
+    "random_silver": ("random", True),
+    "suggest_silver": ("suggest", True),
+    "suggest": ("suggest", False),
+}
+ARM_NAMES = {
+    "random": "random, gold only",
+    "random_silver": "random, gold + silver",
+    "suggest_silver": "suggest, gold + silver",
+    "suggest": "suggest, gold only",
+}
 
 
 Prediction = tuple[np.ndarray, np.ndarray]  # held-out probabilities and 0/1 decisions
 
 
-def run_fold(table: pd.DataFrame, Y: np.ndarray, silver: np.ndarray, report: str, arm: str, seed: int,
-             inner_folds: int) -> dict[int, Prediction]:
+def run_fold(
+    table: pd.DataFrame, Y: np.ndarray, silver: np.ndarray, report: str, arm: str, seed: int, inner_folds: int
+) -> dict[int, Prediction]:
     """Held-out predictions for ``report`` at each training size below its full pool, one arm and seed."""
     strategy, with_silver = ARMS[arm]
     pool = _pool(table, report)
@@ -110,21 +119,31 @@ def _fit(table: pd.DataFrame, rows, Y: np.ndarray, weight: np.ndarray, inner_fol
     return model.fit(table.iloc[rows], Y[rows], groups=table["report_id"].iloc[rows], sample_weight=weight[rows])
 
 
-def _next_batch(model, table: pd.DataFrame, chosen: list[int], rest: np.ndarray, strategy: str, reference: str,
-                rng: np.random.Generator, seed: int) -> list[int]:
+def _next_batch(
+    model,
+    table: pd.DataFrame,
+    chosen: list[int],
+    rest: np.ndarray,
+    strategy: str,
+    reference: str,
+    rng: np.random.Generator,
+    seed: int,
+) -> list[int]:
     size = min(BATCH, len(rest))
     if strategy == "random":
         return [int(row) for row in rng.choice(rest, size, replace=False)]
     candidates = table.iloc[rest].assign(row=rest)
-    suggested = suggest_paragraphs(model, candidates, size, exclude=table.iloc[chosen], reference=reference,
-                                   random_state=seed)
+    suggested = suggest_paragraphs(
+        model, candidates, size, exclude=table.iloc[chosen], reference=reference, random_state=seed
+    )
     picked = [int(row) for row in suggested.merge(candidates[["report_id", "para_id", "row"]])["row"]]
     left = np.setdiff1d(rest, picked)
     return picked + [int(row) for row in rng.choice(left, size - len(picked), replace=False)]
 
 
-def curve_scores(table: pd.DataFrame, Y: np.ndarray, classes, folds: dict[str, dict[int, Prediction]],
-                 full: dict[str, Prediction]) -> dict[int, float]:
+def curve_scores(
+    table: pd.DataFrame, Y: np.ndarray, classes, folds: dict[str, dict[int, Prediction]], full: dict[str, Prediction]
+) -> dict[int, float]:
     """Macro-F1 of the five folds' pooled held-out predictions at each size (a fold stops at its pool)."""
     scores = {}
     for size in training_sizes(table):
@@ -165,8 +184,9 @@ def run(seeds: int, jobs: int, inner_folds: int) -> pd.DataFrame:
     runs = [(arm, seed, report) for arm in ARMS for seed in range(seeds) for report in reports]
     outputs = Parallel(n_jobs=jobs, verbose=5)(
         [delayed(run_fold)(table, Y, silver, report, arm, seed, inner_folds) for arm, seed, report in runs]
-        + [delayed(full_pool_prediction)(table, Y, report, inner_folds) for report in reports])
-    full = dict(zip(reports, outputs[len(runs):]))
+        + [delayed(full_pool_prediction)(table, Y, report, inner_folds) for report in reports]
+    )
+    full = dict(zip(reports, outputs[len(runs) :]))
     rows = []
     for arm in ARMS:
         for seed in range(seeds):
@@ -195,8 +215,12 @@ def plot(curves: pd.DataFrame, target: float, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(7.5, 4.5))
-    styles = {"random": ("#888888", "--"), "random_silver": ("#888888", "-"),
-              "suggest_silver": ("#1f77b4", "-"), "suggest": ("#1f77b4", "--")}
+    styles = {
+        "random": ("#888888", "--"),
+        "random_silver": ("#888888", "-"),
+        "suggest_silver": ("#1f77b4", "-"),
+        "suggest": ("#1f77b4", "--"),
+    }
     for arm, (colour, line) in styles.items():
         mean, sd = curves[arm], curves[f"{arm}_sd"].fillna(0)
         axes.plot(curves.index, mean, marker="o", markersize=3, color=colour, linestyle=line, label=ARM_NAMES[arm])
@@ -215,23 +239,38 @@ def markdown(curves: pd.DataFrame, results: pd.DataFrame, pools: str, inner_fold
     target = float(curves["random"].iloc[-1])
     seeds = results.seed.nunique()
     wide = results.pivot_table(index=["rows", "seed"], columns="arm", values="macro_f1")
-    ahead = {base: (wide["suggest_silver"] > wide[base] + 1e-9).groupby(level="rows").sum()
-             for base in ("random_silver", "random")}
-    lines = ["# Learning curve: suggest vs random (leave-one-report-out, gold paragraphs)", "",
-             f"Mean over {seeds} seeds of the held-out paragraphs' macro-F1, pooled over the five folds (sd in "
-             f"`learning_curve.csv`); pool = the other four reports' gold paragraphs ({pools} per fold), start "
-             f"{START} random paragraphs, batches of {BATCH}, silver weight {DEFAULT_WEIGHTS['silver']}, "
-             f"{inner_folds} inner folds; protocol in `bench/learning_curve.py`. Runtime {minutes:.1f} min.", "",
-             "| annotated paragraphs per fold | " + " | ".join(ARM_NAMES[arm] for arm in ARMS)
-             + " | seeds suggest+silver ahead of random+silver | … of random, gold only |",
-             "|---" * (len(ARMS) + 3) + "|"]
+    ahead = {
+        base: (wide["suggest_silver"] > wide[base] + 1e-9).groupby(level="rows").sum()
+        for base in ("random_silver", "random")
+    }
+    lines = [
+        "# Learning curve: suggest vs random (leave-one-report-out, gold paragraphs)",
+        "",
+        f"Mean over {seeds} seeds of the held-out paragraphs' macro-F1, pooled over the five folds (sd in "
+        f"`learning_curve.csv`); pool = the other four reports' gold paragraphs ({pools} per fold), start "
+        f"{START} random paragraphs, batches of {BATCH}, silver weight {DEFAULT_WEIGHTS['silver']}, "
+        f"{inner_folds} inner folds; protocol in `bench/learning_curve.py`. Runtime {minutes:.1f} min.",
+        "",
+        "| annotated paragraphs per fold | "
+        + " | ".join(ARM_NAMES[arm] for arm in ARMS)
+        + " | seeds suggest+silver ahead of random+silver | … of random, gold only |",
+        "|---" * (len(ARMS) + 3) + "|",
+    ]
     for size, row in curves.iterrows():
         cells = [f"{row[arm]:.3f} ± {row[f'{arm}_sd']:.3f}" for arm in ARMS]
-        lines.append(f"| {size} | " + " | ".join(cells)
-                     + f" | {ahead['random_silver'][size]}/{seeds} | {ahead['random'][size]}/{seeds} |")
-    lines += ["", f"Annotated paragraphs needed to reach the whole pool's macro-F1 ({target:.3f}, every arm's end "
-              "point), and within 0.01 / 0.02 of it (first size whose mean over seeds reaches it):", "",
-              "| arm | reach | within 0.01 | within 0.02 |", "|---|---|---|---|"]
+        lines.append(
+            f"| {size} | "
+            + " | ".join(cells)
+            + f" | {ahead['random_silver'][size]}/{seeds} | {ahead['random'][size]}/{seeds} |"
+        )
+    lines += [
+        "",
+        f"Annotated paragraphs needed to reach the whole pool's macro-F1 ({target:.3f}, every arm's end "
+        "point), and within 0.01 / 0.02 of it (first size whose mean over seeds reaches it):",
+        "",
+        "| arm | reach | within 0.01 | within 0.02 |",
+        "|---|---|---|---|",
+    ]
     for arm in ARMS:
         cells = [rows_to_reach(curves[arm], target - margin) for margin in (0.0, 0.01, 0.02)]
         lines.append(f"| {ARM_NAMES[arm]} | " + " | ".join("never" if c is None else str(c) for c in cells) + " |")

@@ -31,11 +31,16 @@ def compare(path: Path, scratch: Path, separator: str = "") -> dict:
     restored = read_report(flat)  # restored by ingest if long enough to be taken as line-less
     if len(restored.lines) == 1:
         restored = replace(restored, lines=tuple(restore_line_breaks(restored.lines, min_chars=1)))
-    before = [(p.text[len(p.lead):], p.heading_path) for p in segment_report(read_report(path))]  # body after its lead
-    after = [(p.text[len(p.lead):], p.heading_path) for p in segment_report(restored)]
+    before = [(p.text[len(p.lead) :], p.heading_path) for p in segment_report(read_report(path))]  # body after its lead
+    after = [(p.text[len(p.lead) :], p.heading_path) for p in segment_report(restored)]
     tops = [{path[0] for _, path in rows if path} for rows in (before, after)]
-    return {"report": path.stem, "paragraphs": len(before), "restored": len(after),
-            "recovered": sum(row in set(after) for row in before), "same_top_level": tops[0] == tops[1]}
+    return {
+        "report": path.stem,
+        "paragraphs": len(before),
+        "restored": len(after),
+        "recovered": sum(row in set(after) for row in before),
+        "same_top_level": tops[0] == tops[1],
+    }
 
 
 def main() -> None:
@@ -46,21 +51,29 @@ def main() -> None:
     seeds = sorted((ROOT / "corpus" / "raw").glob("*.txt"))
     lines = ["# Reports without line breaks", ""]
     for separator, title in (("", "all line breaks removed"), (" ", "each line break replaced by a space")):
-        lines += [f"Seed reports, {title}:", "",
-                  "| report | paragraphs | after restoring | recovered (same body after the lead, same heading path) | "
-                  "same top-level sections |", "|---|---|---|---|---|"]
-        lines += [f"| {row['report']} | {row['paragraphs']} | {row['restored']} | {row['recovered']} "
-                  f"({row['recovered'] / row['paragraphs']:.0%}) | {'yes' if row['same_top_level'] else 'no'} |"
-                  for row in (compare(path, scratch, separator) for path in seeds)]
+        lines += [
+            f"Seed reports, {title}:",
+            "",
+            "| report | paragraphs | after restoring | recovered (same body after the lead, same heading path) | "
+            "same top-level sections |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {row['report']} | {row['paragraphs']} | {row['restored']} | {row['recovered']} "
+            f"({row['recovered'] / row['paragraphs']:.0%}) | {'yes' if row['same_top_level'] else 'no'} |"
+            for row in (compare(path, scratch, separator) for path in seeds)
+        ]
         lines.append("")
     devset = sorted(args.devset.glob("*.txt")) if args.devset.is_dir() else []
     if devset:
         rows = [row for row in (compare(path, scratch) for path in devset) if row["paragraphs"]]
         shares = [row["recovered"] / row["paragraphs"] for row in rows]
         where = f"{args.devset.parent.name}/{args.devset.name}"
-        lines += [f"Development set (all line breaks removed; {len(rows)} page openings, {where}): mean recovered "
-                      f"{sum(shares) / len(shares):.0%}, {sum(share >= 0.8 for share in shares)} reports at 80 % "
-                      f"or more, same top-level sections in {sum(row['same_top_level'] for row in rows)}."]
+        lines += [
+            f"Development set (all line breaks removed; {len(rows)} page openings, {where}): mean recovered "
+            f"{sum(shares) / len(shares):.0%}, {sum(share >= 0.8 for share in shares)} reports at 80 % "
+            f"or more, same top-level sections in {sum(row['same_top_level'] for row in rows)}."
+        ]
     shutil.rmtree(scratch)
     RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

@@ -37,9 +37,13 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.text.segment import segment_file  # noqa: E402
 
-DEVSET = Path(os.environ.get("ROLCOV_DEVSET") or next(
-    (base / "shared" / "devset" for base in ROOT.parents if (base / "shared" / "devset").is_dir()),
-    ROOT.parent / "shared" / "devset"))
+DEVSET = Path(
+    os.environ.get("ROLCOV_DEVSET")
+    or next(
+        (base / "shared" / "devset" for base in ROOT.parents if (base / "shared" / "devset").is_dir()),
+        ROOT.parent / "shared" / "devset",
+    )
+)
 READING = ROOT / "bench" / "devset_issuer_reading.csv"
 RESULTS = ROOT / "bench" / "results" / "metadata.md"
 #: The seeds' metadata as the texts state it (read by hand): year, issuer, date. 004's signature date lost
@@ -79,12 +83,18 @@ def read_devset() -> pd.DataFrame:
         first = segment_file(DEVSET / "reports" / f"{report}.txt").iloc[0]
         read = reading.loc[report] if report in reading.index else None
         judged = read is not None and read["issuer_sha"] == issuer_key(first.issuer)
-        rows.append({
-            "report": report, "gold_year": year, "year": None if pd.isna(first.year) else int(first.year),
-            "year_source": first.year_source, "issuer_found": bool(first.issuer),
-            "issuer_source": first.issuer_source, "published": first.published,
-            "verdict": read["verdict"] if judged else "not read yet",
-        })
+        rows.append(
+            {
+                "report": report,
+                "gold_year": year,
+                "year": None if pd.isna(first.year) else int(first.year),
+                "year_source": first.year_source,
+                "issuer_found": bool(first.issuer),
+                "issuer_source": first.issuer_source,
+                "published": first.published,
+                "verdict": read["verdict"] if judged else "not read yet",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -97,16 +107,20 @@ def devset_section(table: pd.DataFrame) -> list[str]:
     verdicts = Counter(found.verdict)
     right_issuers = verdicts["right"] + verdicts["right_no_place"]
     lines = [
-        f"## Devset: {len(table)} titled report files", "",
-        "| measure | when filed (d03e409) | now |", "|---|---|---|",
-        f"| year right, of {len(known)} with a known year | {_share(*BEFORE['year right'])} | {_share(right, len(known))} |",
+        f"## Devset: {len(table)} titled report files",
+        "",
+        "| measure | when filed (d03e409) | now |",
+        "|---|---|---|",
+        f"| year right, of {len(known)} with a known year | {_share(*BEFORE['year right'])} "
+        f"| {_share(right, len(known))} |",
         f"| year wrong | | {len(wrong)} |",
         f"| year empty (left unread) | | {len(empty)} |",
         f"| issuer found | {_share(*BEFORE['issuer found'])} | {_share(len(found), len(table))} |",
         f"| issuer right where found (by reading) | | {_share(right_issuers, len(found))} |",
         f"| … of which the title leaves the place out | | {verdicts['right_no_place']} |",
         f"| issuer wrong / not read yet | | {verdicts['wrong']} / {verdicts['not read yet']} |",
-        f"| publication date found (none is stated: the files end before the signature) | | {int((table.published != '').sum())} |",
+        "| publication date found (none is stated: the files end before the signature) | "
+        f"| {int((table.published != '').sum())} |",
         "",
         f"Year wrong: {_ids(wrong)}; year empty: {_ids(empty)}; issuer not found: "
         f"{_ids(table[~table.issuer_found])} ({_counts(table[~table.issuer_found].verdict)}).",
@@ -119,16 +133,21 @@ def devset_section(table: pd.DataFrame) -> list[str]:
 
 
 def seeds_section() -> list[str]:
-    lines = ["## Seeds (`corpus/raw`)", "",
-             "| seed | year | source | issuer | source | published | source | as the text states it |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "## Seeds (`corpus/raw`)",
+        "",
+        "| seed | year | source | issuer | source | published | source | as the text states it |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for path in sorted((ROOT / "corpus" / "raw").iterdir()):
         first = segment_file(path).iloc[0]
         year = None if pd.isna(first.year) else int(first.year)
         stated = SEEDS[path.name[:3]]
         agree = "yes" if (year, first.issuer, first.published) == stated else f"no: {stated}"
-        lines.append(f"| {path.name[:3]} | {year or ''} | {first.year_source} | {first.issuer} | "
-                     f"{first.issuer_source} | {first.published} | {first.published_source} | {agree} |")
+        lines.append(
+            f"| {path.name[:3]} | {year or ''} | {first.year_source} | {first.issuer} | "
+            f"{first.issuer_source} | {first.published} | {first.published_source} | {agree} |"
+        )
     return [*lines, ""]
 
 
@@ -145,8 +164,12 @@ def _counts(values: pd.Series) -> str:
 
 
 def main() -> None:
-    lines = ["# Report metadata: work year, issuer and publication date", "",
-             "`bench/metadata.py` (see its docstring for what is scored and how issuers were read).", ""]
+    lines = [
+        "# Report metadata: work year, issuer and publication date",
+        "",
+        "`bench/metadata.py` (see its docstring for what is scored and how issuers were read).",
+        "",
+    ]
     if (DEVSET / "paragraphs.jsonl").is_file():
         lines += devset_section(read_devset())
     else:

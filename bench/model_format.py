@@ -45,13 +45,17 @@ def main() -> None:
         joblib_bytes = pickle_path.stat().st_size
         joblib_seconds = _median_seconds(lambda: joblib.load(pickle_path), args.runs)
     lines = [
-        "# Model file format", "",
-        f"`bench/model_format.py`, model `{args.model_dir.name}`, median of {args.runs} loads.", "",
-        "| format | file | size | load |", "|---|---|---|---|",
+        "# Model file format",
+        "",
+        f"`bench/model_format.py`, model `{args.model_dir.name}`, median of {args.runs} loads.",
+        "",
+        "| format | file | size | load |",
+        "|---|---|---|---|",
         f"| skops (zip of JSON + .npy, deflate), checked `load_model` | `{MODEL_FILE}` | {skops_bytes / 1024:,.0f} KB "
         f"| {skops_seconds:.2f} s |",
         f"| joblib pickle (compress=3), bare `joblib.load` | `model.joblib` | {joblib_bytes / 1024:,.0f} KB "
-        f"| {joblib_seconds:.2f} s |", "",
+        f"| {joblib_seconds:.2f} s |",
+        "",
     ]
     RESULTS.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))

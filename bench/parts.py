@@ -28,10 +28,11 @@ from sklearn.metrics import precision_recall_fscore_support
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from report_variants import SYNONYMS, renamed_section, without_section  # noqa: E402
+
 from pipeline.coverage.requirements import REQUIRED_CONTENTS, required_contents  # noqa: E402
 from pipeline.schema import HEADING_SEPARATOR, PARTS  # noqa: E402
 from pipeline.text.segment import segment_file  # noqa: E402
-from report_variants import SYNONYMS, renamed_section, without_section  # noqa: E402
 
 GOLD = ROOT / "bench" / "parts_gold.csv"
 RESULTS = ROOT / "bench" / "results" / "parts.md"
@@ -62,8 +63,15 @@ def variants(gold: pd.DataFrame) -> list[tuple[str, str, str, str, Callable[[lis
     for row in gold[gold.part.isin(SYNONYMS) & gold.opener.str.endswith("、")].itertuples():
         for title in SYNONYMS[row.part]:
             title = title.format(next_year=NEXT_YEAR[row.report])
-            found.append(("renamed", row.report, row.part, title,
-                          lambda lines, h=row.opener, t=title: renamed_section(lines, h, t)))
+            found.append(
+                (
+                    "renamed",
+                    row.report,
+                    row.part,
+                    title,
+                    lambda lines, h=row.opener, t=title: renamed_section(lines, h, t),
+                )
+            )
         found.append(("removed", row.report, row.part, "", lambda lines, h=row.opener: without_section(lines, h)))
     return found
 
@@ -78,8 +86,10 @@ def scores(gold: list[str], found: list[str]) -> list[str]:
     """One markdown row per part: paragraphs in gold, found, precision, recall."""
     precision, recall, _, support = precision_recall_fscore_support(gold, found, labels=list(PARTS), zero_division=0)
     n_found = [sum(part == f for f in found) for part in PARTS]
-    return [f"| {part} | {n} | {k} | {p:.2f} | {r:.2f} |" if n or k else f"| {part} | 0 | 0 | – | – |"
-            for part, n, k, p, r in zip(PARTS, support, n_found, precision, recall)]
+    return [
+        f"| {part} | {n} | {k} | {p:.2f} | {r:.2f} |" if n or k else f"| {part} | 0 | 0 | – | – |"
+        for part, n, k, p, r in zip(PARTS, support, n_found, precision, recall)
+    ]
 
 
 def main() -> None:
@@ -94,25 +104,41 @@ def main() -> None:
     found = [p for table in seeds.values() for p in table.part]
     lines += [f"Seeds, every paragraph ({len(truth)}), parts as read by hand:", "", *header, *scores(truth, found), ""]
     statuses = required_contents(pd.concat(seeds.values(), ignore_index=True))
-    lines += ["Required contents found on the seeds:", "",
-              "| report | " + " | ".join(REQUIRED_CONTENTS) + " | complete | causes | problems |",
-              "|---|" + "---|" * (len(REQUIRED_CONTENTS) + 3)]
-    lines += [f"| {row.report_id[:3]} | " + " | ".join(getattr(row, part) for part in REQUIRED_CONTENTS)
-              + f" | {'yes' if row.complete else 'no'} | {row.causes or '–'} | {row.problems_specificity or '–'} |"
-              for row in statuses.itertuples()]
+    lines += [
+        "Required contents found on the seeds:",
+        "",
+        "| report | " + " | ".join(REQUIRED_CONTENTS) + " | complete | causes | problems |",
+        "|---|" + "---|" * (len(REQUIRED_CONTENTS) + 3),
+    ]
+    lines += [
+        f"| {row.report_id[:3]} | "
+        + " | ".join(getattr(row, part) for part in REQUIRED_CONTENTS)
+        + f" | {'yes' if row.complete else 'no'} | {row.causes or '–'} | {row.problems_specificity or '–'} |"
+        for row in statuses.itertuples()
+    ]
     with tempfile.TemporaryDirectory() as scratch:
-        runs = [(kind, key, part, title, segment_changed(key, change, Path(scratch)))
-                for kind, key, part, title, change in variants(gold)]
+        runs = [
+            (kind, key, part, title, segment_changed(key, change, Path(scratch)))
+            for kind, key, part, title, change in variants(gold)
+        ]
     for kind in ("renamed", "removed"):
         chosen = [run for run in runs if run[0] == kind]
         truth = [p for _, key, _, _, table in chosen for p in gold_parts(table, gold[gold.report == key])]
         found = [p for *_, table in chosen for p in table.part]
         expected = "present" if kind == "renamed" else "not present"
-        right = [(required_contents(table).iloc[0][part] == "present") == (kind == "renamed")
-                 for _, _, part, _, table in chosen]
-        lines += ["", f"Variants with one section {kind} ({len(chosen)} variants of 001, 002, 004; "
-                  f"{len(truth)} paragraphs):", "", *header, *scores(truth, found), "",
-                  f"Required content {expected} as expected: {sum(right)} of {len(right)}."]
+        right = [
+            (required_contents(table).iloc[0][part] == "present") == (kind == "renamed")
+            for _, _, part, _, table in chosen
+        ]
+        lines += [
+            "",
+            f"Variants with one section {kind} ({len(chosen)} variants of 001, 002, 004; {len(truth)} paragraphs):",
+            "",
+            *header,
+            *scores(truth, found),
+            "",
+            f"Required content {expected} as expected: {sum(right)} of {len(right)}.",
+        ]
         missed = [f"{key} {part} {title}".strip() for (_, key, part, title, _), ok in zip(chosen, right) if not ok]
         lines += [f"Not as expected: {', '.join(missed)}."] if missed else []
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")

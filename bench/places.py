@@ -44,8 +44,10 @@ from pipeline.schema import report_ids  # noqa: E402
 from pipeline.text.places import default_gazetteer, report_places, resolve_report  # noqa: E402
 from pipeline.text.segment import paragraphs_to_frame, segment_report  # noqa: E402
 
-DEVSET = next((base / "shared" / "devset" for base in ROOT.parents if (base / "shared" / "devset").is_dir()),
-              ROOT.parent / "shared" / "devset")
+DEVSET = next(
+    (base / "shared" / "devset" for base in ROOT.parents if (base / "shared" / "devset").is_dir()),
+    ROOT.parent / "shared" / "devset",
+)
 SEED_PROVINCES = {"000": "河北省", "001": "河南省", "002": "山东省", "003": "", "004": "广西壮族自治区"}
 DEVSET_LEVELS = {"city": "prefecture", "district": "county"}
 Reader = Callable[[list[str]], list[str]]
@@ -54,15 +56,18 @@ Reader = Callable[[list[str]], list[str]]
 def segmented(folder: Path) -> pd.DataFrame:
     files = find_report_files([folder])[0]
     ids = report_ids(files)
-    return pd.concat([paragraphs_to_frame(segment_report(read_report(f, report_id=ids[f]))) for f in files],
-                     ignore_index=True)
+    return pd.concat(
+        [paragraphs_to_frame(segment_report(read_report(f, report_id=ids[f]))) for f in files], ignore_index=True
+    )
 
 
 def issuers(table: pd.DataFrame) -> pd.DataFrame:
     """Per report: the issuer column, or the title's head (what rolcov reads) when it is empty."""
     places = report_places(table)
     first = table.groupby("report_id", sort=False)[["issuer", "title"]].first().reset_index()
-    first["phrase"] = [i or (t.split("关于")[0] if "关于" in t else "") for i, t in zip(first["issuer"], first["title"])]
+    first["phrase"] = [
+        i or (t.split("关于")[0] if "关于" in t else "") for i, t in zip(first["issuer"], first["title"])
+    ]
     return first.merge(places, on="report_id")
 
 
@@ -112,8 +117,9 @@ def named_province(phrase: str, names: dict[str, str]) -> str:
     return hits[0] if len(set(hits)) == 1 else ""
 
 
-def score(reader: Reader, seeds: pd.DataFrame, dev: pd.DataFrame, shared: list[str],
-          names: dict[str, str]) -> dict[str, object]:
+def score(
+    reader: Reader, seeds: pd.DataFrame, dev: pd.DataFrame, shared: list[str], names: dict[str, str]
+) -> dict[str, object]:
     start = time.perf_counter()
     seed_out = reader(list(seeds["phrase"]))
     dev_out = reader(list(dev["phrase"]))
@@ -123,9 +129,13 @@ def score(reader: Reader, seeds: pd.DataFrame, dev: pd.DataFrame, shared: list[s
     seed_ok = sum(out == SEED_PROVINCES[rid[:3]] for rid, out in zip(seeds["report_id"], seed_out))
     stated = [named_province(p, names) for p in dev["phrase"]]
     wrong = [(p, out, s) for p, out, s in zip(dev["phrase"], dev_out, stated) if s and out and out != s]
-    return {"seeds right": f"{seed_ok}/{len(seeds)}", "devset with a province": sum(bool(o) for o in dev_out),
-            "devset wrong province": len(wrong), "shared names given a province (guesses)":
-            f"{sum(bool(o) for o in shared_out)}/{len(shared)}", "ms per issuer": f"{1000 * seconds / n:.2f}"}
+    return {
+        "seeds right": f"{seed_ok}/{len(seeds)}",
+        "devset with a province": sum(bool(o) for o in dev_out),
+        "devset wrong province": len(wrong),
+        "shared names given a province (guesses)": f"{sum(bool(o) for o in shared_out)}/{len(shared)}",
+        "ms per issuer": f"{1000 * seconds / n:.2f}",
+    }
 
 
 def level_agreement(dev: pd.DataFrame) -> str:
@@ -135,9 +145,11 @@ def level_agreement(dev: pd.DataFrame) -> str:
         truth[row["report"]] = DEVSET_LEVELS.get(row["level"], row["level"])
     found = dev[dev["level"] != ""]
     agree = sum(level == truth[rid] for rid, level in zip(found["report_id"], found["level"]))
-    return (f"rolcov's `level` on the devset: given for {len(found)} of {len(dev)} report files (the others name no "
-            f"issuer in title or opening), agrees with the devset's `level` on {agree} of {len(found)} "
-            f"({agree / max(len(found), 1):.0%}).")
+    return (
+        f"rolcov's `level` on the devset: given for {len(found)} of {len(dev)} report files (the others name no "
+        f"issuer in title or opening), agrees with the devset's `level` on {agree} of {len(found)} "
+        f"({agree / max(len(found), 1):.0%})."
+    )
 
 
 def markdown_table(rows: list[dict[str, object]]) -> str:
@@ -155,13 +167,27 @@ def main() -> None:
     seeds, dev = issuers(segmented(ROOT / "corpus" / "raw")), issuers(segmented(DEVSET / "reports"))
     default_gazetteer()  # built once (about 2 s), not counted per issuer
     shared, names = shared_county_names(), province_names()
-    readers = {"cpca (transform)": cpca_reader("cpca"), "cpca-new (transform)": cpca_reader("cpca_new"),
-               "jionlp (parse_location)": jionlp_reader, "rolcov (jionlp's tree)": rolcov_reader}
-    rows = [{"candidate": name, **score(reader, seeds, dev, shared, names)}
-            for name, reader in readers.items() if reader is not None]
-    lines = ["# Report places: gazetteer candidates", "",
-             "`PYTHONPATH=$PWD python bench/places.py` — see the script's docstring for what is scored.", "",
-             markdown_table(rows), "", level_agreement(dev), ""]
+    readers = {
+        "cpca (transform)": cpca_reader("cpca"),
+        "cpca-new (transform)": cpca_reader("cpca_new"),
+        "jionlp (parse_location)": jionlp_reader,
+        "rolcov (jionlp's tree)": rolcov_reader,
+    }
+    rows = [
+        {"candidate": name, **score(reader, seeds, dev, shared, names)}
+        for name, reader in readers.items()
+        if reader is not None
+    ]
+    lines = [
+        "# Report places: gazetteer candidates",
+        "",
+        "`PYTHONPATH=$PWD python bench/places.py` — see the script's docstring for what is scored.",
+        "",
+        markdown_table(rows),
+        "",
+        level_agreement(dev),
+        "",
+    ]
     out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

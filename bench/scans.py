@@ -40,22 +40,47 @@ from scanned_files import write_doc, write_scanned_pdf  # noqa: E402
 
 from pipeline.io.convert import ConvertOptions  # noqa: E402
 from pipeline.io.ingest import Report, read_report  # noqa: E402
-from pipeline.text.normalize import normalize_text  # noqa: E402
 from pipeline.io.ocr import pdf_pages, without_seal_ink  # noqa: E402
 from pipeline.io.ocr_layout import TextBox, read_layout  # noqa: E402
+from pipeline.text.normalize import normalize_text  # noqa: E402
 from pipeline.text.segment import paragraphs_to_frame, segment_report  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "scans.md"
 SEEDS = sorted((ROOT / "corpus" / "raw").glob("*.txt"))
 ENGINES = ("rapidocr", "tesseract")
 RECOVERED_CER = 0.02
-PIP_PACKAGES = {"rapidocr": ["rapidocr", "onnxruntime", "opencv-python-headless", "pypdfium2", "pyclipper",
-                             "shapely", "omegaconf", "colorlog"]}
-DEBIAN_PACKAGES = {"tesseract": ["tesseract-ocr", "tesseract-ocr-chi-sim", "tesseract-ocr-eng", "tesseract-ocr-osd",
-                                 "libtesseract5", "liblept5"],
-                   "LibreOffice": ["libreoffice-writer-nogui", "libreoffice-core-nogui", "libreoffice-common",
-                                   "ure", "libreoffice-style-colibre", "libreoffice-base-core"],
-                   "antiword": ["antiword"], "catdoc": ["catdoc"]}
+PIP_PACKAGES = {
+    "rapidocr": [
+        "rapidocr",
+        "onnxruntime",
+        "opencv-python-headless",
+        "pypdfium2",
+        "pyclipper",
+        "shapely",
+        "omegaconf",
+        "colorlog",
+    ]
+}
+DEBIAN_PACKAGES = {
+    "tesseract": [
+        "tesseract-ocr",
+        "tesseract-ocr-chi-sim",
+        "tesseract-ocr-eng",
+        "tesseract-ocr-osd",
+        "libtesseract5",
+        "liblept5",
+    ],
+    "LibreOffice": [
+        "libreoffice-writer-nogui",
+        "libreoffice-core-nogui",
+        "libreoffice-common",
+        "ure",
+        "libreoffice-style-colibre",
+        "libreoffice-base-core",
+    ],
+    "antiword": ["antiword"],
+    "catdoc": ["catdoc"],
+}
 
 
 def flat(text: str) -> str:
@@ -72,9 +97,13 @@ def tesseract_report(pdf: Path) -> Report:
     for number, image in enumerate(pdf_pages(pdf, pdf.read_bytes()), start=1):
         with tempfile.NamedTemporaryFile(suffix=".png") as page:
             without_seal_ink(image).save(page.name)
-            tsv = subprocess.run(["tesseract", page.name, "stdout", "-l", "chi_sim", "--psm", "6", "tsv"],
-                                 capture_output=True, text=True, check=True,
-                                 env={**os.environ, "OMP_THREAD_LIMIT": "1"}).stdout
+            tsv = subprocess.run(
+                ["tesseract", page.name, "stdout", "-l", "chi_sim", "--psm", "6", "tsv"],
+                capture_output=True,
+                text=True,
+                check=True,
+                env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+            ).stdout
         pages.append(_tesseract_lines(tsv, number))
     scan = read_layout(pages)
     return Report(pdf.stem, str(pdf), "pdf", "", tuple(scan.lines), ocr_confidence=scan.confidence)
@@ -83,16 +112,23 @@ def tesseract_report(pdf: Path) -> Report:
 def _tesseract_lines(tsv: str, page: int) -> list[TextBox]:
     """Tesseract's words grouped into its lines, as text boxes with their mean confidence (0–1)."""
     rows = [line.split("\t") for line in tsv.splitlines()[1:]]
-    words = pd.DataFrame([row for row in rows if len(row) == 12 and row[11].strip()],
-                         columns=["level", "page", "block", "par", "line", "word", "left", "top", "width",
-                                  "height", "conf", "text"])
+    words = pd.DataFrame(
+        [row for row in rows if len(row) == 12 and row[11].strip()],
+        columns=["level", "page", "block", "par", "line", "word", "left", "top", "width", "height", "conf", "text"],
+    )
     boxes = []
     for _, line in words.groupby(["block", "par", "line"], sort=False):
         left, top = line.left.astype(int).min(), line.top.astype(int).min()
         right = (line.left.astype(int) + line.width.astype(int)).max()
         bottom = (line.top.astype(int) + line.height.astype(int)).max()
-        boxes.append(TextBox.from_corners(page, [(left, top), (right, top), (right, bottom), (left, bottom)],
-                                          "".join(line.text), line.conf.astype(float).mean() / 100))
+        boxes.append(
+            TextBox.from_corners(
+                page,
+                [(left, top), (right, top), (right, bottom), (left, bottom)],
+                "".join(line.text),
+                line.conf.astype(float).mean() / 100,
+            )
+        )
     return boxes
 
 
@@ -101,10 +137,14 @@ def paragraph_scores(expected: pd.DataFrame, got: pd.DataFrame, model) -> dict[s
     want = [(flat(text), flat(path)) for text, path in zip(expected.text, expected.heading_path)]
     have = [(flat(text), flat(path)) for text, path in zip(got.text, got.heading_path)]
     identical = sum(pair in set(have) for pair in want)
-    match = [max(range(len(have)), key=lambda j: Levenshtein.normalized_similarity(text, have[j][0]), default=None)
-             for text, _ in want]
-    recovered = sum(j is not None and Levenshtein.normalized_distance(text, have[j][0]) <= RECOVERED_CER
-                    for (text, _), j in zip(want, match))
+    match = [
+        max(range(len(have)), key=lambda j: Levenshtein.normalized_similarity(text, have[j][0]), default=None)
+        for text, _ in want
+    ]
+    recovered = sum(
+        j is not None and Levenshtein.normalized_distance(text, have[j][0]) <= RECOVERED_CER
+        for (text, _), j in zip(want, match)
+    )
     primary_expected, primary_got = model.classify(expected)["primary"], model.classify(got)["primary"]
     same = sum(j is not None and primary_expected.iloc[i] == primary_got.iloc[j] for i, j in enumerate(match))
     return {"identical": identical, "recovered": recovered, "same_primary": same}
@@ -141,16 +181,29 @@ def ocr_rows(seeds: list[Path], engines: list[str], work: Path) -> list[dict]:
             seconds = time.perf_counter() - started
             pages = len(list(pdf_pages(pdf, pdf.read_bytes())))
             errors = Levenshtein.distance(flat(report.text), flat(original.text))
-            rows.append({"seed": seed.stem[:3], "engine": engine, "pages": pages, "characters": len(flat(original.text)),
-                         "errors": errors, "paragraphs": len(expected), "confidence": report.ocr_confidence,
-                         "seconds": seconds, **paragraph_scores(expected, table_of(report), models[seed.stem])})
+            rows.append(
+                {
+                    "seed": seed.stem[:3],
+                    "engine": engine,
+                    "pages": pages,
+                    "characters": len(flat(original.text)),
+                    "errors": errors,
+                    "paragraphs": len(expected),
+                    "confidence": report.ocr_confidence,
+                    "seconds": seconds,
+                    **paragraph_scores(expected, table_of(report), models[seed.stem]),
+                }
+            )
             print(rows[-1], file=sys.stderr)
     return rows
 
 
 def word_rows(seeds: list[Path], work: Path) -> list[dict]:
-    readers = {"LibreOffice (rolcov)": None,
-               "antiword": ["antiword", "-w", "0", "-m", "UTF-8.txt"], "catdoc": ["catdoc", "-d", "utf-8", "-w"]}
+    readers = {
+        "LibreOffice (rolcov)": None,
+        "antiword": ["antiword", "-w", "0", "-m", "UTF-8.txt"],
+        "catdoc": ["catdoc", "-d", "utf-8", "-w"],
+    }
     rows = []
     for seed in seeds:
         lines = list(read_report(seed).lines)
@@ -162,14 +215,27 @@ def word_rows(seeds: list[Path], work: Path) -> list[dict]:
                 report = read_report(doc)
             else:
                 text = subprocess.run([*command, str(doc)], capture_output=True, text=True, check=True).stdout
-                report = Report(seed.stem, str(doc), "doc", "", tuple(line.strip() for line in text.splitlines()
-                                                                          if line.strip()))
+                report = Report(
+                    seed.stem, str(doc), "doc", "", tuple(line.strip() for line in text.splitlines() if line.strip())
+                )
             seconds = time.perf_counter() - started
             got = table_of(report)
-            same = sum(a == b for a, b in zip(expected[["text", "heading_path"]].itertuples(index=False),
-                                              got[["text", "heading_path"]].itertuples(index=False)))
-            rows.append({"seed": seed.stem[:3], "reader": name, "paragraphs": len(expected), "identical": same,
-                         "seconds": seconds})
+            same = sum(
+                a == b
+                for a, b in zip(
+                    expected[["text", "heading_path"]].itertuples(index=False),
+                    got[["text", "heading_path"]].itertuples(index=False),
+                )
+            )
+            rows.append(
+                {
+                    "seed": seed.stem[:3],
+                    "reader": name,
+                    "paragraphs": len(expected),
+                    "identical": same,
+                    "seconds": seconds,
+                }
+            )
     return rows
 
 
@@ -186,39 +252,63 @@ def pip_size(names: list[str]) -> float:
 
 
 def debian_size(names: list[str]) -> float:
-    sizes = subprocess.run(["dpkg-query", "-W", "-f=${Installed-Size}\\n", *names], capture_output=True,
-                           text=True).stdout.split()
+    sizes = subprocess.run(
+        ["dpkg-query", "-W", "-f=${Installed-Size}\\n", *names], capture_output=True, text=True
+    ).stdout.split()
     return sum(int(size) for size in sizes if size.isdigit()) / 1024
 
 
 def report(ocr: pd.DataFrame, word: pd.DataFrame) -> str:
-    lines = ["# Scans and old Word files", "",
-             "`.venv/bin/python bench/scans.py`: every seed printed and scanned (200 dpi, turned, noisy, header, "
-             "page numbers, red seal on the last page) and read by each OCR engine on one core; every seed saved "
-             "as .doc and read by each converter. One run on a shared 2-core machine.", ""]
+    lines = [
+        "# Scans and old Word files",
+        "",
+        "`.venv/bin/python bench/scans.py`: every seed printed and scanned (200 dpi, turned, noisy, header, "
+        "page numbers, red seal on the last page) and read by each OCR engine on one core; every seed saved "
+        "as .doc and read by each converter. One run on a shared 2-core machine.",
+        "",
+    ]
     if not ocr.empty:
-        lines += ["## OCR", "", "| seed | engine | pages | CER | paragraphs | identical | recovered (≤ 2 % CER) | "
-                  "same primary theme as .txt | confidence | s/page |", "|---|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "## OCR",
+            "",
+            "| seed | engine | pages | CER | paragraphs | identical | recovered (≤ 2 % CER) | "
+            "same primary theme as .txt | confidence | s/page |",
+            "|---|---|---|---|---|---|---|---|---|---|",
+        ]
         for row in ocr.itertuples():
-            lines.append(f"| {row.seed} | {row.engine} | {row.pages} | {row.errors / row.characters:.2%} | "
-                         f"{row.paragraphs} | {row.identical} | {row.recovered} | {row.same_primary} | "
-                         f"{row.confidence:.3f} | {row.seconds / row.pages:.1f} |")
+            lines.append(
+                f"| {row.seed} | {row.engine} | {row.pages} | {row.errors / row.characters:.2%} | "
+                f"{row.paragraphs} | {row.identical} | {row.recovered} | {row.same_primary} | "
+                f"{row.confidence:.3f} | {row.seconds / row.pages:.1f} |"
+            )
         for engine, rows in ocr.groupby("engine", sort=False):
             total = rows.paragraphs.sum()
-            lines.append(f"| **all** | **{engine}** | {rows.pages.sum()} | "
-                         f"{rows.errors.sum() / rows.characters.sum():.2%} | {total} | "
-                         f"{rows.identical.sum() / total:.0%} | {rows.recovered.sum() / total:.0%} | "
-                         f"{rows.same_primary.sum() / total:.0%} | {rows.confidence.mean():.3f} | "
-                         f"{rows.seconds.sum() / rows.pages.sum():.1f} |")
+            lines.append(
+                f"| **all** | **{engine}** | {rows.pages.sum()} | "
+                f"{rows.errors.sum() / rows.characters.sum():.2%} | {total} | "
+                f"{rows.identical.sum() / total:.0%} | {rows.recovered.sum() / total:.0%} | "
+                f"{rows.same_primary.sum() / total:.0%} | {rows.confidence.mean():.3f} | "
+                f"{rows.seconds.sum() / rows.pages.sum():.1f} |"
+            )
         lines.append("")
     if not word.empty:
-        lines += ["## .doc converters", "", "| reader | paragraphs identical to the .docx's | s/file |", "|---|---|---|"]
+        lines += [
+            "## .doc converters",
+            "",
+            "| reader | paragraphs identical to the .docx's | s/file |",
+            "|---|---|---|",
+        ]
         for reader, rows in word.groupby("reader", sort=False):
             lines.append(f"| {reader} | {rows.identical.sum()} / {rows.paragraphs.sum()} | {rows.seconds.mean():.2f} |")
         lines += ["", "RTF: LibreOffice reads it (tests/test_old_word.py); antiword and catdoc do not read RTF.", ""]
-    lines += ["## Install size", "", "| candidate | installs | MB |", "|---|---|---|",
-              f"| RapidOCR (rolcov[ocr]) | pip: {', '.join(PIP_PACKAGES['rapidocr'])} | "
-              f"{pip_size(PIP_PACKAGES['rapidocr']):.0f} |"]
+    lines += [
+        "## Install size",
+        "",
+        "| candidate | installs | MB |",
+        "|---|---|---|",
+        f"| RapidOCR (rolcov[ocr]) | pip: {', '.join(PIP_PACKAGES['rapidocr'])} | "
+        f"{pip_size(PIP_PACKAGES['rapidocr']):.0f} |",
+    ]
     for name, packages in DEBIAN_PACKAGES.items():
         lines.append(f"| {name} | Debian: {', '.join(packages)} | {debian_size(packages):.0f} |")
     return "\n".join(lines) + "\n"

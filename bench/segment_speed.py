@@ -52,10 +52,22 @@ def main() -> None:
         ("paragraphs", f"{len(paragraphs)}"),
         ("characters", f"{chars}"),
         ("tokens", f"{sum(map(len, tokens))}"),
-        ("ingest + segment", f"{segment_seconds:.2f} s — {len(paragraphs) / segment_seconds:,.0f} paragraphs/s, {chars / segment_seconds:,.0f} chars/s"),
+        (
+            "ingest + segment",
+            f"{segment_seconds:.2f} s — {len(paragraphs) / segment_seconds:,.0f} paragraphs/s, "
+            f"{chars / segment_seconds:,.0f} chars/s",
+        ),
         ("pkuseg model load (once per process)", f"{load_seconds:.2f} s"),
-        ("pkuseg tokenize (nlp.pipe)", f"{tokenize_seconds:.2f} s — {len(paragraphs) / tokenize_seconds:,.0f} paragraphs/s, {chars / tokenize_seconds:,.0f} chars/s"),
-        ("end to end (without model load)", f"{len(paragraphs) / (segment_seconds + tokenize_seconds):,.0f} paragraphs/s, {chars / (segment_seconds + tokenize_seconds):,.0f} chars/s"),
+        (
+            "pkuseg tokenize (nlp.pipe)",
+            f"{tokenize_seconds:.2f} s — {len(paragraphs) / tokenize_seconds:,.0f} paragraphs/s, "
+            f"{chars / tokenize_seconds:,.0f} chars/s",
+        ),
+        (
+            "end to end (without model load)",
+            f"{len(paragraphs) / (segment_seconds + tokenize_seconds):,.0f} paragraphs/s, "
+            f"{chars / (segment_seconds + tokenize_seconds):,.0f} chars/s",
+        ),
         ("peak RSS after segmentation", f"{peak_after_segment:,.0f} MB"),
         ("peak RSS with pkuseg loaded", f"{_peak_mb():,.0f} MB"),
     ]

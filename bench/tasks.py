@@ -36,14 +36,15 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from external import DEFAULT_DEVSET, match_file_rows, read_devset  # noqa: E402
+
 from pipeline.annotate.annotations import label_matrix  # noqa: E402
 from pipeline.coverage.evidence import CONCRETE, tag_evidence  # noqa: E402
 from pipeline.coverage.profile import PROB_PREFIX, validate_table  # noqa: E402
 from pipeline.coverage.task_coverage import task_coverage  # noqa: E402
 from pipeline.coverage.tasks import TaskTagger, read_task_annotations, task_ids  # noqa: E402
 from pipeline.io.tables import read_table  # noqa: E402
-from pipeline.model.evaluate import loro_probabilities  # noqa: E402
 from pipeline.model.classifier import ParagraphClassifier  # noqa: E402
+from pipeline.model.evaluate import loro_probabilities  # noqa: E402
 from pipeline.model.train import training_table  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 from pipeline.text.segment import segment_files  # noqa: E402
@@ -78,15 +79,25 @@ def summary(scores: pd.DataFrame) -> dict[str, float]:
     """Micro precision/recall/F1 over all pairs and macro-F1 over the tasks with gold support."""
     total = _with_prf(scores[["tp", "fp", "fn"]].sum().to_frame().T).iloc[0]
     supported = scores[scores["support"] > 0]
-    return {"P": total["precision"], "R": total["recall"], "F1": total["f1"], "macro": supported["f1"].mean(),
-            "n_macro": len(supported)}
+    return {
+        "P": total["precision"],
+        "R": total["recall"],
+        "F1": total["f1"],
+        "macro": supported["f1"].mean(),
+        "n_macro": len(supported),
+    }
 
 
 def evidence_scores(predicted: pd.Series, gold: pd.Series) -> dict[str, float]:
     """Accuracy, and precision/recall of ``concrete``."""
     pred, true = predicted.to_numpy() == CONCRETE, gold.to_numpy() == CONCRETE
-    return {"accuracy": float(np.mean(pred == true)), "P": float((pred & true).sum() / max(pred.sum(), 1)),
-            "R": float((pred & true).sum() / max(true.sum(), 1)), "n": len(gold), "n_concrete": int(true.sum())}
+    return {
+        "accuracy": float(np.mean(pred == true)),
+        "P": float((pred & true).sum() / max(pred.sum(), 1)),
+        "R": float((pred & true).sum() / max(true.sum(), 1)),
+        "n": len(gold),
+        "n_concrete": int(true.sum()),
+    }
 
 
 def status_agreement(base: pd.DataFrame, gold_tasks, gold_evidence, tagged: pd.DataFrame) -> dict:
@@ -94,20 +105,27 @@ def status_agreement(base: pd.DataFrame, gold_tasks, gold_evidence, tagged: pd.D
     base = validate_table(base.drop(columns=[c for c in base.columns if c.startswith(PROB_PREFIX)]))
     gold = task_coverage(base.assign(tasks=list(gold_tasks), task_cues="", evidence=list(gold_evidence)))
     predicted = task_coverage(validate_table(tag_evidence(tagged)))
-    pair = gold[gold["level"] == "task"].merge(predicted[predicted["level"] == "task"], on=["report_id", "task"],
-                                              suffixes=("_gold", "_pred"))
+    pair = gold[gold["level"] == "task"].merge(
+        predicted[predicted["level"] == "task"], on=["report_id", "task"], suffixes=("_gold", "_pred")
+    )
     same = pair["status_gold"] == pair["status_pred"]
     named = (pair["status_gold"] != "absent") | (pair["status_pred"] != "absent")
-    return {"agree": int(same.sum()), "cells": len(pair), "named_agree": int((same & named).sum()),
-            "named": int(named.sum()), "matrix": pd.crosstab(pair["status_gold"], pair["status_pred"])}
+    return {
+        "agree": int(same.sum()),
+        "cells": len(pair),
+        "named_agree": int((same & named).sum()),
+        "named": int(named.sum()),
+        "matrix": pd.crosstab(pair["status_gold"], pair["status_pred"]),
+    }
 
 
 def seed_table() -> pd.DataFrame:
     """Gold seed paragraphs with their gold reading and out-of-report theme probabilities."""
     taxonomy = load_taxonomy()
     train = training_table([ANNOTATIONS]).reset_index(drop=True)
-    probabilities, _, _ = loro_probabilities(train, label_matrix(train, taxonomy.ids), ParagraphClassifier(),
-                                             train["weight"].to_numpy())
+    probabilities, _, _ = loro_probabilities(
+        train, label_matrix(train, taxonomy.ids), ParagraphClassifier(), train["weight"].to_numpy()
+    )
     probs = pd.DataFrame(probabilities, columns=[f"{PROB_PREFIX}{t}" for t in taxonomy.ids])
     gold = read_task_annotations(GOLD).rename(columns={"tasks": "gold_tasks", "evidence": "gold_evidence"})
     table = read_table(ANNOTATIONS).merge(gold[["para_id", "gold_tasks", "gold_evidence"]], on="para_id")
@@ -119,29 +137,41 @@ def alternatives(table: pd.DataFrame, heading_column: str = "heading_path") -> d
     """The shipped tagger and its named alternatives, each tagging ``table``."""
     by_hand = table.drop(columns=[c for c in table.columns if c.startswith(PROB_PREFIX)])
     with_heading = by_hand.assign(heading_path=table[heading_column])
-    return {SHIPPED: TaskTagger().tag(by_hand),
-            f"theme gate p ≥ {GATE_FLOOR} (classifier trained on seeds)": TaskTagger(min_theme_prob=GATE_FLOOR).tag(table),
-            "theme gate by hand-read theme labels": TaskTagger(min_theme_prob=0.5).tag(by_hand),
-            "deepest heading searched too": TaskTagger(use_headings=True).tag(with_heading)}
+    return {
+        SHIPPED: TaskTagger().tag(by_hand),
+        f"theme gate p ≥ {GATE_FLOOR} (classifier trained on seeds)": TaskTagger(min_theme_prob=GATE_FLOOR).tag(table),
+        "theme gate by hand-read theme labels": TaskTagger(min_theme_prob=0.5).tag(by_hand),
+        "deepest heading searched too": TaskTagger(use_headings=True).tag(with_heading),
+    }
 
 
 def read_task_reading(devset_dir: Path) -> pd.DataFrame:
     """The devset paragraphs with the reader's tasks and evidence, content labels as ``labels``."""
-    reading = pd.DataFrame([json.loads(line) for line in
-                            (devset_dir / "task_reading.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()])
+    reading = pd.DataFrame(
+        [
+            json.loads(line)
+            for line in (devset_dir / "task_reading.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.strip()
+        ]
+    )
     dev = read_devset(devset_dir).merge(reading[["id", "tasks", "evidence"]], on="id")
     dev = dev.rename(columns={"tasks": "gold_tasks", "evidence": "gold_evidence"})
-    return dev.assign(gold_tasks=dev["gold_tasks"].map(";".join), report_id=dev["report"], para_id=dev["id"],
-                      labels=dev["content_labels"].map(lambda v: ";".join(v) if isinstance(v, list) else ""),
-                      heading_path=dev["heading"].where(dev["heading"] != "(preamble)", "").str.replace(" / ", " > "))
+    return dev.assign(
+        gold_tasks=dev["gold_tasks"].map(";".join),
+        report_id=dev["report"],
+        para_id=dev["id"],
+        labels=dev["content_labels"].map(lambda v: ";".join(v) if isinstance(v, list) else ""),
+        heading_path=dev["heading"].where(dev["heading"] != "(preamble)", "").str.replace(" / ", " > "),
+    )
 
 
 def fitted_classifier():
     """The default classifier fitted on all seed gold (never on the devset)."""
     taxonomy = load_taxonomy()
     train = training_table([ANNOTATIONS])
-    return ParagraphClassifier().fit(train, label_matrix(train, taxonomy.ids), groups=train["report_id"],
-                                     sample_weight=train["weight"].to_numpy())
+    return ParagraphClassifier().fit(
+        train, label_matrix(train, taxonomy.ids), groups=train["report_id"], sample_weight=train["weight"].to_numpy()
+    )
 
 
 def devset_files(devset_dir: Path, dev: pd.DataFrame, model) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -162,14 +192,20 @@ def file_status(tagged: pd.DataFrame, per_paragraph: pd.DataFrame) -> dict:
     matched = per_paragraph[per_paragraph["row"] >= 0]
     gold = matched.groupby("row").agg(
         tasks=("gold_tasks", lambda cells: ";".join(dict.fromkeys(t for c in cells for t in task_ids(c)))),
-        evidence=("gold_evidence", lambda values: CONCRETE if (values == CONCRETE).any() else "general"))
+        evidence=("gold_evidence", lambda values: CONCRETE if (values == CONCRETE).any() else "general"),
+    )
     rows = tagged.iloc[gold.index.to_numpy()]
-    return status_agreement(rows.drop(columns=["tasks", "task_cues", "evidence", "evidence_reason"]),
-                            gold["tasks"], gold["evidence"], rows.drop(columns=["evidence", "evidence_reason"]))
+    return status_agreement(
+        rows.drop(columns=["tasks", "task_cues", "evidence", "evidence_reason"]),
+        gold["tasks"],
+        gold["evidence"],
+        rows.drop(columns=["evidence", "evidence_reason"]),
+    )
 
 
-def setting_lines(runs: dict[str, pd.DataFrame], gold: pd.Series, tasks: list[str],
-                  status: dict[str, dict] | None = None) -> list[str]:
+def setting_lines(
+    runs: dict[str, pd.DataFrame], gold: pd.Series, tasks: list[str], status: dict[str, dict] | None = None
+) -> list[str]:
     """One table row per setting: micro P/R/F1, macro-F1 and, when given, the status agreement."""
     head = "| setting | micro P | micro R | micro F1 | macro F1 (tasks) |" + (" status agreement |" if status else "")
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
@@ -181,8 +217,10 @@ def setting_lines(runs: dict[str, pd.DataFrame], gold: pd.Series, tasks: list[st
 
 
 def _agreement(result: dict) -> str:
-    return (f"{result['agree'] / result['cells']:.1%} of {result['cells']}; "
-            f"{result['named_agree'] / max(result['named'], 1):.1%} of the {result['named']} named")
+    return (
+        f"{result['agree'] / result['cells']:.1%} of {result['cells']}; "
+        f"{result['named_agree'] / max(result['named'], 1):.1%} of the {result['named']} named"
+    )
 
 
 def per_task_lines(scores: pd.DataFrame) -> list[str]:
@@ -190,16 +228,25 @@ def per_task_lines(scores: pd.DataFrame) -> list[str]:
     names = {t.id: t.name_zh for t in load_taxonomy().tasks}
     shown = scores[(scores["support"] > 0) | (scores["fp"] > 0)].sort_values(["support", "f1"], ascending=[False, True])
     lines = ["| task | name | P | R | F1 | gold | tp | fp | fn |", "|---|---|---|---|---|---|---|---|---|"]
-    lines += [f"| {task} | {names.get(task, task)} | {_fmt(r['precision'])} | {_fmt(r['recall'])} | {r['f1']:.2f} | "
-              f"{int(r['support'])} | {int(r['tp'])} | {int(r['fp'])} | {int(r['fn'])} |" for task, r in shown.iterrows()]
+    lines += [
+        f"| {task} | {names.get(task, task)} | {_fmt(r['precision'])} | {_fmt(r['recall'])} | {r['f1']:.2f} | "
+        f"{int(r['support'])} | {int(r['tp'])} | {int(r['fp'])} | {int(r['fn'])} |"
+        for task, r in shown.iterrows()
+    ]
     weakest = shown.sort_values(["f1", "support"], ascending=[True, False]).head(WEAKEST_SHOWN)
-    return lines + ["", "Weakest tasks (lowest F1 among those with gold support or false tags): "
-                    + ", ".join(f"`{t}` {r['f1']:.2f}" for t, r in weakest.iterrows()) + "."]
+    return lines + [
+        "",
+        "Weakest tasks (lowest F1 among those with gold support or false tags): "
+        + ", ".join(f"`{t}` {r['f1']:.2f}" for t, r in weakest.iterrows())
+        + ".",
+    ]
 
 
 def evidence_line(name: str, scores: dict) -> str:
-    return (f"| {name} | {scores['accuracy']:.3f} | {scores['P']:.3f} | {scores['R']:.3f} | "
-            f"{scores['n']} ({scores['n_concrete']} concrete) |")
+    return (
+        f"| {name} | {scores['accuracy']:.3f} | {scores['P']:.3f} | {scores['R']:.3f} | "
+        f"{scores['n']} ({scores['n_concrete']} concrete) |"
+    )
 
 
 def _fmt(value: float) -> str:
@@ -222,39 +269,72 @@ def devset_section(devset_dir: Path, tasks: list[str], model) -> list[str]:
     files = summary(pair_scores(per_paragraph["tasks"], dev["gold_tasks"], tasks))
     status = file_status(tagged, per_paragraph)
     unmatched = int((per_paragraph["row"] < 0).sum())
-    return [f"## Devset: {len(dev)} paragraphs of {dev['report_id'].nunique()} reports outside the corpus, "
-            f"{sum(len(task_ids(c)) for c in dev['gold_tasks'])} paragraph–task pairs", "",
-            "### As a table (text only)", "", *setting_lines(runs, dev["gold_tasks"], tasks), "",
-            "### As report files (segmented and classified as `rolcov classify` does; shipped tagger)", "",
-            f"{len(dev) - unmatched} of {len(dev)} paragraphs found in the output rows ({unmatched} not found count as "
-            f"untagged){'; unreadable files: ' + '; '.join(failures) if failures else ''}.", "",
-            "| view | micro P | micro R | micro F1 | macro F1 (tasks) |", "|---|---|---|---|---|",
-            f"| report files | {files['P']:.3f} | {files['R']:.3f} | {files['F1']:.3f} | {files['macro']:.3f} "
-            f"({files['n_macro']}) |", "",
-            f"Report × task status on the matched rows (body parts only): {_agreement(status)} cells (a cell is "
-            "named when the reading or the tagger gives the task any status but absent).", "",
-            *_matrix_lines(status["matrix"]), "",
-            "### Evidence", "", "| view | accuracy | concrete P | concrete R | paragraphs |", "|---|---|---|---|---|",
-            evidence_line("table", evidence_scores(tag_evidence(dev)["evidence"], dev["gold_evidence"])),
-            evidence_line("report files", evidence_scores(per_paragraph["evidence"], dev["gold_evidence"])), "",
-            "### Per task, shipped tagger, as a table", "", *per_task_lines(shipped), ""]
+    return [
+        f"## Devset: {len(dev)} paragraphs of {dev['report_id'].nunique()} reports outside the corpus, "
+        f"{sum(len(task_ids(c)) for c in dev['gold_tasks'])} paragraph–task pairs",
+        "",
+        "### As a table (text only)",
+        "",
+        *setting_lines(runs, dev["gold_tasks"], tasks),
+        "",
+        "### As report files (segmented and classified as `rolcov classify` does; shipped tagger)",
+        "",
+        f"{len(dev) - unmatched} of {len(dev)} paragraphs found in the output rows ({unmatched} not found count as "
+        f"untagged){'; unreadable files: ' + '; '.join(failures) if failures else ''}.",
+        "",
+        "| view | micro P | micro R | micro F1 | macro F1 (tasks) |",
+        "|---|---|---|---|---|",
+        f"| report files | {files['P']:.3f} | {files['R']:.3f} | {files['F1']:.3f} | {files['macro']:.3f} "
+        f"({files['n_macro']}) |",
+        "",
+        f"Report × task status on the matched rows (body parts only): {_agreement(status)} cells (a cell is "
+        "named when the reading or the tagger gives the task any status but absent).",
+        "",
+        *_matrix_lines(status["matrix"]),
+        "",
+        "### Evidence",
+        "",
+        "| view | accuracy | concrete P | concrete R | paragraphs |",
+        "|---|---|---|---|---|",
+        evidence_line("table", evidence_scores(tag_evidence(dev)["evidence"], dev["gold_evidence"])),
+        evidence_line("report files", evidence_scores(per_paragraph["evidence"], dev["gold_evidence"])),
+        "",
+        "### Per task, shipped tagger, as a table",
+        "",
+        *per_task_lines(shipped),
+        "",
+    ]
 
 
 def seed_section(tasks: list[str]) -> list[str]:
     """Seeds (in-sample): settings with status agreement, per task, evidence, status matrix."""
     table = seed_table()
     runs = alternatives(table)
-    status = {name: status_agreement(table, table["gold_tasks"], table["gold_evidence"], run) for name, run in runs.items()}
+    status = {
+        name: status_agreement(table, table["gold_tasks"], table["gold_evidence"], run) for name, run in runs.items()
+    }
     shipped = pair_scores(runs[SHIPPED]["tasks"], table["gold_tasks"], tasks)
-    return [f"## Seeds (in-sample): {len(table)} gold paragraphs of 5 reports, "
-            f"{sum(len(task_ids(c)) for c in table['gold_tasks'])} paragraph–task pairs", "",
-            "The gate's probabilities are out-of-report (leave-one-report-out), as `rolcov evaluate` computes them.", "",
-            *setting_lines(runs, table["gold_tasks"], tasks, status=status), "",
-            "| evidence | accuracy | concrete P | concrete R | paragraphs |", "|---|---|---|---|---|",
-            evidence_line("seeds", evidence_scores(tag_evidence(table)["evidence"], table["gold_evidence"])), "",
-            "Report × task status, shipped tagger + evidence rule (rows: the reading; columns: the tagger):", "",
-            *_matrix_lines(status[SHIPPED]["matrix"]), "",
-            "### Per task, shipped tagger", "", *per_task_lines(shipped), ""]
+    return [
+        f"## Seeds (in-sample): {len(table)} gold paragraphs of 5 reports, "
+        f"{sum(len(task_ids(c)) for c in table['gold_tasks'])} paragraph–task pairs",
+        "",
+        "The gate's probabilities are out-of-report (leave-one-report-out), as `rolcov evaluate` computes them.",
+        "",
+        *setting_lines(runs, table["gold_tasks"], tasks, status=status),
+        "",
+        "| evidence | accuracy | concrete P | concrete R | paragraphs |",
+        "|---|---|---|---|---|",
+        evidence_line("seeds", evidence_scores(tag_evidence(table)["evidence"], table["gold_evidence"])),
+        "",
+        "Report × task status, shipped tagger + evidence rule (rows: the reading; columns: the tagger):",
+        "",
+        *_matrix_lines(status[SHIPPED]["matrix"]),
+        "",
+        "### Per task, shipped tagger",
+        "",
+        *per_task_lines(shipped),
+        "",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -263,8 +343,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-o", "--output", type=Path, default=RESULTS, help="Markdown file to write")
     args = parser.parse_args(argv)
     tasks = [t.id for t in load_taxonomy().tasks]
-    lines = ["# Task tags, evidence and report × task status", "",
-             "`bench/tasks.py` (one run, deterministic). Shipped tagger: `TaskTagger()` — no theme gate, text only.", ""]
+    lines = [
+        "# Task tags, evidence and report × task status",
+        "",
+        "`bench/tasks.py` (one run, deterministic). Shipped tagger: `TaskTagger()` — no theme gate, text only.",
+        "",
+    ]
     if (args.devset / "task_reading.jsonl").is_file():
         lines += devset_section(args.devset, tasks, fitted_classifier())
     else:

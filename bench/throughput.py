@@ -33,8 +33,11 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "throughput.md"
 # --modes name: (label in the table, command-line options)
-MODES = {"jobs1": ("jobs 1", ["--jobs", "1"]), "jobs2": ("jobs 2", ["--jobs", "2"]),
-         "dask2": ("dask LocalCluster, 2 workers", ["--backend", "dask", "--jobs", "2"])}
+MODES = {
+    "jobs1": ("jobs 1", ["--jobs", "1"]),
+    "jobs2": ("jobs 2", ["--jobs", "2"]),
+    "dask2": ("dask LocalCluster, 2 workers", ["--backend", "dask", "--jobs", "2"]),
+}
 STAGE_SAMPLE = 100
 
 
@@ -44,8 +47,10 @@ def write_corpus(directory: Path, count: int) -> Path:
     directory.mkdir(parents=True)
     for number in range(count):
         seed = seeds[number % len(seeds)]
-        lines = [line[:-1] + f"（第{number}份）" + line[-1] if len(line) >= 60 else line
-                 for line in seed.read_text(encoding="utf-8").splitlines()]
+        lines = [
+            line[:-1] + f"（第{number}份）" + line[-1] if len(line) >= 60 else line
+            for line in seed.read_text(encoding="utf-8").splitlines()
+        ]
         lines.append(f"本报告为第{number}份抄件，用于吞吐量测试。")
         (directory / f"{number:05d}_{seed.name}").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return directory
@@ -82,8 +87,18 @@ class TreeMemory(threading.Thread):
 
 def run_classify(reports: Path, model: Path, out: Path, options: list[str]) -> dict:
     """Run the command line once; wall time, paragraphs, peak tree RSS, CPU of the tree and of the client."""
-    command = [sys.executable, "-m", "pipeline.cli.main", "classify", str(reports), "--model", str(model),
-               "-o", str(out), *options]
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline.cli.main",
+        "classify",
+        str(reports),
+        "--model",
+        str(model),
+        "-o",
+        str(out),
+        *options,
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     load = os.getloadavg()[0]  # other work on the machine shares its cores with this run
     cpu_before = _children_cpu_seconds()
@@ -101,9 +116,15 @@ def run_classify(reports: Path, model: Path, out: Path, options: list[str]) -> d
 
     paragraphs = pq.ParquetFile(out / "paragraphs.parquet").metadata.num_rows
     cpu_seconds = _children_cpu_seconds() - cpu_before
-    return {"seconds": seconds, "paragraphs": paragraphs, "rate": paragraphs / seconds,
-            "peak_mb": memory.peak_bytes / 2**20, "cpu_seconds": cpu_seconds,
-            "client_cpu_seconds": memory.root_cpu_seconds, "load_before": load}
+    return {
+        "seconds": seconds,
+        "paragraphs": paragraphs,
+        "rate": paragraphs / seconds,
+        "peak_mb": memory.peak_bytes / 2**20,
+        "cpu_seconds": cpu_seconds,
+        "client_cpu_seconds": memory.root_cpu_seconds,
+        "load_before": load,
+    }
 
 
 def _children_cpu_seconds() -> float:
@@ -146,18 +167,26 @@ def train_model(directory: Path) -> Path:
     return directory
 
 
-def report(runs: dict[tuple[int, str], dict], stages: dict[str, float], sample_reports: int,
-           sample_paragraphs: int) -> str:
+def report(
+    runs: dict[tuple[int, str], dict], stages: dict[str, float], sample_reports: int, sample_paragraphs: int
+) -> str:
     """The Markdown results page."""
-    lines = ["# Batch throughput", "",
-             f"`bench/throughput.py` on {os.cpu_count()} cores: `rolcov classify DIR -o OUT` in a subprocess, "
-             "wall-clock time including start-up (imports, pkuseg load in every worker) and the final merge; "
-             "peak memory = summed RSS of the process tree (parent, workers, Dask nannies/scheduler).", "",
-             "CPU s = user+system time of the run's processes, workers included; client = the share of it spent "
-             "in the `rolcov` process itself (for Dask also the scheduler and the nannies, which a LocalCluster "
-             "runs there); same table = `paragraphs.parquet` equal to the jobs 1 run's; load = 1-minute load "
-             "average just before the run (0 = idle; other work on the machine shares its cores).", "",
-             *_runs_table(runs), "", *_stages_table(stages, sample_reports, sample_paragraphs)]
+    lines = [
+        "# Batch throughput",
+        "",
+        f"`bench/throughput.py` on {os.cpu_count()} cores: `rolcov classify DIR -o OUT` in a subprocess, "
+        "wall-clock time including start-up (imports, pkuseg load in every worker) and the final merge; "
+        "peak memory = summed RSS of the process tree (parent, workers, Dask nannies/scheduler).",
+        "",
+        "CPU s = user+system time of the run's processes, workers included; client = the share of it spent "
+        "in the `rolcov` process itself (for Dask also the scheduler and the nannies, which a LocalCluster "
+        "runs there); same table = `paragraphs.parquet` equal to the jobs 1 run's; load = 1-minute load "
+        "average just before the run (0 = idle; other work on the machine shares its cores).",
+        "",
+        *_runs_table(runs),
+        "",
+        *_stages_table(stages, sample_reports, sample_paragraphs),
+    ]
     largest = max(size for size, _ in runs)
     if (largest, "jobs1") in runs:
         lines[-1] += f" At {largest:,} reports jobs 1 reached {runs[(largest, 'jobs1')]['rate']:.0f}."
@@ -165,29 +194,41 @@ def report(runs: dict[tuple[int, str], dict], stages: dict[str, float], sample_r
 
 
 def _runs_table(runs: dict[tuple[int, str], dict]) -> list[str]:
-    lines = ["| reports | mode | paragraphs | seconds | paragraphs/s | vs jobs 1 | same table | peak RSS (MB) "
-             "| CPU s | CPU ms/paragraph | client CPU | load |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| reports | mode | paragraphs | seconds | paragraphs/s | vs jobs 1 | same table | peak RSS (MB) "
+        "| CPU s | CPU ms/paragraph | client CPU | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for (size, mode), run in sorted(runs.items(), key=lambda item: (item[0][0], list(MODES).index(item[0][1]))):
         base = runs.get((size, "jobs1"))
         ratio = f"{run['rate'] / base['rate']:.2f}×" if base else "–"
-        lines.append(f"| {size:,} | {MODES[mode][0]} | {run['paragraphs']:,} | {run['seconds']:.0f} "
-                     f"| {run['rate']:.0f} | {ratio} | {run.get('same_table', '–')} | {run['peak_mb']:,.0f} "
-                     f"| {run['cpu_seconds']:.0f} | {1000 * run['cpu_seconds'] / run['paragraphs']:.1f} "
-                     f"| {run['client_cpu_seconds']:.0f} s ({run['client_cpu_seconds'] / run['cpu_seconds']:.0%}) "
-                     f"| {run['load_before']:.1f} |")
+        lines.append(
+            f"| {size:,} | {MODES[mode][0]} | {run['paragraphs']:,} | {run['seconds']:.0f} "
+            f"| {run['rate']:.0f} | {ratio} | {run.get('same_table', '–')} | {run['peak_mb']:,.0f} "
+            f"| {run['cpu_seconds']:.0f} | {1000 * run['cpu_seconds'] / run['paragraphs']:.1f} "
+            f"| {run['client_cpu_seconds']:.0f} s ({run['client_cpu_seconds'] / run['cpu_seconds']:.0%}) "
+            f"| {run['load_before']:.1f} |"
+        )
     return lines
 
 
 def _stages_table(stages: dict[str, float], sample_reports: int, sample_paragraphs: int) -> list[str]:
     total = sum(stages.values())
-    lines = [f"Stage shares, in one process over {sample_reports} reports ({sample_paragraphs:,} paragraphs), "
-             "pkuseg already loaded (once per worker; see segment.md for its cost):", "",
-             "| stage | seconds | share | paragraphs/s if only this stage ran |", "|---|---|---|---|"]
+    lines = [
+        f"Stage shares, in one process over {sample_reports} reports ({sample_paragraphs:,} paragraphs), "
+        "pkuseg already loaded (once per worker; see segment.md for its cost):",
+        "",
+        "| stage | seconds | share | paragraphs/s if only this stage ran |",
+        "|---|---|---|---|",
+    ]
     for name, value in stages.items():
         lines.append(f"| {name} | {value:.2f} | {value / total:.0%} | {sample_paragraphs / value:,.0f} |")
     ceiling = sample_paragraphs / total
-    return lines + ["", f"One core does at most {ceiling:,.0f} paragraphs/s end to end, so {os.cpu_count()} cores "
-                        f"cap the run at about {ceiling * (os.cpu_count() or 1):,.0f} paragraphs/s."]
+    return lines + [
+        "",
+        f"One core does at most {ceiling:,.0f} paragraphs/s end to end, so {os.cpu_count()} cores "
+        f"cap the run at about {ceiling * (os.cpu_count() or 1):,.0f} paragraphs/s.",
+    ]
 
 
 def _modes(text: str) -> list[str]:
@@ -201,8 +242,12 @@ def _modes(text: str) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 2000], help="corpus sizes (reports)")
-    parser.add_argument("--modes", type=_modes, default=list(MODES),
-                        help=f"comma-separated modes to run, of {','.join(MODES)} (default: all)")
+    parser.add_argument(
+        "--modes",
+        type=_modes,
+        default=list(MODES),
+        help=f"comma-separated modes to run, of {','.join(MODES)} (default: all)",
+    )
     parser.add_argument("--model", type=Path, help="model directory (default: train one from the gold seeds)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rolcov-throughput-") as scratch:

@@ -36,14 +36,19 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from page_templates import TEMPLATES, wrap_seed  # noqa: E402
 
 from pipeline.io.ingest import Report, read_report  # noqa: E402
-
+from pipeline.io.webpage import block_lines, parse_page  # noqa: E402
 from pipeline.text.normalize import normalize_text  # noqa: E402
 from pipeline.text.segment import segment_report  # noqa: E402
-from pipeline.io.webpage import block_lines, parse_page  # noqa: E402
 
 # ../shared beside the main checkout; a worktree sits one level deeper
-DEVSET = next((base / "shared" / "devset" / "web_pages" for base in ROOT.parents
-               if (base / "shared" / "devset" / "web_pages").is_dir()), ROOT.parent / "shared" / "devset" / "web_pages")
+DEVSET = next(
+    (
+        base / "shared" / "devset" / "web_pages"
+        for base in ROOT.parents
+        if (base / "shared" / "devset" / "web_pages").is_dir()
+    ),
+    ROOT.parent / "shared" / "devset" / "web_pages",
+)
 Extractor = Callable[[str], list[str]]
 
 
@@ -123,8 +128,11 @@ def score(rows: list[str], first: str, last: str) -> dict[str, object]:
             outside_rows, outside_chars = outside_rows + 1, outside_chars + len(row)
         offset = row_end
     return {
-        "rows": len(rows), "outside": outside_rows,
-        "share": outside_chars / len(joined) if joined else 1.0, "first": first in joined, "last": last in joined,
+        "rows": len(rows),
+        "outside": outside_rows,
+        "share": outside_chars / len(joined) if joined else 1.0,
+        "first": first in joined,
+        "last": last in joined,
     }
 
 
@@ -167,8 +175,11 @@ def measure(pages: list[Page]) -> list[dict[str, object]]:
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    rows = ([p.text for p in segment_report(read_report(path))] if extract is None
-                            else rows_of(extract(markup), path))
+                    rows = (
+                        [p.text for p in segment_report(read_report(path))]
+                        if extract is None
+                        else rows_of(extract(markup), path)
+                    )
             except ImportError as error:  # bench-only candidates: pip install trafilatura gne justext goose3 jieba
                 print(f"{candidate}: not installed ({error})", file=sys.stderr)
                 continue
@@ -185,8 +196,10 @@ def _cell(result: dict[str, object]) -> str:
 
 
 def devset_table(results: list[dict[str, object]]) -> list[str]:
-    lines = ["| page | candidate | rows out | rows outside the body | chars outside | first/last sentence |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "| page | candidate | rows out | rows outside the body | chars outside | first/last sentence |",
+        "|---|---|---|---|---|---|",
+    ]
     lines += [f"| {r['page']} | {r['candidate']} {_cell(r)}" for r in results]
     return lines
 
@@ -194,21 +207,27 @@ def devset_table(results: list[dict[str, object]]) -> list[str]:
 def built_table(results: list[dict[str, object]]) -> list[str]:
     """Per candidate over all built pages: pages passing, rows outside (mean, max), chars outside (max), and
     pages whose rows are exactly the seed's own paragraphs (no block merged, split, lost or added)."""
-    lines = ["| candidate | pages | both sentences found | ≤ 4 rows and < 5 % outside | rows outside mean / max "
-             "| chars outside max | rows = the seed's .txt paragraphs |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| candidate | pages | both sentences found | ≤ 4 rows and < 5 % outside | rows outside mean / max "
+        "| chars outside max | rows = the seed's .txt paragraphs |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for candidate in dict.fromkeys(r["candidate"] for r in results):
         mine = [r for r in results if r["candidate"] == candidate]
         found = sum(bool(r["first"] and r["last"]) for r in mine)
         good = sum(bool(r["first"] and r["last"] and r["outside"] <= 4 and r["share"] < 0.05) for r in mine)
         outside = [int(r["outside"]) for r in mine]
-        lines.append(f"| {candidate} | {len(mine)} | {found} | {good} | {sum(outside) / len(mine):.1f} / "
-                     f"{max(outside)} | {max(float(r['share']) for r in mine):.1%} | "
-                     f"{sum(bool(r['same']) for r in mine)} |")
+        lines.append(
+            f"| {candidate} | {len(mine)} | {found} | {good} | {sum(outside) / len(mine):.1f} / "
+            f"{max(outside)} | {max(float(r['share']) for r in mine):.1%} | "
+            f"{sum(bool(r['same']) for r in mine)} |"
+        )
     return lines
 
 
 NOTES = [
-    "## Reading the tables", "",
+    "## Reading the tables",
+    "",
     "- Candidate rows are the extractor's output put through the segmenter alone; `rolcov` adds what",
     "  `pipeline.io.webpage` does on top of readability-lxml: the title's lines (matched against `<title>`,",
     "  `ArticleTitle`, the 信息公开 名称) become the `title` column instead of rows, and the page metadata is",
@@ -236,12 +255,22 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     devset = measure(devset_pages()) if DEVSET.is_dir() else []
     built = measure(built_pages(args.work))
-    text = ["# Main content of saved web pages: extractor candidates", "",
-            f"`PYTHONPATH=$PWD python bench/webpages.py` — {len(CANDIDATES)} candidates + rolcov as shipped; "
-            "rows are what `rolcov segment` returns from each candidate's output (see the script's docstring).", "",
-            "## Devset pages (real saved pages, `../shared/devset/web_pages/`)", "", *devset_table(devset), "",
-            f"## Built pages ({len(TEMPLATES)} templates of `tests/pages/` × 5 seed reports)", "",
-            *built_table(built), "", *NOTES]
+    text = [
+        "# Main content of saved web pages: extractor candidates",
+        "",
+        f"`PYTHONPATH=$PWD python bench/webpages.py` — {len(CANDIDATES)} candidates + rolcov as shipped; "
+        "rows are what `rolcov segment` returns from each candidate's output (see the script's docstring).",
+        "",
+        "## Devset pages (real saved pages, `../shared/devset/web_pages/`)",
+        "",
+        *devset_table(devset),
+        "",
+        f"## Built pages ({len(TEMPLATES)} templates of `tests/pages/` × 5 seed reports)",
+        "",
+        *built_table(built),
+        "",
+        *NOTES,
+    ]
     args.output.write_text("\n".join(text), encoding="utf-8")
     print("\n".join(text))
     return 0

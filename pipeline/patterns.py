@@ -75,16 +75,27 @@ MAX_HEADING_CHARS = 60
 MAX_LEAD_CHARS = 45
 
 #: The report part a heading names, first match wins (segmentation, required contents). Synonyms are those
-#: reports use for the rule's required parts (存在的问题, 不足之处, 问题与差距, 下步工作打算, 下一阶段, 主要负责同志履职…); "补(齐)短板" is work done, not a problem.
+#: reports use for the rule's required parts (存在的问题, 不足之处, 问题与差距, 下步工作打算, 下一阶段,
+#: 主要负责同志履职…); "补(齐)短板" is work done, not a problem.
 PART_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("responsibility", re.compile(r"第一责任人|主要负责(人|同志)履(行|职)")),
-    ("problems", re.compile(r"(存在|面临)的?(主要)?(问题|不足|困难|差距)|问题(和|与|及)(原因|不足|差距|挑战)|"
-                            r"不足(和|与|及)(原因|差距|问题)|(差距|困难)(和|与|及)(不足|问题)|不足之处|"
-                            r"(?<!补)(?<!补齐)短板")),
+    (
+        "problems",
+        re.compile(
+            r"(存在|面临)的?(主要)?(问题|不足|困难|差距)|问题(和|与|及)(原因|不足|差距|挑战)|"
+            r"不足(和|与|及)(原因|差距|问题)|(差距|困难)(和|与|及)(不足|问题)|不足之处|"
+            r"(?<!补)(?<!补齐)短板"
+        ),
+    ),
     # a heading that reports what was done is achievements even when it names the year's "重点工作"
     ("achievements", re.compile(r"举措|成效|完成情况|进展情况|开展情况|落实情况")),
-    ("plans", re.compile(r"下一?步|下一?阶段|下一年|今后|明年|(\d{4}|年度)\S{0,12}(工作)?(思路|计划|安排|打算|设想|重点|展望)|"
-                         r"工作(思路|打算|安排|计划|设想)|努力方向")),
+    (
+        "plans",
+        re.compile(
+            r"下一?步|下一?阶段|下一年|今后|明年|(\d{4}|年度)\S{0,12}(工作)?(思路|计划|安排|打算|设想|重点|展望)|"
+            r"工作(思路|打算|安排|计划|设想)|努力方向"
+        ),
+    ),
 )
 #: Openings of a paragraph that begins the plans or the closing part without a heading of its own.
 PLANS_OPENING = re.compile(r"^(下一步|下一年度?|今后|\d{4}年,?我们将)")

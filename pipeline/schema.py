@@ -35,9 +35,20 @@ PROFILE_PARTS = ("all", *BODY_PARTS)
 
 #: The paragraph table segmentation writes and every later stage reads.
 FRAME_COLUMNS = (
-    "report_id", "para_id", "part", "heading_path", "text", "n_chars", "source",
-    "year", "issuer", "title",
-    "published", "year_source", "issuer_source", "published_source",
+    "report_id",
+    "para_id",
+    "part",
+    "heading_path",
+    "text",
+    "n_chars",
+    "source",
+    "year",
+    "issuer",
+    "title",
+    "published",
+    "year_source",
+    "issuer_source",
+    "published_source",
     "ocr_confidence",
 )
 #: Joins the headings of a paragraph's ``heading_path`` cell, outermost first.
@@ -54,9 +65,26 @@ PROB_PREFIX = "p_"
 
 #: Columns that are identifiers or free text, never numbers, in every rolcov table.
 TEXT_COLUMNS = (
-    "report_id", "para_id", "part", "heading_path", "text", "source", "issuer", "title",
-    "labels", "primary", "theme", "kind", "detail", "status", "name_zh", "annotator",
-    "published", "year_source", "issuer_source", "published_source",
+    "report_id",
+    "para_id",
+    "part",
+    "heading_path",
+    "text",
+    "source",
+    "issuer",
+    "title",
+    "labels",
+    "primary",
+    "theme",
+    "kind",
+    "detail",
+    "status",
+    "name_zh",
+    "annotator",
+    "published",
+    "year_source",
+    "issuer_source",
+    "published_source",
 )
 
 #: Columns carried normalized (NFKC + simplified, pinyin glosses dropped) once a table reaches the model, so
@@ -141,4 +169,4 @@ def is_item(para_ids: pd.Series) -> pd.Series:
 
 def renamed_para_ids(para_ids: pd.Series, old_report_id: str, new_report_id: str) -> pd.Series:
     """The same paragraphs under another report id (a part made from an identical file of another name)."""
-    return new_report_id + para_ids.str[len(old_report_id):]
+    return new_report_id + para_ids.str[len(old_report_id) :]

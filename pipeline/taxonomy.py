@@ -11,10 +11,11 @@ import functools
 import hashlib
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, NoReturn
+from typing import Any, NoReturn
 
 import yaml
 
@@ -201,9 +202,15 @@ def _load_cached(path: Path, mtime_ns: int) -> Taxonomy:
     if unknown:
         fail(f"heading_cues names unknown label {', '.join(unknown)}; use one of {', '.join(ids)}")
     plan_areas = tuple(_plan_area(entry, ids, fail) for entry in data.get("plan_areas") or [])
-    return Taxonomy(name=str(data["name"]), version=str(data["version"]), labels=labels,
-                    plan_areas=plan_areas, path=path, sha256=hashlib.sha256(raw).hexdigest(),
-                    tasks=parse_tasks(data.get("tasks"), ids, fail))
+    return Taxonomy(
+        name=str(data["name"]),
+        version=str(data["version"]),
+        labels=labels,
+        plan_areas=plan_areas,
+        path=path,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        tasks=parse_tasks(data.get("tasks"), ids, fail),
+    )
 
 
 def _fail(path: Path, problem: str) -> NoReturn:
@@ -238,20 +245,29 @@ def _label(entry: Any, position: int, heading_cues: dict[str, tuple[str, ...]], 
     label_id = str(entry["id"])
     if not LABEL_ID_PATTERN.match(label_id):
         fail(f"label id {label_id!r} must match ^[a-z][a-z0-9_]*$ (lower-case ASCII letters, digits, _)")
-    return Label(id=label_id, name_zh=str(entry["name_zh"]), name_en=str(entry["name_en"]),
-                 definition=str(entry["definition"]).strip(), includes=_texts(entry.get("includes")),
-                 excludes=_texts(entry.get("excludes")), cues=_texts(entry["cues"]),
-                 heading_cues=heading_cues.get(label_id, ()))
+    return Label(
+        id=label_id,
+        name_zh=str(entry["name_zh"]),
+        name_en=str(entry["name_en"]),
+        definition=str(entry["definition"]).strip(),
+        includes=_texts(entry.get("includes")),
+        excludes=_texts(entry.get("excludes")),
+        cues=_texts(entry["cues"]),
+        heading_cues=heading_cues.get(label_id, ()),
+    )
 
 
 def _plan_area(entry: Any, ids: list[str], fail: _Fail) -> PlanArea:
     if not isinstance(entry, dict) or not all(entry.get(key) for key in ("plan", "area", "label")):
         fail(f"plan area {entry!r} needs plan, area and label")
     if str(entry["label"]) not in ids:
-        fail(f"plan area {entry['area']!r} ({entry['plan']}) maps to unknown label {entry['label']!r}; "
-             f"use one of {', '.join(ids)}")
-    return PlanArea(plan=str(entry["plan"]), area=str(entry["area"]), label=str(entry["label"]),
-                    note=str(entry.get("note") or ""))
+        fail(
+            f"plan area {entry['area']!r} ({entry['plan']}) maps to unknown label {entry['label']!r}; "
+            f"use one of {', '.join(ids)}"
+        )
+    return PlanArea(
+        plan=str(entry["plan"]), area=str(entry["area"]), label=str(entry["label"]), note=str(entry.get("note") or "")
+    )
 
 
 def parse_tasks(section: Any, label_ids: list[str], fail: _Fail) -> tuple[Task, ...]:
@@ -289,7 +305,14 @@ def _task(entry: Any, position: int, label_ids: list[str], fail: _Fail) -> Task:
         fail(f"task id {entry['id']!r} must match ^[a-z][a-z0-9_]*$ (lower-case ASCII letters, digits, _)")
     if str(entry["theme"]) not in label_ids:
         fail(f"task {name!r} has unknown theme {entry['theme']!r}; use one of {', '.join(label_ids)}")
-    return Task(id=str(entry["id"]), theme=str(entry["theme"]), name_zh=str(entry["name_zh"]),
-                name_en=str(entry["name_en"]), definition=str(entry["definition"]).strip(),
-                cues=_texts(entry["cues"]), plan_2021=str(entry.get("plan_2021") or ""),
-                plan_2015=str(entry.get("plan_2015") or ""), unless=_texts(entry.get("unless")))
+    return Task(
+        id=str(entry["id"]),
+        theme=str(entry["theme"]),
+        name_zh=str(entry["name_zh"]),
+        name_en=str(entry["name_en"]),
+        definition=str(entry["definition"]).strip(),
+        cues=_texts(entry["cues"]),
+        plan_2021=str(entry.get("plan_2021") or ""),
+        plan_2015=str(entry.get("plan_2015") or ""),
+        unless=_texts(entry.get("unless")),
+    )

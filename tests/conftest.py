@@ -58,8 +58,9 @@ def four_report_model(gold_table):
     from pipeline.taxonomy import load_taxonomy
 
     training = gold_table[~gold_table.report_id.str.startswith(HELD_OUT)]
-    return ParagraphClassifier().fit(training, label_matrix(training, load_taxonomy().ids),
-                                     groups=training["report_id"])
+    return ParagraphClassifier().fit(
+        training, label_matrix(training, load_taxonomy().ids), groups=training["report_id"]
+    )
 
 
 @pytest.fixture(scope="session")

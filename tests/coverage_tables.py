@@ -17,23 +17,31 @@ NAMES = {
 }
 
 
-def paragraph_table(report_id: str, rows: list[tuple[str, int, str]], year: float | None = 2022,
-                    issuer: str = "甲县人民政府", title: str = "", probs: dict[str, list[float]] | None = None,
-                    texts: list[str] | None = None) -> pd.DataFrame:
+def paragraph_table(
+    report_id: str,
+    rows: list[tuple[str, int, str]],
+    year: float | None = 2022,
+    issuer: str = "甲县人民政府",
+    title: str = "",
+    probs: dict[str, list[float]] | None = None,
+    texts: list[str] | None = None,
+) -> pd.DataFrame:
     """Build a classified table from (part, n_chars, labels) rows; ``probs`` overrides p_<id> columns."""
-    table = pd.DataFrame({
-        "report_id": report_id,
-        "para_id": [f"{report_id}-{i}" for i in range(len(rows))],
-        "part": [r[0] for r in rows],
-        "heading_path": "一、加强组织领导",
-        "text": texts or [f"第{i}段文字。" for i in range(len(rows))],
-        "n_chars": [r[1] for r in rows],
-        "source": f"{report_id}.txt",
-        "year": year,
-        "issuer": issuer,
-        "title": title,
-        "labels": [r[2] for r in rows],
-    })
+    table = pd.DataFrame(
+        {
+            "report_id": report_id,
+            "para_id": [f"{report_id}-{i}" for i in range(len(rows))],
+            "part": [r[0] for r in rows],
+            "heading_path": "一、加强组织领导",
+            "text": texts or [f"第{i}段文字。" for i in range(len(rows))],
+            "n_chars": [r[1] for r in rows],
+            "source": f"{report_id}.txt",
+            "year": year,
+            "issuer": issuer,
+            "title": title,
+            "labels": [r[2] for r in rows],
+        }
+    )
     table["primary"] = table["labels"].str.split(";").str[0]
     for theme in LABELS:
         table[f"p_{theme}"] = [1.0 if theme in labels.split(";") else 0.0 for labels in table["labels"]]

@@ -62,13 +62,17 @@ def page_of_blocks(lines: list[str], blocks: int) -> str:
 
     The seed's lines repeat, each copy numbered so that no two blocks are the same text.
     """
-    body = "".join(f'<p style="text-indent:2em">{escape(lines[number % len(lines)])}（第{number}段）</p>'
-                   for number in range(blocks))
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>法治政府建设年度报告_某某市人民政府</title>"
-            "<script>var site = 1;</script></head><body>"
-            "<div class='nav'><a href='/'>首页</a> &gt; <a href='/zwgk'>政务公开</a></div>"
-            f"<table><tr><td class='article'>{body}</td></tr></table>"
-            "<div class='footer'>【打印本页】【关闭窗口】</div></body></html>")
+    body = "".join(
+        f'<p style="text-indent:2em">{escape(lines[number % len(lines)])}（第{number}段）</p>'
+        for number in range(blocks)
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>法治政府建设年度报告_某某市人民政府</title>"
+        "<script>var site = 1;</script></head><body>"
+        "<div class='nav'><a href='/'>首页</a> &gt; <a href='/zwgk'>政务公开</a></div>"
+        f"<table><tr><td class='article'>{body}</td></tr></table>"
+        "<div class='footer'>【打印本页】【关闭窗口】</div></body></html>"
+    )
 
 
 def deep_page(lines: list[str], depth: int) -> str:
@@ -76,9 +80,11 @@ def deep_page(lines: list[str], depth: int) -> str:
     the way Word's "save as web page" nests them."""
     third = len(lines) // 3
     paragraphs = [f"<p>{escape(line)}</p>" for line in lines]
-    nested = "<font>" * depth + "".join(paragraphs[third:2 * third]) + "</font>" * depth
-    return ("<html><head><meta charset='utf-8'></head><body><div class='content'>"
-            f"{''.join(paragraphs[:third])}{nested}{''.join(paragraphs[2 * third:])}</div></body></html>")
+    nested = "<font>" * depth + "".join(paragraphs[third : 2 * third]) + "</font>" * depth
+    return (
+        "<html><head><meta charset='utf-8'></head><body><div class='content'>"
+        f"{''.join(paragraphs[:third])}{nested}{''.join(paragraphs[2 * third :])}</div></body></html>"
+    )
 
 
 def encrypted_pdf(lines: list[str], path: Path, user_password: str) -> Path:

@@ -15,17 +15,22 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from pipeline.text.clean import is_chrome
 from pipeline.io.ingest import read_report
-from pipeline.text.normalize import normalize_text
+from pipeline.text.clean import is_chrome
 from pipeline.text.metadata import find_title, title_text
+from pipeline.text.normalize import normalize_text
 
 PAGES = Path(__file__).resolve().parent / "pages"
 #: template → body style
 TEMPLATES = {"table_layout": "br", "div_layout": "p", "xxgk": "word", "xxgk_list": "p", "link_lists": "div"}
 #: What the 信息公开 block and the dates of every template state (not taken from the seed).
-STATED = {"issuer": "某某市司法局", "date": "2024-03-15", "pubdate": "2024-03-18",
-          "index_no": "000000000/2024-00012", "doc_no": "某司发〔2024〕3号"}
+STATED = {
+    "issuer": "某某市司法局",
+    "date": "2024-03-15",
+    "pubdate": "2024-03-18",
+    "index_no": "000000000/2024-00012",
+    "doc_no": "某司发〔2024〕3号",
+}
 UNTITLED = "某某县法治政府建设年度报告"
 _LINKS_PER_LIST = 60
 
@@ -42,7 +47,7 @@ def seed_document(seed: Path) -> SeedDocument:
     """The seed's title and the lines after it, without the scrape's own chrome lines."""
     lines = list(read_report(seed).lines)
     span = find_title([normalize_text(line) for line in lines])
-    title, after = (title_text(lines, span), lines[span.stop:]) if span is not None else (UNTITLED, lines)
+    title, after = (title_text(lines, span), lines[span.stop :]) if span is not None else (UNTITLED, lines)
     return SeedDocument(title, [line for line in after if not is_chrome(normalize_text(line))])
 
 
@@ -63,13 +68,14 @@ def _body(lines: list[str], style: str) -> str:
     if style == "word":
         return "\n".join(
             f'<p class="MsoNormal"><b><span style="font-family:黑体">{escape(line)}</span></b></p>'
-            if _heading_rank(line) else
-            f'<p class="MsoNormal" style="text-indent:32pt"><span style="font-family:仿宋_GB2312">'
+            if _heading_rank(line)
+            else f'<p class="MsoNormal" style="text-indent:32pt"><span style="font-family:仿宋_GB2312">'
             f"{escape(line[:6])}</span><span>{_word_wrapped(line[6:])}</span><o:p></o:p></p>"
             for line in lines
         )
     return "\n".join(
-        f"<h{rank}>{escape(line)}</h{rank}>" if (rank := _heading_rank(line))
+        f"<h{rank}>{escape(line)}</h{rank}>"
+        if (rank := _heading_rank(line))
         else f'<div class="para">{escape(line)}</div>'
         for line in lines
     )
@@ -80,8 +86,9 @@ def _word_wrapped(text: str, width: int = 38) -> str:
     about every ``width`` characters, between Chinese characters, never inside a number or a Latin word."""
     pieces, start = [], 0
     for cut in range(width, len(text)):
-        if cut - start >= width and not (text[cut - 1].isascii() and text[cut - 1].isalnum()
-                                         and text[cut].isascii() and text[cut].isalnum()):
+        if cut - start >= width and not (
+            text[cut - 1].isascii() and text[cut - 1].isalnum() and text[cut].isascii() and text[cut].isalnum()
+        ):
             pieces.append(text[start:cut])
             start = cut
     return "\r\n".join(escape(piece) for piece in [*pieces, text[start:]])

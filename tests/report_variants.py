@@ -7,8 +7,8 @@ these variants let the tests and ``bench/parts.py`` check both on real text. A s
 
 from __future__ import annotations
 
-from pipeline.text.normalize import normalize_text
 from pipeline.patterns import HEADING_MARKERS
+from pipeline.text.normalize import normalize_text
 
 _TOP_LEVEL = HEADING_MARKERS[0][1]
 
@@ -16,8 +16,11 @@ _TOP_LEVEL = HEADING_MARKERS[0][1]
 SYNONYMS = {
     "problems": ("存在的问题", "不足之处", "问题与差距", "存在的困难和问题", "差距和不足"),
     "plans": ("下一步工作打算", "{next_year}年工作思路", "下步工作安排", "下一阶段工作重点", "今后工作打算"),
-    "responsibility": ("党政主要负责人履行推进法治建设第一责任人职责情况", "主要负责同志履职情况",
-                       "第一责任人职责履行情况"),
+    "responsibility": (
+        "党政主要负责人履行推进法治建设第一责任人职责情况",
+        "主要负责同志履职情况",
+        "第一责任人职责履行情况",
+    ),
 }
 
 
@@ -44,20 +47,20 @@ def renamed_section(lines: list[str], heading: str, title: str) -> list[str]:
         stripped = line.strip()
         if is_top_heading(line) and stripped.startswith(heading):
             marker = _TOP_LEVEL.match(normalize_text(stripped)).end()
-            line = line[:len(line) - len(stripped)] + stripped[:marker] + title
+            line = line[: len(line) - len(stripped)] + stripped[:marker] + title
         renamed.append(line)
     return renamed
 
 
 def without_heading_numbers(lines: list[str]) -> list[str]:
-    """``lines`` with the number of every heading (``一、``, ``（一）``, ``1.``) taken off: a report in running prose."""
+    """``lines`` with the number of every heading (``一、``, ``（一）``, ``1.``) taken off: running prose."""
     unnumbered = []
     for line in lines:
         stripped = line.strip()
         for _, marker in HEADING_MARKERS:
             found = marker.match(normalize_text(stripped))
             if found:
-                line = stripped[found.end():]
+                line = stripped[found.end() :]
                 break
         unnumbered.append(line)
     return unnumbered

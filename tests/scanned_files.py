@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
-
 from report_files import write_docx
 
 DPI = 200
@@ -66,7 +65,7 @@ def render_pages(lines: list[str], header: str = "") -> tuple[list[Image.Image],
     for number, start in enumerate(range(0, len(printed), per_page), start=1):
         page = Image.new("RGB", size, "white")
         draw = ImageDraw.Draw(page)
-        for row, (offset, text) in enumerate(printed[start:start + per_page]):
+        for row, (offset, text) in enumerate(printed[start : start + per_page]):
             draw.text((left + offset, top + row * step), text, font=font, fill="black")
         if header:
             draw.text((left, _px(15)), header, font=small, fill="black")
@@ -85,10 +84,16 @@ def stamp_seal(page: Image.Image, text: str, last_line: int) -> Image.Image:
     radius = _px(21)
     centre = (page.size[0] - _px(30) - radius, last_line)
     red = (214, 32, 38)
-    draw.ellipse((centre[0] - radius, centre[1] - radius, centre[0] + radius, centre[1] + radius),
-                 outline=red, width=_px(1.2))
-    star = [(centre[0] + radius * 0.3 * math.sin(i * math.pi / 5) * (1 if i % 2 == 0 else 0.4),
-             centre[1] - radius * 0.3 * math.cos(i * math.pi / 5) * (1 if i % 2 == 0 else 0.4)) for i in range(10)]
+    draw.ellipse(
+        (centre[0] - radius, centre[1] - radius, centre[0] + radius, centre[1] + radius), outline=red, width=_px(1.2)
+    )
+    star = [
+        (
+            centre[0] + radius * 0.3 * math.sin(i * math.pi / 5) * (1 if i % 2 == 0 else 0.4),
+            centre[1] - radius * 0.3 * math.cos(i * math.pi / 5) * (1 if i % 2 == 0 else 0.4),
+        )
+        for i in range(10)
+    ]
     draw.polygon(star, fill=red)
     font = ImageFont.truetype(SANS, round(radius * 0.28), index=SC_INDEX)
     for index, char in enumerate(text):
@@ -96,8 +101,10 @@ def stamp_seal(page: Image.Image, text: str, last_line: int) -> Image.Image:
         glyph = Image.new("RGBA", (font.size * 2, font.size * 2), (0, 0, 0, 0))
         ImageDraw.Draw(glyph).text((font.size // 2, font.size // 2), char, font=font, fill=red)
         glyph = glyph.rotate(-math.degrees(angle), resample=Image.BICUBIC)
-        where = (round(centre[0] + radius * 0.72 * math.sin(angle)) - font.size,
-                 round(centre[1] - radius * 0.72 * math.cos(angle)) - font.size)
+        where = (
+            round(centre[0] + radius * 0.72 * math.sin(angle)) - font.size,
+            round(centre[1] - radius * 0.72 * math.cos(angle)) - font.size,
+        )
         ink.paste(glyph, where, glyph)
     return ImageChops.multiply(page, ink)  # ink over ink: the text under the seal stays dark
 
@@ -145,8 +152,20 @@ def write_doc(lines: list[str], path: Path, target: str = "doc") -> Path:
         source = write_docx(lines, Path(work) / f"{path.stem}.docx")
         profile = Path(work, "profile").as_uri()
         filters = {"doc": "doc:MS Word 97", "rtf": "rtf:Rich Text Format"}
-        subprocess.run([shutil.which("soffice") or "soffice", f"-env:UserInstallation={profile}", "--headless",
-                        "--convert-to", filters[target], "--outdir", work, str(source)],
-                       check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [
+                shutil.which("soffice") or "soffice",
+                f"-env:UserInstallation={profile}",
+                "--headless",
+                "--convert-to",
+                filters[target],
+                "--outdir",
+                work,
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
         shutil.move(Path(work, f"{path.stem}.{target}"), path)
     return path

@@ -38,19 +38,25 @@ def test_label_matrix_follows_the_requested_label_order():
 
 def test_gold_replaces_silver_of_the_same_paragraph_and_weights_follow_source(tmp_path):
     gold = _write(tmp_path / "gold.csv", "r,r:0001,甲,enforcement,enforcement,achievements,zhang,gold,")
-    silver = _write(tmp_path / "silver.csv",
-                    "r,r:0001,甲,oversight,oversight,achievements,heading_cues@1.0.0,silver,",
-                    "r,r:0002,乙,capacity,capacity,achievements,heading_cues@1.0.0,silver,")
+    silver = _write(
+        tmp_path / "silver.csv",
+        "r,r:0001,甲,oversight,oversight,achievements,heading_cues@1.0.0,silver,",
+        "r,r:0002,乙,capacity,capacity,achievements,heading_cues@1.0.0,silver,",
+    )
     combined = combine_annotations([read_annotations(gold), read_annotations(silver)])
     assert combined[["para_id", "source", "weight"]].values.tolist() == [
-        ["r:0001", "gold", 1.0], ["r:0002", "silver", 0.3]]
+        ["r:0001", "gold", 1.0],
+        ["r:0002", "silver", 0.3],
+    ]
 
 
 def test_conflicting_gold_labels_are_refused_naming_both_rows(tmp_path):
     first = _write(tmp_path / "zhang.csv", "r,r:0001,甲,enforcement,enforcement,achievements,zhang,gold,")
-    second = _write(tmp_path / "li.csv",
-                    "r,r:0002,乙,capacity,capacity,achievements,li,gold,",
-                    "r,r:0001,甲,enforcement;oversight,oversight,achievements,li,gold,")
+    second = _write(
+        tmp_path / "li.csv",
+        "r,r:0002,乙,capacity,capacity,achievements,li,gold,",
+        "r,r:0001,甲,enforcement;oversight,oversight,achievements,li,gold,",
+    )
     with pytest.raises(AnnotationError) as raised:
         combine_annotations([read_annotations(first), read_annotations(second)])
     message = str(raised.value)
@@ -59,9 +65,11 @@ def test_conflicting_gold_labels_are_refused_naming_both_rows(tmp_path):
 
 
 def test_agreeing_gold_from_two_annotators_is_kept_once(tmp_path):
-    path = _write(tmp_path / "a.csv",
-                  "r,r:0001,甲,enforcement;capacity,enforcement,achievements,zhang,gold,",
-                  "r,r:0001,甲,capacity;enforcement,capacity,achievements,li,gold,")
+    path = _write(
+        tmp_path / "a.csv",
+        "r,r:0001,甲,enforcement;capacity,enforcement,achievements,zhang,gold,",
+        "r,r:0001,甲,capacity;enforcement,capacity,achievements,li,gold,",
+    )
     assert len(combine_annotations([read_annotations(path)])) == 1
 
 

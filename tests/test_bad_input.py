@@ -10,13 +10,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import ANNOTATIONS, SEEDS
+
 from pipeline.cli.common import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
 from pipeline.cli.main import main
 from pipeline.errors import InputError
-from pipeline.text.segment import segment_file
 from pipeline.io.tables import read_table, write_table
+from pipeline.text.segment import segment_file
 
 
 def _scan_pdf(path: Path) -> None:
@@ -55,24 +55,39 @@ BAD_FILES = {
     "empty": ("empty.txt", lambda path: path.write_bytes(b""), "the file is empty"),
     "blank": ("blank.txt", lambda path: path.write_bytes(b"  \n\n "), "the file is empty"),
     "binary": ("image.txt", lambda path: path.write_bytes(bytes(range(256)) * 20), "binary data"),
-    "old_word": ("old_word.doc", lambda path: path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600),
-                 "LibreOffice could not convert it"),
-    "undecodable": ("undecodable.txt",
-                    lambda path: path.write_bytes(b"\x81\x30\x81" * 5 + bytes([0x80, 0xff, 0xfe]) * 300),
-                    "cannot decode"),
+    "old_word": (
+        "old_word.doc",
+        lambda path: path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600),
+        "LibreOffice could not convert it",
+    ),
+    "undecodable": (
+        "undecodable.txt",
+        lambda path: path.write_bytes(b"\x81\x30\x81" * 5 + bytes([0x80, 0xFF, 0xFE]) * 300),
+        "cannot decode",
+    ),
     "zip_not_docx": ("archive.docx", _zip_not_docx, "a zip archive that is not a .docx"),
-    "text_named_pdf": ("report.pdf", lambda path: path.write_text("法治政府建设情况报告\n" * 20, encoding="utf-8"),
-                       "rename it to .txt"),
-    "damaged_pdf": ("truncated.pdf", lambda path: path.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog"),
-                    "damaged or truncated PDF"),
+    "text_named_pdf": (
+        "report.pdf",
+        lambda path: path.write_text("法治政府建设情况报告\n" * 20, encoding="utf-8"),
+        "rename it to .txt",
+    ),
+    "damaged_pdf": (
+        "truncated.pdf",
+        lambda path: path.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog"),
+        "damaged or truncated PDF",
+    ),
     "scanned_pdf": ("scan.pdf", _scan_pdf, "no text found in the 1 scanned page(s)"),
     "oversized": ("huge.txt", _oversized, "too large for a text report"),
     "blank_page_image": ("blank.png", _blank_page, "no text found in the 1 scanned page(s)"),
     "damaged_image": ("photo.jpg", lambda path: path.write_bytes(b"\xff\xd8\xff\xe0 cut off"), "a damaged image"),
     "ofd": ("report.ofd", _ofd, "an OFD document (GB/T 33190), which rolcov does not read"),
-    "only_page_chrome": ("chrome.html", lambda path: path.write_text(
-        "<html><body><p>首页 &gt; 政务公开</p><p>【打印本页】【关闭窗口】</p></body></html>", encoding="utf-8"),
-        "no paragraphs left"),
+    "only_page_chrome": (
+        "chrome.html",
+        lambda path: path.write_text(
+            "<html><body><p>首页 &gt; 政务公开</p><p>【打印本页】【关闭窗口】</p></body></html>", encoding="utf-8"
+        ),
+        "no paragraphs left",
+    ),
 }
 
 

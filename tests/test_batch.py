@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import ROOT
-from pipeline.model.batch import CHUNK_REPORTS, FAILURES_FILE, PARTS_DIR, TABLE_FILE, classify_reports
+
 from pipeline.cli.common import EXIT_PARTIAL
 from pipeline.cli.main import main
 from pipeline.io.tables import read_table
+from pipeline.model.batch import CHUNK_REPORTS, FAILURES_FILE, PARTS_DIR, TABLE_FILE, classify_reports
 
 
 def _copies(seed_paths: dict[str, Path], directory: Path, count: int) -> Path:
@@ -70,8 +70,14 @@ def test_dask_cluster_runs_one_task_per_chunk_of_reports_and_nothing_nested(seed
     finished = _finished_tasks_plugin()
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
         cluster.scheduler.add_plugin(finished)
-        dask = classify_reports([reports], saved_model_dir, tmp_path / "dask", backend="dask",
-                                scheduler=cluster.scheduler_address, progress=False)
+        dask = classify_reports(
+            [reports],
+            saved_model_dir,
+            tmp_path / "dask",
+            backend="dask",
+            scheduler=cluster.scheduler_address,
+            progress=False,
+        )
     assert dask.classified == 2 * CHUNK_REPORTS + 3 and not dask.failures
     pd.testing.assert_frame_equal(_table(tmp_path / "dask"), _table(tmp_path / "one"))
     # Three chunks, three tasks of one kind: no scikit-learn step of a report was sent back to the cluster as a
@@ -81,10 +87,33 @@ def test_dask_cluster_runs_one_task_per_chunk_of_reports_and_nothing_nested(seed
 
 
 def test_batch_table_is_the_single_table_classify_output(saved_model_dir, tmp_path):
-    assert main(["classify", str(ROOT / "corpus" / "raw"), "--model", str(saved_model_dir),
-                 "-o", str(tmp_path / "single.parquet")]) == 0
-    assert main(["classify", str(ROOT / "corpus" / "raw"), "--model", str(saved_model_dir),
-                 "-o", str(tmp_path / "batch"), "--csv"]) == 0
+    assert (
+        main(
+            [
+                "classify",
+                str(ROOT / "corpus" / "raw"),
+                "--model",
+                str(saved_model_dir),
+                "-o",
+                str(tmp_path / "single.parquet"),
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "classify",
+                str(ROOT / "corpus" / "raw"),
+                "--model",
+                str(saved_model_dir),
+                "-o",
+                str(tmp_path / "batch"),
+                "--csv",
+            ]
+        )
+        == 0
+    )
     single = read_table(tmp_path / "single.parquet")
     pd.testing.assert_frame_equal(_table(tmp_path / "batch"), single)
     pd.testing.assert_frame_equal(read_table(tmp_path / "batch" / "paragraphs.csv"), single, check_dtype=False)
@@ -93,10 +122,22 @@ def test_batch_table_is_the_single_table_classify_output(saved_model_dir, tmp_pa
 def test_killed_run_resumes_to_the_uninterrupted_table(seed_paths, saved_model_dir, tmp_path):
     reports = _copies(seed_paths, tmp_path / "reports", 10)
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "pipeline.cli.main", "classify", str(reports), "--model", str(saved_model_dir),
-               "-o", str(out), "--jobs", "1"]
-    process = subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-m",
+        "pipeline.cli.main",
+        "classify",
+        str(reports),
+        "--model",
+        str(saved_model_dir),
+        "-o",
+        str(out),
+        "--jobs",
+        "1",
+    ]
+    process = subprocess.Popen(
+        command, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     while not _parts(out) and process.poll() is None:
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
@@ -121,15 +162,20 @@ def _bad_reports(directory: Path) -> dict[str, str]:
 
     (directory / "empty.txt").write_bytes(b"")
     (directory / "binary.txt").write_bytes(bytes(range(256)) * 40)
-    (directory / "undecodable.txt").write_bytes(b"\x81\x30\x81" * 5 + bytes([0x80, 0xff, 0xfe]) * 300)
+    (directory / "undecodable.txt").write_bytes(b"\x81\x30\x81" * 5 + bytes([0x80, 0xFF, 0xFE]) * 300)
     with (directory / "garbage.txt").open("wb") as stream:  # 200 MB, sparse: a text head, then a hole
         stream.write("法治政府建设情况报告\n".encode() * 1000)
         stream.truncate(200 * 2**20)
     scan = canvas.Canvas(str(directory / "scan.pdf"))
     scan.rect(100, 100, 300, 400, fill=1)
     scan.save()
-    return {"empty.txt": "empty", "binary.txt": "binary", "undecodable.txt": "cannot decode",
-            "garbage.txt": "too large", "scan.pdf": "no text found"}
+    return {
+        "empty.txt": "empty",
+        "binary.txt": "binary",
+        "undecodable.txt": "cannot decode",
+        "garbage.txt": "too large",
+        "scan.pdf": "no text found",
+    }
 
 
 def test_bad_files_are_listed_with_reasons_and_the_good_ones_classified(seed_paths, saved_model_dir, tmp_path, capsys):
@@ -169,13 +215,24 @@ def test_renamed_report_reuses_its_part_under_the_new_name(seed_paths, saved_mod
 
 
 def test_table_outputs_refuse_batch_options(saved_model_dir, tmp_path, capsys):
-    code = main(["classify", str(ROOT / "corpus" / "raw"), "--model", str(saved_model_dir),
-                 "-o", str(tmp_path / "t.csv"), "--jobs", "2"])
+    code = main(
+        [
+            "classify",
+            str(ROOT / "corpus" / "raw"),
+            "--model",
+            str(saved_model_dir),
+            "-o",
+            str(tmp_path / "t.csv"),
+            "--jobs",
+            "2",
+        ]
+    )
     assert code == 2 and "--jobs" in capsys.readouterr().err
 
 
-def test_relative_paths_work_from_any_directory_with_worker_processes(seed_paths, saved_model_dir, tmp_path,
-                                                                    monkeypatch):
+def test_relative_paths_work_from_any_directory_with_worker_processes(
+    seed_paths, saved_model_dir, tmp_path, monkeypatch
+):
     """Workers outlive a run (joblib reuses its pool) and keep the directory they started in, so a second
     run from elsewhere with relative paths must still find its reports, model and output folder."""
     for name in ("first", "second"):
@@ -186,5 +243,6 @@ def test_relative_paths_work_from_any_directory_with_worker_processes(seed_paths
     monkeypatch.chdir(tmp_path / "second")
     result = classify_reports(["reports"], "model", "out", jobs=2, progress=False)
     assert result.classified == 3 and not result.failures
-    assert set(_table(tmp_path / "second" / "out").source) == {f"reports/{p.name}" for p in
-                                                               (tmp_path / "second" / "reports").iterdir()}
+    assert set(_table(tmp_path / "second" / "out").source) == {
+        f"reports/{p.name}" for p in (tmp_path / "second" / "reports").iterdir()
+    }

@@ -11,22 +11,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ANNOTATIONS, HELD_OUT, RAW
 from sklearn.base import clone
 from sklearn.metrics import f1_score
 
-from conftest import ANNOTATIONS, HELD_OUT, RAW
 from pipeline.annotate.annotations import label_matrix
 from pipeline.cli.common import EXIT_FAILED, EXIT_OK
 from pipeline.cli.main import main
 from pipeline.errors import ModelError
-from pipeline.model.features import NgramFeatures
+from pipeline.io.tables import read_table, write_table
 from pipeline.model.classifier import ParagraphClassifier
+from pipeline.model.features import NgramFeatures
 from pipeline.model.settings import SETTINGS, ModelSettings
 from pipeline.model.store import CARD_FILE, MODEL_FILE, load_model, read_card, save_model, taxonomy_summary
 from pipeline.schema import is_item
-from pipeline.text.segment import segment_files
-from pipeline.io.tables import read_table, write_table
 from pipeline.taxonomy import default_taxonomy, load_taxonomy
+from pipeline.text.segment import segment_files
 
 # Measured 0.842 for the default model trained on 000-003 and scored on 004's paragraphs; margin for library drift.
 HELD_OUT_MACRO_F1_FLOOR = 0.72
@@ -88,15 +88,18 @@ def test_clone_of_a_fitted_model_refits_to_the_same_probabilities(gold_table, tm
 
 
 def test_model_trained_on_four_reports_labels_the_fifth(four_report_model, gold_table):
-    held_out = gold_table[gold_table.report_id.str.startswith(HELD_OUT) & ~gold_table.para_id.str.contains(".", regex=False)]
+    held_out = gold_table[
+        gold_table.report_id.str.startswith(HELD_OUT) & ~gold_table.para_id.str.contains(".", regex=False)
+    ]
     gold = label_matrix(held_out, four_report_model.classes_)
     score = f1_score(gold, four_report_model.predict(held_out), average="macro", zero_division=0)
     assert score >= HELD_OUT_MACRO_F1_FLOOR
 
 
 def test_table_with_only_text_classifies(four_report_model):
-    frame = pd.DataFrame({"text": ["严格落实行政执法公示制度、执法全过程记录制度和重大执法决定法制审核制度。",
-                                   "特此报告。"]})
+    frame = pd.DataFrame(
+        {"text": ["严格落实行政执法公示制度、执法全过程记录制度和重大执法决定法制审核制度。", "特此报告。"]}
+    )
     labelled = four_report_model.classify(frame)
     assert list(labelled.columns[:3]) == ["text", "labels", "primary"]
     assert labelled.primary[0] == "enforcement"
@@ -137,7 +140,9 @@ def test_model_for_another_taxonomy_is_trained_with_it_and_refused_for_others(tm
     monkeypatch.delenv("ROLCOV_TAXONOMY")
     assert load_model(tmp_path / "two", taxonomy=two).classes_.tolist() == ["enforcement", "other"]
     assert load_model(tmp_path / "two").taxonomy.ids == two.ids  # the model's own copy, not the default
-    with pytest.raises(ModelError, match=r"model\.json: model was trained with taxonomy two-themes 0\.1.*taxonomy\.yaml"):
+    with pytest.raises(
+        ModelError, match=r"model\.json: model was trained with taxonomy two-themes 0\.1.*taxonomy\.yaml"
+    ):
         load_model(tmp_path / "two", taxonomy=load_taxonomy())
 
 
@@ -182,8 +187,19 @@ def test_classify_table_and_raw_reports_give_same_labels(saved_model_dir, tmp_pa
     paragraphs, _ = segment_files([RAW])
     write_table(paragraphs[["para_id", "text", "heading_path"]], tmp_path / "paragraphs.csv")
     assert main(["classify", str(RAW), "--model", str(saved_model_dir), "-o", str(tmp_path / "raw.csv")]) == 0
-    assert main(["classify", str(tmp_path / "paragraphs.csv"), "--model", str(saved_model_dir),
-                 "-o", str(tmp_path / "table.csv")]) == 0
+    assert (
+        main(
+            [
+                "classify",
+                str(tmp_path / "paragraphs.csv"),
+                "--model",
+                str(saved_model_dir),
+                "-o",
+                str(tmp_path / "table.csv"),
+            ]
+        )
+        == 0
+    )
     from_raw = read_table(tmp_path / "raw.csv").set_index("para_id")
     from_table = read_table(tmp_path / "table.csv").set_index("para_id")
     assert len(from_raw) == len(from_table) > 100
@@ -192,7 +208,8 @@ def test_classify_table_and_raw_reports_give_same_labels(saved_model_dir, tmp_pa
 
 
 def test_evaluate_writes_json_with_documented_keys_and_the_scores_train_put_on_the_card(
-        trained_dir, two_report_annotations, tmp_path):
+    trained_dir, two_report_annotations, tmp_path
+):
     assert main(["evaluate", str(two_report_annotations), "-o", str(tmp_path)]) == 0
     results = json.loads((tmp_path / "evaluation.json").read_text(encoding="utf-8"))
     paragraphs = results["shipped"]["paragraphs"]
@@ -204,7 +221,8 @@ def test_evaluate_writes_json_with_documented_keys_and_the_scores_train_put_on_t
     assert (tmp_path / "evaluation.md").read_text(encoding="utf-8").startswith("## shipped")
     card = read_card(trained_dir)["evaluation"]["paragraphs"]
     assert {key: card[key] for key in ("rows", "macro_f1", "micro_f1", "top1_accuracy")} == {
-        key: paragraphs[key] for key in ("rows", "macro_f1", "micro_f1", "top1_accuracy")}
+        key: paragraphs[key] for key in ("rows", "macro_f1", "micro_f1", "top1_accuracy")
+    }
 
 
 def test_ngrams_of_a_single_report_are_dropped(gold_table):

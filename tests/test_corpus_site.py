@@ -16,9 +16,9 @@ import pytest
 
 from pipeline.cli.main import main
 from pipeline.coverage.corpus import below_peers, corpus_panel, coverage_by
+from pipeline.coverage.html_site import page_name
 from pipeline.coverage.profile import coverage_profile, validate_table
 from pipeline.coverage.run import CORPUS_OUTPUT_FILES, EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, run_coverage
-from pipeline.coverage.html_site import page_name
 from pipeline.errors import MetadataError
 from pipeline.io.tables import read_table, write_table
 from pipeline.schema import renamed_para_ids
@@ -44,10 +44,17 @@ def _corpus() -> pd.DataFrame:
                 labels = rows["labels"]
                 if report_id == LOW:
                     labels = labels.str.replace("enforcement", "", regex=False).str.strip(";")
-                copies.append(rows.assign(report_id=report_id, labels=labels, issuer=issuer, year=year,
-                                          para_id=renamed_para_ids(rows["para_id"], source_id, report_id),
-                                          title=f"{issuer}关于{year}年度法治政府建设情况的报告",
-                                          source=f"{year}/{report_id}.txt"))
+                copies.append(
+                    rows.assign(
+                        report_id=report_id,
+                        labels=labels,
+                        issuer=issuer,
+                        year=year,
+                        para_id=renamed_para_ids(rows["para_id"], source_id, report_id),
+                        title=f"{issuer}关于{year}年度法治政府建设情况的报告",
+                        source=f"{year}/{report_id}.txt",
+                    )
+                )
     return pd.concat(copies, ignore_index=True)
 
 
@@ -67,7 +74,12 @@ def test_panel_has_one_row_per_report_and_reads_back_in_parquet_and_stata(site_r
     panel = pd.read_parquet(site_run / "panel.parquet")
     assert len(panel) == 24 and panel["report_id"].is_unique
     row = panel.set_index("report_id").loc["c2020_柳城县人民政府_0"]
-    assert (row["province"], row["city"], row["level"], row["admin_code"]) == ("广西壮族自治区", "柳州市", "county", "450222")
+    assert (row["province"], row["city"], row["level"], row["admin_code"]) == (
+        "广西壮族自治区",
+        "柳州市",
+        "county",
+        "450222",
+    )
     assert (panel["level"] == "department").sum() == 8 and (panel["level"] == "prefecture").sum() == 4
     assert set(panel.filter(like="task_").stack()) <= {"concrete", "general", "plans_or_problems", "absent"}
     stata = pd.read_stata(site_run / "panel.dta")
@@ -85,8 +97,14 @@ def test_grouped_summaries_count_the_reports_behind_every_cell(corpus_file):
     panel = corpus_panel(table, profile)
     by = coverage_by(panel, ["year", "level"])
     counts = by.drop_duplicates(["year", "level"]).set_index(["year", "level"])["n_reports"]
-    assert counts.to_dict() == {(2020, "county"): 6, (2020, "department"): 4, (2020, "prefecture"): 2,
-                                (2021, "county"): 6, (2021, "department"): 4, (2021, "prefecture"): 2}
+    assert counts.to_dict() == {
+        (2020, "county"): 6,
+        (2020, "department"): 4,
+        (2020, "prefecture"): 2,
+        (2021, "county"): 6,
+        (2021, "department"): 4,
+        (2021, "prefecture"): 2,
+    }
     county = panel[(panel["level"] == "county") & (panel["year"] == 2020)]
     mean = by[(by["year"] == 2020) & (by["level"] == "county") & (by["theme"] == "enforcement")]["mean_share"].item()
     assert mean == pytest.approx(county["share_enforcement"].mean())
@@ -104,12 +122,19 @@ def test_task_prevalence_shares_sum_to_one_per_task(site_run):
 
 def test_metadata_file_adds_variables_and_overrides_what_was_read(corpus_file, tmp_path):
     meta = tmp_path / "groups.csv"
-    meta.write_text("source,treatment,示范创建,level\n2020/c2020_淮安市人民政府_0.txt,1,是,county\n"
-                    "c2021_淮安市人民政府_1.txt,0,否,\n", encoding="utf-8-sig")
+    meta.write_text(
+        "source,treatment,示范创建,level\n2020/c2020_淮安市人民政府_0.txt,1,是,county\n"
+        "c2021_淮安市人民政府_1.txt,0,否,\n",
+        encoding="utf-8-sig",
+    )
     assert run_coverage([corpus_file], tmp_path / "out", metadata=meta) == EXIT_OK
     panel = pd.read_parquet(tmp_path / "out" / "panel.parquet").set_index("report_id")
     assert panel.loc["c2020_淮安市人民政府_0", ["treatment", "示范创建", "level", "place_source"]].tolist() == [
-        1, "是", "county", "metadata"]
+        1,
+        "是",
+        "county",
+        "metadata",
+    ]
     assert panel.loc["c2021_淮安市人民政府_1", ["treatment", "level"]].tolist() == [0, "prefecture"]
     assert pd.isna(panel.loc["c2020_清河县人民政府_0", "treatment"])
     assert pd.read_stata(tmp_path / "out" / "panel.dta")["示范创建"].tolist().count("是") == 1
@@ -117,8 +142,11 @@ def test_metadata_file_adds_variables_and_overrides_what_was_read(corpus_file, t
 
 def test_bad_metadata_gets_one_line_per_problem_and_nothing_is_written(corpus_file, tmp_path, capsys):
     meta = tmp_path / "bad.csv"
-    meta.write_text("report_id,share_enforcement,group\nc2020_清河县人民政府_0,0.5,a\nno_such_report,,b\n"
-                    "c2020_清河县人民政府_0,,c\n", encoding="utf-8")
+    meta.write_text(
+        "report_id,share_enforcement,group\nc2020_清河县人民政府_0,0.5,a\nno_such_report,,b\n"
+        "c2020_清河县人民政府_0,,c\n",
+        encoding="utf-8",
+    )
     with pytest.raises(MetadataError) as raised:
         run_coverage([corpus_file], tmp_path / "out", metadata=meta)
     problems = raised.value.problems
@@ -154,8 +182,11 @@ def test_site_pages_are_offline_and_escape_report_text(site_run):
     pages = list((site_run / "site" / "reports").glob("*.html"))
     assert len(pages) == 24
     for page in [index, *(p.read_text(encoding="utf-8") for p in pages[:3])]:
-        outside = page.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
-            'xmlns:xlink="http://www.w3.org/1999/xlink"', "").replace("http://www.w3.org/", "")
+        outside = (
+            page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+            .replace('xmlns:xlink="http://www.w3.org/1999/xlink"', "")
+            .replace("http://www.w3.org/", "")
+        )
         assert "http://" not in outside and "https://" not in outside and "<script src" not in page
     assert "柳城县人民政府 2020" in index and '"reports/' in index
 
@@ -172,7 +203,9 @@ def chromium_page():
 
 
 def _table_rows(page) -> list[list[str]]:
-    return page.eval_on_selector_all("table.reports tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    return page.eval_on_selector_all(
+        "table.reports tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.textContent))"
+    )
 
 
 @browser

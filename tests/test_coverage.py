@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from coverage_tables import LABELS, paragraph_table
+
+from pipeline.coverage.gaps import GAP_COLUMNS, coverage_gaps
 from pipeline.coverage.profile import PROFILE_COLUMNS, CoverageThresholds, coverage_profile
 from pipeline.coverage.run import OUTPUT_FILES, run_coverage
 from pipeline.errors import InputError
-from pipeline.coverage.gaps import GAP_COLUMNS, coverage_gaps
 from pipeline.io.tables import read_table, write_table
 
 
@@ -42,7 +42,10 @@ def test_profile_shares_are_over_body_characters_and_paragraphs(report_a):
         assert (row["n_paragraphs"], row["status"]) == (n, status), theme
         assert row["char_share"] == pytest.approx(char_share) and row["para_share"] == pytest.approx(para_share)
         assert (row["part_paragraphs"], row["part_chars"]) == (6, 1000)
-    assert (_row(profile, "A", "functions")["year"], _row(profile, "A", "functions")["issuer"]) == (2022, "甲县人民政府")
+    assert (_row(profile, "A", "functions")["year"], _row(profile, "A", "functions")["issuer"]) == (
+        2022,
+        "甲县人民政府",
+    )
 
 
 def test_probability_share_is_character_weighted_mean_probability(report_a):
@@ -100,8 +103,10 @@ def test_gaps_of_one_report_match_hand_count(report_a, names):
     ]
     details = dict(zip(gaps["theme"], gaps["detail"]))
     assert details["oversight"] == "行政权力制约和监督 (oversight): only 1 body paragraph(s), 30.0% of body characters."
-    assert details["dispute_resolution"] == ("依法有效化解社会矛盾纠纷 (dispute_resolution): 1 paragraph(s) in plans "
-                                             "and 1 in problems, none in achievements or responsibility.")
+    assert details["dispute_resolution"] == (
+        "依法有效化解社会矛盾纠纷 (dispute_resolution): 1 paragraph(s) in plans "
+        "and 1 in problems, none in achievements or responsibility."
+    )
     assert details["capacity"] == "法治思维和依法行政能力 (capacity): no body paragraph carries this theme."
 
 
@@ -113,8 +118,9 @@ def test_theme_only_in_plans_is_reported_as_such():
 
 
 def test_same_issuer_year_over_year_reports_appeared_and_disappeared(report_a):
-    earlier = paragraph_table("B", [("achievements", 100, "capacity"), ("achievements", 100, "functions;oversight")],
-                              year=2021)
+    earlier = paragraph_table(
+        "B", [("achievements", 100, "capacity"), ("achievements", 100, "functions;oversight")], year=2021
+    )
     other_issuer = paragraph_table("C", [("achievements", 100, "leadership")], year=2021, issuer="乙市人民政府")
     profile = coverage_profile(pd.concat([earlier, report_a, other_issuer]), labels=LABELS)
     gaps = coverage_gaps(profile)
@@ -131,8 +137,11 @@ def test_same_issuer_year_over_year_reports_appeared_and_disappeared(report_a):
 def _peer_reports(enforcement_counts: list[int]) -> pd.DataFrame:
     """Reports of ten 100-character paragraphs each, ``k`` labelled enforcement and the rest functions."""
     tables = [
-        paragraph_table(f"R{i}", [("achievements", 100, "enforcement" if j < k else "functions") for j in range(10)],
-                        issuer=f"第{i}县")
+        paragraph_table(
+            f"R{i}",
+            [("achievements", 100, "enforcement" if j < k else "functions") for j in range(10)],
+            issuer=f"第{i}县",
+        )
         for i, k in enumerate(enforcement_counts)
     ]
     return pd.concat(tables, ignore_index=True)
@@ -144,20 +153,30 @@ def test_leave_one_out_reference_flags_a_clearly_low_theme():
     assert list(below[["report_id", "theme"]].itertuples(index=False, name=None)) == [("R3", "enforcement")]
     # reference R0–R2: median 40%, MAD 0, so the limit is min(40% − 2·0, 0.5·40%) = 20%.
     assert below.iloc[0]["detail"].endswith(
-        "10.0% of body characters vs reference median 40.0% over 3 reports (scaled MAD 0.0%); far below means under 20.0%."
+        "10.0% of body characters vs reference median 40.0% over 3 reports (scaled MAD 0.0%); "
+        "far below means under 20.0%."
     )
 
 
 def test_user_reference_profile_flags_share_below_median_minus_k_mad(report_a):
-    reference = pd.DataFrame({
-        "report_id": ["X", "Y", "Z"], "theme": "functions", "part": "all", "n_paragraphs": 5,
-        "char_share": [0.8, 0.9, 1.0], "status": "covered",
-    })
+    reference = pd.DataFrame(
+        {
+            "report_id": ["X", "Y", "Z"],
+            "theme": "functions",
+            "part": "all",
+            "n_paragraphs": 5,
+            "char_share": [0.8, 0.9, 1.0],
+            "status": "covered",
+        }
+    )
     gaps = coverage_gaps(coverage_profile(report_a, labels=LABELS), reference=reference)
     below = gaps.query("kind == 'below_reference'")
     # median 90%, MAD 10% · 1.4826 = 14.8%; limit min(90% − 29.7%, 45%) = 45% > A's 40%.
     assert below["theme"].tolist() == ["functions"]
-    assert "reference median 90.0% over 3 reports (scaled MAD 14.8%); far below means under 45.0%" in below.iloc[0]["detail"]
+    assert (
+        "reference median 90.0% over 3 reports (scaled MAD 14.8%); far below means under 45.0%"
+        in below.iloc[0]["detail"]
+    )
 
 
 def test_too_few_reference_reports_flag_nothing():
@@ -191,8 +210,9 @@ def test_tables_round_trip_through_csv_and_parquet(report_a, tmp_path):
 
 def test_run_coverage_writes_tables_and_html(report_a, tmp_path, caplog):
     report_a.to_json(tmp_path / "a.jsonl", orient="records", lines=True, force_ascii=False)
-    status = run_coverage([tmp_path / "a.jsonl"], tmp_path / "out", html=tmp_path / "out" / "coverage.html",
-                          reference=None)
+    status = run_coverage(
+        [tmp_path / "a.jsonl"], tmp_path / "out", html=tmp_path / "out" / "coverage.html", reference=None
+    )
     assert status == 0
     assert all((tmp_path / "out" / name).exists() for name in OUTPUT_FILES)
     gaps = read_table(tmp_path / "out" / "gaps.csv")

@@ -7,8 +7,8 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import HELD_OUT, RAW, SEEDS
+
 from pipeline.cli.common import EXIT_FAILED, EXIT_OK
 from pipeline.cli.main import main
 from pipeline.io.tables import read_table, write_table
@@ -45,14 +45,29 @@ def test_model_scored_on_a_labelled_table(saved_model_dir, held_out_annotations,
     assert "Brier" in text and "furthest from gold" in text
 
 
-def test_report_files_with_their_annotations_score_like_the_annotation_table(saved_model_dir, held_out_annotations,
-                                                                             tmp_path):
+def test_report_files_with_their_annotations_score_like_the_annotation_table(
+    saved_model_dir, held_out_annotations, tmp_path
+):
     """The annotation file holds the text and heading path of the segmented reports, so scoring the files
     (segmented as `rolcov classify` does) and the table gives the same figures."""
-    assert main(["evaluate", "--model", str(saved_model_dir), str(held_out_annotations),
-                 "-o", str(tmp_path / "table")]) == EXIT_OK
-    assert main(["evaluate", "--model", str(saved_model_dir), str(SEEDS[HELD_OUT]), str(held_out_annotations),
-                 "-o", str(tmp_path / "files")]) == EXIT_OK
+    assert (
+        main(["evaluate", "--model", str(saved_model_dir), str(held_out_annotations), "-o", str(tmp_path / "table")])
+        == EXIT_OK
+    )
+    assert (
+        main(
+            [
+                "evaluate",
+                "--model",
+                str(saved_model_dir),
+                str(SEEDS[HELD_OUT]),
+                str(held_out_annotations),
+                "-o",
+                str(tmp_path / "files"),
+            ]
+        )
+        == EXIT_OK
+    )
     from_table, from_files = _scores(tmp_path / "table"), _scores(tmp_path / "files")
     assert from_files["rows"] == from_table["rows"] == len(read_table(held_out_annotations))
     for key in ("macro_f1", "micro_f1", "top1_accuracy", "per_label", "confusion"):
@@ -75,13 +90,16 @@ def test_unknown_label_is_named_with_its_line(saved_model_dir, tmp_path, capsys)
     assert main(["evaluate", "--model", str(saved_model_dir), str(bad)]) == EXIT_FAILED
     assert "bad.csv:2: unknown label id 'budget'" in capsys.readouterr().err  # as `rolcov validate` says it
     plain = tmp_path / "plain.csv"
-    write_table(pd.DataFrame({"text": ["严格规范公正文明执法。", "特此报告。"], "labels": ["enforcement", "budget"]}),
-                plain)
+    write_table(
+        pd.DataFrame({"text": ["严格规范公正文明执法。", "特此报告。"], "labels": ["enforcement", "budget"]}), plain
+    )
     assert main(["evaluate", "--model", str(saved_model_dir), str(plain)]) == EXIT_FAILED
     assert "plain.csv:3: unknown label id 'budget'" in capsys.readouterr().err
 
 
 def test_annotations_of_other_reports_leave_nothing_to_score(saved_model_dir, held_out_annotations, capsys):
-    assert main(["evaluate", "--model", str(saved_model_dir), str(SEEDS["000"]), str(held_out_annotations)]) == EXIT_FAILED
+    assert (
+        main(["evaluate", "--model", str(saved_model_dir), str(SEEDS["000"]), str(held_out_annotations)]) == EXIT_FAILED
+    )
     error = capsys.readouterr().err
     assert "no labelled paragraph to score" in error and "have no paragraph with their report_id" in error

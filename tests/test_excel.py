@@ -6,15 +6,15 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import ANNOTATIONS, RAW
 from openpyxl import load_workbook
 
-from conftest import ANNOTATIONS, RAW
+from pipeline.annotate.validate import validate_annotations
 from pipeline.cli.common import EXIT_FAILED, EXIT_OK
 from pipeline.cli.main import main
 from pipeline.errors import InputError
-from pipeline.model.store import read_card
 from pipeline.io.tables import read_table, write_table
-from pipeline.annotate.validate import validate_annotations
+from pipeline.model.store import read_card
 
 HELD_BACK = "003"  # paragraphs of this report play "not annotated yet"
 
@@ -46,8 +46,23 @@ def _edit_in_excel(path, gold: pd.DataFrame, typo_row: int | None = None) -> Non
 def test_suggest_edit_validate_train_round_trip_in_xlsx(saved_model_dir, annotated_without_003, tmp_path):
     assert validate_annotations(annotated_without_003, raw_dir=RAW) == []
     suggested = tmp_path / "next.xlsx"
-    assert main(["suggest", str(RAW), "--model", str(saved_model_dir), "-n", "6",
-                 "--exclude", str(annotated_without_003), "-o", str(suggested)]) == EXIT_OK
+    assert (
+        main(
+            [
+                "suggest",
+                str(RAW),
+                "--model",
+                str(saved_model_dir),
+                "-n",
+                "6",
+                "--exclude",
+                str(annotated_without_003),
+                "-o",
+                str(suggested),
+            ]
+        )
+        == EXIT_OK
+    )
     rows = read_table(suggested)
     assert len(rows) == 6 and rows.report_id.str.startswith(HELD_BACK).all()
     seed_text = (RAW / f"{rows.report_id.iloc[0]}.txt").read_text(encoding="utf-8")
@@ -69,10 +84,10 @@ def test_suggest_edit_validate_train_round_trip_in_xlsx(saved_model_dir, annotat
 
 
 def test_formula_like_and_control_characters_stay_text(tmp_path):
-    table = pd.DataFrame({"report_id": ["007"], "text": ["=HYPERLINK(\"x\")依法行政\x0b"], "n_chars": [12]})
+    table = pd.DataFrame({"report_id": ["007"], "text": ['=HYPERLINK("x")依法行政\x0b'], "n_chars": [12]})
     path = write_table(table, tmp_path / "t.xlsx")
     cell = load_workbook(path).active["B2"]
-    assert cell.data_type == "s" and cell.value == "=HYPERLINK(\"x\")依法行政"
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("x")依法行政'
     back = read_table(path)
     assert back.report_id.tolist() == ["007"] and back.n_chars.tolist() == [12]
 
@@ -92,8 +107,19 @@ def test_coverage_writes_a_workbook_with_every_table(tmp_path):
     classified = write_table(table, tmp_path / "labelled.xlsx")
     assert main(["coverage", str(classified), "-o", str(tmp_path / "out")]) == EXIT_OK
     sheets = pd.read_excel(tmp_path / "out" / "coverage.xlsx", sheet_name=None)
-    assert list(sheets) == ["profile", "gaps", "required", "tasks", "task_gaps", "panel", "coverage_by_year_level",
-                            "coverage_by_province", "below_peers", "required_by_year_level",
-                            "task_prevalence_by_year", "task_prevalence_by_level"]  # the default taxonomy lists tasks; a handful: long tables too
+    assert list(sheets) == [
+        "profile",
+        "gaps",
+        "required",
+        "tasks",
+        "task_gaps",
+        "panel",
+        "coverage_by_year_level",
+        "coverage_by_province",
+        "below_peers",
+        "required_by_year_level",
+        "task_prevalence_by_year",
+        "task_prevalence_by_level",
+    ]  # the default taxonomy lists tasks; a handful: long tables too
     profile = read_table(tmp_path / "out" / "profile.csv")
     assert len(sheets["profile"]) == len(profile) and set(sheets["profile"].report_id) == set(table.report_id)

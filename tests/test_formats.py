@@ -7,7 +7,6 @@ import pytest
 from report_files import write_docx, write_encoded_text, write_html, write_pdf
 
 from pipeline.io.ingest import read_report
-
 from pipeline.text.normalize import normalize_text
 from pipeline.text.segment import paragraphs_to_frame, segment_file, segment_report
 

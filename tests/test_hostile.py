@@ -20,20 +20,27 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import ANNOTATIONS, ROOT
 from hostile_files import (
-    big_member_zip, deep_page, encrypted_pdf, long_pdf, page_of_blocks, run_bounded, seed_lines, zip_bomb_docx,
+    big_member_zip,
+    deep_page,
+    encrypted_pdf,
+    long_pdf,
+    page_of_blocks,
+    run_bounded,
+    seed_lines,
+    zip_bomb_docx,
 )
+from report_files import write_pdf
+
 from pipeline.cli.common import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL
 from pipeline.cli.main import BUG_REPORT_URL, main
 from pipeline.errors import InputError
 from pipeline.io.ingest import read_report
-from pipeline.io.tables import read_table, write_table
 from pipeline.io.outdir import output_lock
+from pipeline.io.tables import read_table, write_table
 from pipeline.model.batch import TABLE_FILE
 from pipeline.text.segment import segment_file
-from report_files import write_pdf
 
 
 def _error_lines(capsys) -> list[str]:
@@ -53,7 +60,10 @@ def test_docx_that_unpacks_to_gigabytes_is_refused_before_unpacking(seed_paths, 
     assert bomb.stat().st_size < 5 * 2**20
     outcome = run_bounded(_message, segment_file, bomb, seconds=60, memory_mb=1500)
     assert outcome[0] == "returned", outcome
-    assert outcome[1].startswith(f"{bomb}: unpacks to 601 MB (word/document.xml: 600 MB; a zip bomb?), over the limit") and "ROLCOV_MAX_UNZIPPED_MB" in outcome[1], outcome
+    assert (
+        outcome[1].startswith(f"{bomb}: unpacks to 601 MB (word/document.xml: 600 MB; a zip bomb?), over the limit")
+        and "ROLCOV_MAX_UNZIPPED_MB" in outcome[1]
+    ), outcome
 
 
 def test_encrypted_pdfs_owner_password_read_user_password_refused_with_advice(seed_paths, tmp_path, capsys):
@@ -68,18 +78,22 @@ def test_encrypted_pdfs_owner_password_read_user_password_refused_with_advice(se
     out = tmp_path / "paragraphs.csv"
     assert main(["segment", str(folder), "-o", str(out)]) == EXIT_PARTIAL
     errors = _error_lines(capsys)
-    assert errors == [f"error: {locked}: the PDF is protected by a password needed to open it; ask the publisher "
-                      "for an unprotected copy, or remove the password (e.g. qpdf --decrypt --password=PASSWORD "
-                      "in.pdf out.pdf)"], errors
+    assert errors == [
+        f"error: {locked}: the PDF is protected by a password needed to open it; ask the publisher "
+        "for an unprotected copy, or remove the password (e.g. qpdf --decrypt --password=PASSWORD "
+        "in.pdf out.pdf)"
+    ], errors
     assert read_table(out).report_id.nunique() == 2  # the seed and the "no copying" PDF
 
 
 def test_pdf_over_the_page_or_size_limit_is_refused_and_the_limits_can_be_raised(seed_paths, tmp_path, monkeypatch):
     pdf = long_pdf(seed_lines(seed_paths["003"]), tmp_path / "gazette.pdf", pages=12)
     monkeypatch.setenv("ROLCOV_MAX_PDF_PAGES", "10")
-    assert _message(segment_file, pdf) == (f"{pdf}: 12 pages, over the limit of 10 pages for a PDF report; if the "
-                                           "file is genuine, raise the limit with the environment variable "
-                                           "ROLCOV_MAX_PDF_PAGES")
+    assert _message(segment_file, pdf) == (
+        f"{pdf}: 12 pages, over the limit of 10 pages for a PDF report; if the "
+        "file is genuine, raise the limit with the environment variable "
+        "ROLCOV_MAX_PDF_PAGES"
+    )
     monkeypatch.setenv("ROLCOV_MAX_PDF_PAGES", "20")
     assert _message(segment_file, pdf) == "read without error"
     with pdf.open("r+b") as stream:  # 2 MB (sparse): over a limit of 1 MB, refused before it is read
@@ -103,8 +117,21 @@ def test_fifo_named_in_a_batch_is_refused_not_waited_on(seed_paths, saved_model_
     fifo = tmp_path / "pipe.txt"
     os.mkfifo(fifo)
     run = {}
-    worker = threading.Thread(target=lambda: run.update(code=main(
-        ["classify", str(fifo), str(seed_paths["003"]), "--model", str(saved_model_dir), "-o", str(tmp_path / "out")])))
+    worker = threading.Thread(
+        target=lambda: run.update(
+            code=main(
+                [
+                    "classify",
+                    str(fifo),
+                    str(seed_paths["003"]),
+                    "--model",
+                    str(saved_model_dir),
+                    "-o",
+                    str(tmp_path / "out"),
+                ]
+            )
+        )
+    )
     worker.start()
     worker.join(180)
     if worker.is_alive():  # hashing the pipe waits for a writer: give it one so the thread can end
@@ -112,7 +139,9 @@ def test_fifo_named_in_a_batch_is_refused_not_waited_on(seed_paths, saved_model_
         worker.join()
         pytest.fail("the batch run waited on a named pipe")
     assert run["code"] == EXIT_PARTIAL
-    assert f"error: {fifo}: not a regular file (a folder, device, pipe or socket); name a report file" in _error_lines(capsys)
+    assert f"error: {fifo}: not a regular file (a folder, device, pipe or socket); name a report file" in _error_lines(
+        capsys
+    )
     assert read_table(tmp_path / "out" / TABLE_FILE).report_id.nunique() == 1
 
 
@@ -133,8 +162,9 @@ with output_lock(out):
 """
 
 
-def test_one_run_per_output_folder_killed_runs_taken_over_finished_table_kept(seed_paths, saved_model_dir, tmp_path,
-                                                                              capsys):
+def test_one_run_per_output_folder_killed_runs_taken_over_finished_table_kept(
+    seed_paths, saved_model_dir, tmp_path, capsys
+):
     out, seed = tmp_path / "run", seed_paths["003"]
     with output_lock(out):  # another run is writing here
         assert _classify([seed], saved_model_dir, out) == EXIT_FAILED
@@ -155,8 +185,9 @@ def test_one_run_per_output_folder_killed_runs_taken_over_finished_table_kept(se
     assert (out / TABLE_FILE).read_bytes() == finished
 
 
-def test_unreadable_file_is_one_line_and_the_good_files_are_written(seed_paths, saved_model_dir, tmp_path, capsys,
-                                                                    monkeypatch):
+def test_unreadable_file_is_one_line_and_the_good_files_are_written(
+    seed_paths, saved_model_dir, tmp_path, capsys, monkeypatch
+):
     locked = tmp_path / "locked.txt"
     shutil.copy(seed_paths["001"], locked)
     locked.chmod(0)
@@ -169,8 +200,10 @@ def test_unreadable_file_is_one_line_and_the_good_files_are_written(seed_paths, 
 
     monkeypatch.setattr(Path, "open", open_as_unprivileged)
     reason = f"error: {locked}: cannot be read (Permission denied); check that it exists and that you may read it"
-    for command, out in (["segment"], tmp_path / "segmented.csv"), (["classify", "--model", str(saved_model_dir)],
-                                                                    tmp_path / "classified.csv"):
+    for command, out in (
+        (["segment"], tmp_path / "segmented.csv"),
+        (["classify", "--model", str(saved_model_dir)], tmp_path / "classified.csv"),
+    ):
         assert main([*command, str(locked), str(seed_paths["003"]), "-o", str(out)]) == EXIT_PARTIAL
         assert [line for line in _error_lines(capsys) if line.startswith("error:")] == [reason]
         assert read_table(out).report_id.unique().tolist() == [seed_paths["003"].stem]
@@ -193,7 +226,7 @@ def test_full_disk_is_one_line_and_leaves_no_half_file(seed_paths, tmp_path, cap
 
 def test_cells_that_spreadsheets_run_are_neutralised_and_read_back_unchanged(seed_paths, saved_model_dir, tmp_path):
     lines = seed_lines(seed_paths["003"])
-    starts = ["=HYPERLINK(\"http://example.org\",\"点此\")", "+", "-", "@"]
+    starts = ['=HYPERLINK("http://example.org","点此")', "+", "-", "@"]
     body = [index for index, line in enumerate(lines) if len(line) > 60][:4]
     for index, start in zip(body, starts):
         lines[index] = start + lines[index]
@@ -227,23 +260,32 @@ def test_deeply_nested_page_gives_every_paragraph(seed_paths, tmp_path):
 def test_body_paragraphs_with_angle_brackets_are_kept_and_removed_lines_are_counted(seed_paths, tmp_path, capsys):
     lines = seed_lines(seed_paths["004"])
     body = [index for index, line in enumerate(lines) if len(line) > 60]
-    kept = ["政务服务满意度＞95%，办结率＞98%，群众评价持续向好。", "网页中写作x<b>y</b>的文字仍是正文的一部分，应当保留。"]
+    kept = [
+        "政务服务满意度＞95%，办结率＞98%，群众评价持续向好。",
+        "网页中写作x<b>y</b>的文字仍是正文的一部分，应当保留。",
+    ]
     removed = "依法查处侵犯版权所有人合法权益的案件12件，维护了权利人的合法权益。"
-    lines[body[3]:body[3]] = [*kept, removed]
+    lines[body[3] : body[3]] = [*kept, removed]
     report = tmp_path / "report.txt"
     report.write_text("当前位置：政务公开 > 法治政府建设 > 工作报告\n" + "\n".join(lines), encoding="utf-8")
     table = segment_file(report)
     assert set(kept) <= set(table.text) and not table.text.str.contains("当前位置").any()
     assert main(["segment", str(report)]) == EXIT_OK
     captured = capsys.readouterr()
-    assert captured.out.rstrip().endswith("; 1 line(s) that read like paragraphs were removed as chrome (warnings above)")
+    assert captured.out.rstrip().endswith(
+        "; 1 line(s) that read like paragraphs were removed as chrome (warnings above)"
+    )
     assert captured.err.startswith(f"warning: {report}: removed 1 line(s) that read like paragraphs")
 
 
 def _corrupt_cards(model: Path) -> dict[str, str]:
     card = json.loads((model / "model.json").read_text(encoding="utf-8"))
-    return {"a list": "[]", "a number as model_file": json.dumps({**card, "model_file": 5}),
-            "deep nesting": "[" * 100_000 + "]" * 100_000, "2 MB": json.dumps({**card, "notes": "说明" * 2**20})}
+    return {
+        "a list": "[]",
+        "a number as model_file": json.dumps({**card, "model_file": 5}),
+        "deep nesting": "[" * 100_000 + "]" * 100_000,
+        "2 MB": json.dumps({**card, "notes": "说明" * 2**20}),
+    }
 
 
 def test_malformed_model_card_or_oversized_model_file_is_one_line(saved_model_dir, seed_paths, tmp_path, capsys):
@@ -266,11 +308,15 @@ def test_malformed_model_card_or_oversized_model_file_is_one_line(saved_model_di
 
 
 def test_malformed_label_studio_export_is_one_line(tmp_path, capsys):
-    tasks = {"deep nesting": "[" * 100_000 + "]" * 100_000,
-             "annotations as text": json.dumps([{"id": 1, "data": {"report_id": "r", "para_id": "r:0"},
-                                                 "annotations": "x"}]),
-             "result items as text": json.dumps([{"id": 1, "data": {"report_id": "r", "para_id": "r:0"},
-                                                  "annotations": [{"result": ["labels"]}]}])}
+    tasks = {
+        "deep nesting": "[" * 100_000 + "]" * 100_000,
+        "annotations as text": json.dumps(
+            [{"id": 1, "data": {"report_id": "r", "para_id": "r:0"}, "annotations": "x"}]
+        ),
+        "result items as text": json.dumps(
+            [{"id": 1, "data": {"report_id": "r", "para_id": "r:0"}, "annotations": [{"result": ["labels"]}]}]
+        ),
+    }
     for name, text in tasks.items():
         export = tmp_path / f"{name.replace(' ', '_')}.json"
         export.write_text(text, encoding="utf-8")
@@ -309,6 +355,8 @@ def test_a_bug_is_one_line_with_where_to_report_it(monkeypatch, tmp_path, capsys
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     assert main(["segment", "corpus/raw"]) == EXIT_FAILED
     errors = _error_lines(capsys)
-    assert len(errors) == 1 and "this is a bug in rolcov (KeyError: 'part')" in errors[0] and BUG_REPORT_URL in errors[0]
+    assert (
+        len(errors) == 1 and "this is a bug in rolcov (KeyError: 'part')" in errors[0] and BUG_REPORT_URL in errors[0]
+    )
     saved = Path(errors[0].rsplit("saved in ", 1)[1])
     assert "Traceback" in saved.read_text(encoding="utf-8")

@@ -19,28 +19,39 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from coverage_tables import NAMES, paragraph_table
 from PIL import Image
 
-from coverage_tables import NAMES, paragraph_table
-from pipeline.coverage.profile import coverage_profile
+from pipeline.coverage.charts import FONT, PART_COLOURS
 from pipeline.coverage.gaps import coverage_gaps
 from pipeline.coverage.html import SCRIPT, render_coverage_html
-from pipeline.coverage.charts import FONT, PART_COLOURS
+from pipeline.coverage.profile import coverage_profile
 
 CHROMIUM = shutil.which("chromium")
-browser = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
-                             reason="chromium is not installed (apt-get install chromium)")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--force-device-scale-factor=1", "--hide-scrollbars"]
+browser = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"), reason="chromium is not installed (apt-get install chromium)"
+)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--force-device-scale-factor=1",
+    "--hide-scrollbars",
+]
 #: Distinct characters from the theme names; drawn with real glyphs they differ, as missing-glyph boxes they don't.
 PROBE_CHARS = "依法职能执行监督纠纷"
 
 
 def _chromium(tmp_path: Path, page: Path, *args: str) -> subprocess.CompletedProcess:
     if CHROMIUM is None:
-        pytest.fail("chromium is not installed, and CI is set: install it (apt-get install -y chromium), "
-                    "as .ci/run does")
+        pytest.fail(
+            "chromium is not installed, and CI is set: install it (apt-get install -y chromium), as .ci/run does"
+        )
     command = [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args, page.resolve().as_uri()]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
 
@@ -53,18 +64,31 @@ def _screenshot(tmp_path: Path, page: Path, size: str = "1280,2000") -> np.ndarr
 
 @pytest.fixture
 def rendered(tmp_path: Path) -> Path:
-    texts = ["按照要求，现将一年来法治政府建设情况报告如下：", "深化“放管服”改革，政务服务事项全流程网办。",
-             "持续推进乡镇综合执法改革，落实行政执法三项制度。", "开展执法人员培训<b>不是标签</b>。",
-             "党政主要负责人履行推进法治建设第一责任人职责。", "矛盾纠纷化解机制仍需完善。",
-             "下一步，健全多元化纠纷解决机制。", "特此报告。"]
-    rows = [("preamble", 100, "functions"), ("achievements", 200, "functions"),
-            ("achievements", 300, "enforcement;oversight"), ("achievements", 100, "enforcement"),
-            ("responsibility", 100, "leadership"), ("problems", 100, "dispute_resolution"),
-            ("plans", 200, "dispute_resolution;functions"), ("closing", 50, "")]
+    texts = [
+        "按照要求，现将一年来法治政府建设情况报告如下：",
+        "深化“放管服”改革，政务服务事项全流程网办。",
+        "持续推进乡镇综合执法改革，落实行政执法三项制度。",
+        "开展执法人员培训<b>不是标签</b>。",
+        "党政主要负责人履行推进法治建设第一责任人职责。",
+        "矛盾纠纷化解机制仍需完善。",
+        "下一步，健全多元化纠纷解决机制。",
+        "特此报告。",
+    ]
+    rows = [
+        ("preamble", 100, "functions"),
+        ("achievements", 200, "functions"),
+        ("achievements", 300, "enforcement;oversight"),
+        ("achievements", 100, "enforcement"),
+        ("responsibility", 100, "leadership"),
+        ("problems", 100, "dispute_resolution"),
+        ("plans", 200, "dispute_resolution;functions"),
+        ("closing", 50, ""),
+    ]
     table = paragraph_table("清河-2022", rows, title="清河县2022年法治政府建设情况报告", texts=texts)
     profile = coverage_profile(table)
-    return render_coverage_html(table, profile, coverage_gaps(profile, names=NAMES), tmp_path / "report.html",
-                                names=NAMES)
+    return render_coverage_html(
+        table, profile, coverage_gaps(profile, names=NAMES), tmp_path / "report.html", names=NAMES
+    )
 
 
 def test_report_is_self_contained_and_escapes_text(rendered):
@@ -78,7 +102,7 @@ def test_report_is_self_contained_and_escapes_text(rendered):
 def test_report_screenshot_shows_chart_and_chinese(rendered, tmp_path):
     pixels = _screenshot(tmp_path, rendered)
     assert (pixels.sum(axis=2) < 600).mean() > 0.02, "screenshot is (nearly) blank"
-    achievements_blue = np.array([int(PART_COLOURS["achievements"][i:i + 2], 16) for i in (1, 3, 5)])
+    achievements_blue = np.array([int(PART_COLOURS["achievements"][i : i + 2], 16) for i in (1, 3, 5)])
     assert (np.abs(pixels - achievements_blue).sum(axis=2) < 12).sum() > 2000, "bar chart not drawn"
     dom = _chromium(tmp_path, rendered, "--dump-dom").stdout
     assert all(name in dom for name in NAMES.values()) and "清河县2022年法治政府建设情况报告" in dom
@@ -89,13 +113,17 @@ def test_chinese_renders_as_distinct_glyphs_not_boxes(tmp_path):
     """Missing fonts draw every character as the same box; real glyphs differ from each other."""
     cells = "".join(
         f'<div style="position:absolute;left:{20 + 110 * i}px;top:20px;width:100px;height:100px;'
-        f'font-size:80px;line-height:100px">{ch}</div>' for i, ch in enumerate(PROBE_CHARS)
+        f'font-size:80px;line-height:100px">{ch}</div>'
+        for i, ch in enumerate(PROBE_CHARS)
     )
     page = tmp_path / "probe.html"
-    page.write_text(f'<!DOCTYPE html><html lang="zh-CN"><meta charset="utf-8"><body style="margin:0;'
-                    f'font-family:{FONT}">{cells}</body></html>', encoding="utf-8")
+    page.write_text(
+        f'<!DOCTYPE html><html lang="zh-CN"><meta charset="utf-8"><body style="margin:0;'
+        f'font-family:{FONT}">{cells}</body></html>',
+        encoding="utf-8",
+    )
     pixels = _screenshot(tmp_path, page, "1200,200")
-    ink = [(pixels[20:120, 20 + 110 * i:120 + 110 * i].sum(axis=2) < 384) for i in range(len(PROBE_CHARS))]
+    ink = [(pixels[20:120, 20 + 110 * i : 120 + 110 * i].sum(axis=2) < 384) for i in range(len(PROBE_CHARS))]
     assert all(glyph.mean() > 0.03 for glyph in ink), "some characters drew no ink"
     distinct = {glyph.tobytes() for glyph in ink}
     assert len(distinct) == len(PROBE_CHARS), (
@@ -108,8 +136,8 @@ def _seed_table(hostile: str | None) -> pd.DataFrame:
     """The five hand-labelled seed reports, task-tagged; unless ``hostile`` is None, report 004 gets an issuer,
     a title and a year, and ``hostile`` is appended to every field of it the report shows."""
     from pipeline.coverage.profile import validate_table
-    from pipeline.io.tables import read_table
     from pipeline.coverage.task_coverage import tag_paragraphs
+    from pipeline.io.tables import read_table
 
     table = read_table(Path(__file__).resolve().parent.parent / "corpus" / "annotations.csv")
     table = table[~table["para_id"].str.contains(".", regex=False)].copy()
@@ -132,8 +160,9 @@ def _render_seeds(path: Path, hostile: str | None = None) -> tuple[pd.DataFrame,
     tasks = task_coverage(table)
     tasks["name_zh"] = tasks["name_zh"] + (hostile or "")
     names = {theme: name + (hostile or "") for theme, name in NAMES.items()}
-    return table, render_coverage_html(table, profile, coverage_gaps(profile, names=names), path, names=names,
-                                       tasks=tasks)
+    return table, render_coverage_html(
+        table, profile, coverage_gaps(profile, names=names), path, names=names, tasks=tasks
+    )
 
 
 @pytest.fixture
@@ -197,8 +226,10 @@ def test_hostile_text_titles_names_and_ids_come_out_escaped(tmp_path):
     assert texts[("p", f"柳城县法治政府建设报告{HOSTILE}")] == 1
     assert any(tag == "p" and text.startswith(f"report_id 004{HOSTILE} · ") for tag, _, text in page)
     assert texts[("text", f"{NAMES['enforcement']}{HOSTILE} (enforcement)")] == 5  # one SVG chart per report
-    assert any(tag == "li" and f"{body['para_id'].iloc[0]} · " in text and f"· {body['heading_path'].iloc[0]}"
-               in text for tag, _, text in page), "heading path or paragraph id does not read back"
+    assert any(
+        tag == "li" and f"{body['para_id'].iloc[0]} · " in text and f"· {body['heading_path'].iloc[0]}" in text
+        for tag, _, text in page
+    ), "heading path or paragraph id does not read back"
     checklist = [text for tag, attrs, text in page if tag == "th" and attrs.get("class") == "task"]
     assert checklist and all(HOSTILE in text for text in checklist)
     assert texts[("th", f"柳城县{HOSTILE} 2019")] >= 2  # heatmap row and checklist column
@@ -209,7 +240,10 @@ def test_task_checklist_links_marks_to_paragraphs_with_highlighted_cues(task_rep
     dom = _chromium(tmp_path, task_report, "--dump-dom").stdout
     assert '<section id="tasks">' in dom and "行政执法三项制度" in dom
     # 004 (柳城县 2019; the annotation file names reports by id) reports its staff exams with figures.
-    assert "004_46c69bc1076580ad — 执法人员和工作人员法治培训考试 (staff_law_training): reported with concrete evidence" in dom
+    assert (
+        "004_46c69bc1076580ad — 执法人员和工作人员法治培训考试 (staff_law_training): reported with concrete evidence"
+        in dom
+    )
     assert "<mark>资格考试</mark>" in dom and "count: 75人" in dom
     assert dom.count('class="mark s-absent"') >= 5  # 行政裁决: no seed mentions it
 
@@ -219,15 +253,23 @@ def test_checklist_marks_stay_distinct_in_greyscale(tmp_path):
     """Concrete / general / plans-only / absent differ in grey level and each carries its letter."""
     from pipeline.coverage.html_tasks import MARKS, TASK_CSS
 
-    cells = "".join(f'<table class="checklist" style="position:absolute;left:{20 + 160 * i}px;top:20px">'
-                    f'<tr><td class="mark s-{status}" style="width:120px;height:120px;font-size:60px">'
-                    f"{letter}</td></tr></table>" for i, (status, letter) in enumerate(MARKS.items()))
+    cells = "".join(
+        f'<table class="checklist" style="position:absolute;left:{20 + 160 * i}px;top:20px">'
+        f'<tr><td class="mark s-{status}" style="width:120px;height:120px;font-size:60px">'
+        f"{letter}</td></tr></table>"
+        for i, (status, letter) in enumerate(MARKS.items())
+    )
     page = tmp_path / "marks.html"
-    page.write_text(f'<!DOCTYPE html><html><meta charset="utf-8"><style>{TASK_CSS}</style>'
-                    f'<body style="margin:0;font-family:{FONT}">{cells}</body></html>', encoding="utf-8")
+    page.write_text(
+        f'<!DOCTYPE html><html><meta charset="utf-8"><style>{TASK_CSS}</style>'
+        f'<body style="margin:0;font-family:{FONT}">{cells}</body></html>',
+        encoding="utf-8",
+    )
     grey = _screenshot(tmp_path, page, "700,200").mean(axis=2)
-    patches = [grey[30:130, 30 + 160 * i:60 + 160 * i] for i in range(len(MARKS))]  # left strip: fill, no letter
+    patches = [grey[30:130, 30 + 160 * i : 60 + 160 * i] for i in range(len(MARKS))]  # left strip: fill, no letter
     levels = [float(p.mean()) for p in patches]
     assert levels[0] < 100 and levels[3] > 240, levels  # concrete dark, absent white
-    assert all(abs(a - b) > 12 for i, a in enumerate(levels) for b in levels[i + 1:]), levels
-    assert all(np.ptp(grey[30:130, 60 + 160 * i:140 + 160 * i]) > 100 for i in range(len(MARKS))), "a letter is missing"
+    assert all(abs(a - b) > 12 for i, a in enumerate(levels) for b in levels[i + 1 :]), levels
+    assert all(np.ptp(grey[30:130, 60 + 160 * i : 140 + 160 * i]) > 100 for i in range(len(MARKS))), (
+        "a letter is missing"
+    )

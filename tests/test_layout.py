@@ -89,15 +89,23 @@ def test_no_module_imports_itself_around_a_loop():
 
 
 def test_stages_import_only_from_themselves_or_earlier_ones():
-    backwards = sorted(f"{source} -> {target}" for source, targets in _graph().items() for target in targets
-                       if _stage(target) > _stage(source))
+    backwards = sorted(
+        f"{source} -> {target}"
+        for source, targets in _graph().items()
+        for target in targets
+        if _stage(target) > _stage(source)
+    )
     assert backwards == []
 
 
 def test_coverage_never_loads_a_model_and_nothing_imports_the_cli():
     graph = _graph()
-    assert not any(t.startswith("pipeline.model.") for s, ts in graph.items() if s.startswith("pipeline.coverage.") for t in ts)
-    assert not any(t.startswith("pipeline.cli.") for s, ts in graph.items() if not s.startswith("pipeline.cli.") for t in ts)
+    assert not any(
+        t.startswith("pipeline.model.") for s, ts in graph.items() if s.startswith("pipeline.coverage.") for t in ts
+    )
+    assert not any(
+        t.startswith("pipeline.cli.") for s, ts in graph.items() if not s.startswith("pipeline.cli.") for t in ts
+    )
 
 
 def test_the_cycle_finder_finds_a_loop():

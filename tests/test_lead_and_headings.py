@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from conftest import HELD_OUT
 from sklearn.metrics import f1_score
 
-from conftest import HELD_OUT
 from pipeline.annotate.annotations import label_matrix
 from pipeline.model.features import normalized_column, with_normalized_columns
 from pipeline.text.segment import segment_files
@@ -52,8 +52,15 @@ def test_rows_without_headings_still_get_labels(four_report_model, seed_paths, g
     from_file = four_report_model.predict_primary(paragraphs)
     for predicted in (bare["primary"].to_numpy(), from_file):
         assert np.mean(predicted[with_primary] == gold["primary"].to_numpy()[with_primary]) >= HELD_OUT_FILE_TOP1_FLOOR
-    scores = [f1_score(label_matrix(gold, four_report_model.classes_), four_report_model.predict(frame),
-                       average="macro", zero_division=0) for frame in (paragraphs[["text"]], paragraphs)]
+    scores = [
+        f1_score(
+            label_matrix(gold, four_report_model.classes_),
+            four_report_model.predict(frame),
+            average="macro",
+            zero_division=0,
+        )
+        for frame in (paragraphs[["text"]], paragraphs)
+    ]
     assert min(scores) >= 0.7
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import RAW
+
 from pipeline.cli.common import EXIT_OK
 from pipeline.cli.main import main
 from pipeline.io.tables import read_table
@@ -28,7 +29,14 @@ def test_seed_reports_classified_profiled_and_rendered(saved_model_dir, tmp_path
     # self-contained: nothing is fetched (the SVG namespace URI is an identifier, not a download)
     assert "<script src" not in page and "<link" not in page and "url(http" not in page
     gaps = read_table(tmp_path / "gaps.csv")
-    assert set(gaps.kind) <= {"missing", "thin", "only_in_plans_or_problems", "below_reference", "appeared", "disappeared"}
+    assert set(gaps.kind) <= {
+        "missing",
+        "thin",
+        "only_in_plans_or_problems",
+        "below_reference",
+        "appeared",
+        "disappeared",
+    }
     # what the rules require of each report: in its own table, in the panel, and as a block on its page
     required = read_table(tmp_path / "required.csv").assign(seed=lambda t: t.report_id.str[:3]).set_index("seed")
     assert required.loc["000", "problems"] == "absent" and required.loc["000", "responsibility"] == "in_passing"
@@ -37,4 +45,6 @@ def test_seed_reports_classified_profiled_and_rendered(saved_model_dir, tmp_path
     assert panel.loc["001", "required_responsibility"] == "absent" and panel.loc["004", "published"] == "2020-01-22"
     assert page.count('class="required"') >= 2 * 5  # one block (section and table) per report
     by_group = read_table(tmp_path / "required_by_year_level.csv")
-    assert by_group.n_reports.sum() == 5 and by_group.n_complete.sum() == int((required.complete.astype(str) == "True").sum())
+    assert by_group.n_reports.sum() == 5 and by_group.n_complete.sum() == int(
+        (required.complete.astype(str) == "True").sum()
+    )

@@ -41,7 +41,11 @@ TITLE_FORMS = [
     ("某某县2016-2020年法治政府建设工作总结", None, "某某县"),
     ("某某区统计局近三年依法行政工作情况的报告", None, "某某区统计局"),
     ("我县2022年法治政府建设情况报告", 2022, ""),  # 我县 names no body
-    ("中共某某县委全面依法治县委员会办公室关于2022年度法治政府建设情况的报告", 2022, "中共某某县委全面依法治县委员会办公室"),
+    (
+        "中共某某县委全面依法治县委员会办公室关于2022年度法治政府建设情况的报告",
+        2022,
+        "中共某某县委全面依法治县委员会办公室",
+    ),
     ("某某县依法治县工作报告(2022)", 2022, "某某县"),
 ]
 
@@ -56,24 +60,42 @@ def _report(seed_paths, tmp_path, head=(), tail=(), seed="003"):
 
 def _metadata(table: pd.DataFrame) -> dict:
     first = table.iloc[0]
-    return {"year": None if pd.isna(first.year) else int(first.year), "issuer": first.issuer,
-            "published": first.published, "year_source": first.year_source,
-            "issuer_source": first.issuer_source, "published_source": first.published_source}
+    return {
+        "year": None if pd.isna(first.year) else int(first.year),
+        "issuer": first.issuer,
+        "published": first.published,
+        "year_source": first.year_source,
+        "issuer_source": first.issuer_source,
+        "published_source": first.published_source,
+    }
 
 
 @pytest.mark.parametrize(("title", "year", "issuer"), TITLE_FORMS)
-def test_every_title_form_gives_the_year_reported_on_and_the_issuer(seed_paths, seed_tables, tmp_path,
-                                                                   title, year, issuer):
+def test_every_title_form_gives_the_year_reported_on_and_the_issuer(
+    seed_paths, seed_tables, tmp_path, title, year, issuer
+):
     table = _report(seed_paths, tmp_path, head=[title])
-    assert _metadata(table) == {"year": year, "issuer": issuer, "published": "",
-                                "year_source": "title" if year else "", "issuer_source": "title" if issuer else "",
-                                "published_source": ""}
+    assert _metadata(table) == {
+        "year": year,
+        "issuer": issuer,
+        "published": "",
+        "year_source": "title" if year else "",
+        "issuer_source": "title" if issuer else "",
+        "published_source": "",
+    }
     assert table.text.tolist() == seed_tables["003"].text.tolist()
 
 
 def test_seeds_give_their_dates_and_say_where_each_field_came_from(seed_tables):
-    got = {seed: (table.published.iloc[0], table.published_source.iloc[0], table.year_source.iloc[0],
-                  table.issuer_source.iloc[0]) for seed, table in seed_tables.items()}
+    got = {
+        seed: (
+            table.published.iloc[0],
+            table.published_source.iloc[0],
+            table.year_source.iloc[0],
+            table.issuer_source.iloc[0],
+        )
+        for seed, table in seed_tables.items()
+    }
     assert got == {
         "000": ("2023-02-15", "signature", "opening", "opening"),  # no title: 2022年,清河县人民政府…
         "001": ("2020-03-09", "page", "title", "title"),  # posted 2020-03-09 (时间: line), signed 2020-03-01
@@ -84,37 +106,61 @@ def test_seeds_give_their_dates_and_say_where_each_field_came_from(seed_tables):
 
 
 def test_chinese_numeral_title_and_signature_give_year_and_publication_date(seed_paths, seed_tables, tmp_path):
-    table = _report(seed_paths, tmp_path, head=["二〇二二年某某县法治政府建设情况报告"],
-                    tail=["某某县人民政府", "二〇二三年二月十五日"])
-    assert _metadata(table) == {"year": 2022, "issuer": "某某县", "published": "2023-02-15", "year_source": "title",
-                                "issuer_source": "title", "published_source": "signature"}
+    table = _report(
+        seed_paths,
+        tmp_path,
+        head=["二〇二二年某某县法治政府建设情况报告"],
+        tail=["某某县人民政府", "二〇二三年二月十五日"],
+    )
+    assert _metadata(table) == {
+        "year": 2022,
+        "issuer": "某某县",
+        "published": "2023-02-15",
+        "year_source": "title",
+        "issuer_source": "title",
+        "published_source": "signature",
+    }
     assert table.text.tolist() == seed_tables["003"].text.tolist()  # the signature is no paragraph
 
 
-@pytest.mark.parametrize(("signature", "issuer"), [
-    (["某某县人民政府", "二〇二三年二月十五日"], "某某县人民政府"),
-    (["某某县人民政府  2023年2月15日"], "某某县人民政府"),  # name and date on one line
-    (["某某街道办事处", "二〇二三年元月十五日"], "某某街道办事处"),
-])
+@pytest.mark.parametrize(
+    ("signature", "issuer"),
+    [
+        (["某某县人民政府", "二〇二三年二月十五日"], "某某县人民政府"),
+        (["某某县人民政府  2023年2月15日"], "某某县人民政府"),  # name and date on one line
+        (["某某街道办事处", "二〇二三年元月十五日"], "某某街道办事处"),
+    ],
+)
 def test_signature_alone_gives_issuer_date_and_the_year_before(seed_paths, seed_tables, tmp_path, signature, issuer):
     table = _report(seed_paths, tmp_path, tail=signature)
     month = "01" if "元月" in signature[-1] else "02"
-    assert _metadata(table) == {"year": 2022, "issuer": issuer, "published": f"2023-{month}-15",
-                                "year_source": "signature", "issuer_source": "signature",
-                                "published_source": "signature"}
+    assert _metadata(table) == {
+        "year": 2022,
+        "issuer": issuer,
+        "published": f"2023-{month}-15",
+        "year_source": "signature",
+        "issuer_source": "signature",
+        "published_source": "signature",
+    }
     assert table.text.tolist() == seed_tables["003"].text.tolist()
 
 
 def test_signature_completes_an_issuer_the_title_names_without_its_place(seed_paths, tmp_path):
-    table = _report(seed_paths, tmp_path, head=["县教育局2022年法治政府建设年度报告"],
-                    tail=["某某县教育局", "2023年1月10日"])
+    table = _report(
+        seed_paths, tmp_path, head=["县教育局2022年法治政府建设年度报告"], tail=["某某县教育局", "2023年1月10日"]
+    )
     metadata = _metadata(table)
     assert (metadata["issuer"], metadata["issuer_source"]) == ("某某县教育局", "signature")
     assert (metadata["year"], metadata["year_source"]) == (2022, "title")
 
 
-@pytest.mark.parametrize("head", [["某某县人民政府", "关于2022年度法治政府建设情况的报告"],
-                                  ["某某县人民政府关于2022年度法治政府建设", "工作情况的报告"]])
+@pytest.mark.parametrize(
+    "head",
+    [
+        ["某某县人民政府", "关于2022年度法治政府建设情况的报告"],
+        ["某某县人民政府关于2022年度法治政府建设", "工作情况的报告"],
+    ],
+)
 def test_title_on_two_lines_is_read_whole_and_is_no_paragraph(seed_paths, seed_tables, tmp_path, head):
     table = _report(seed_paths, tmp_path, head=head)
     assert (_metadata(table)["year"], table.issuer.iloc[0]) == (2022, "某某县人民政府")
@@ -125,7 +171,7 @@ def test_title_on_two_lines_is_read_whole_and_is_no_paragraph(seed_paths, seed_t
 def test_opening_in_chinese_numerals_gives_the_year(seed_paths, seed_tables, tmp_path):
     opening = read_report(seed_paths["000"]).lines[0]
     assert opening.startswith("2022年,")
-    lines = ["二〇二二年" + opening[len("2022年"):], *read_report(seed_paths["000"]).lines[1:]]
+    lines = ["二〇二二年" + opening[len("2022年") :], *read_report(seed_paths["000"]).lines[1:]]
     path = tmp_path / "000.txt"
     path.write_text("\n".join(lines), encoding="utf-8")
     metadata = _metadata(segment_file(path))
@@ -155,8 +201,10 @@ def test_a_section_opening_since_a_year_is_not_the_work_year(seed_paths, tmp_pat
 def test_page_date_gives_the_year_as_published_when_the_text_states_none(seed_paths, tmp_path):
     page = wrap_seed(seed_paths["003"], "div_layout", tmp_path / "page.html")
     markup = page.read_text(encoding="utf-8")
-    page.write_text(markup.replace('name="PubDate" content="2024-03-15', 'name="firstpublishedtime" content="2024-03-15'),
-                    encoding="utf-8")
+    page.write_text(
+        markup.replace('name="PubDate" content="2024-03-15', 'name="firstpublishedtime" content="2024-03-15'),
+        encoding="utf-8",
+    )
     assert read_report(page).page.posted == "2024-03-15"
     metadata = _metadata(segment_file(page))
     assert (metadata["year"], metadata["year_source"]) == (2023, "published")
@@ -165,8 +213,9 @@ def test_page_date_gives_the_year_as_published_when_the_text_states_none(seed_pa
 
 def test_page_title_gives_the_year_when_the_text_has_no_title(seed_paths, tmp_path):
     page = wrap_seed(seed_paths["003"], "div_layout", tmp_path / "page.html")
-    page.write_text(page.read_text(encoding="utf-8").replace(UNTITLED, "某某县2021年法治政府建设年度报告"),
-                    encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(UNTITLED, "某某县2021年法治政府建设年度报告"), encoding="utf-8"
+    )
     metadata = _metadata(segment_file(page))
     assert (metadata["year"], metadata["year_source"], metadata["issuer"]) == (2021, "page", "某某县")
 
@@ -182,10 +231,17 @@ def test_new_columns_survive_a_table_file_and_coverage_reads_them(seed_paths, tm
         assert checked.published.iloc[0] == "2023-02-15"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2021-04-09 10:21", "2021-04-09"), ("发布日期:2024年3月15日", "2024-03-15"),
-    ("二〇二三年十二月三十一日", "2023-12-31"), ("二零二四年三月五号", "2024-03-05"), ("2023年2月30日", ""),
-    ("二〇二三年", ""), ("索引号:000000000/2024-00012", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2021-04-09 10:21", "2021-04-09"),
+        ("发布日期:2024年3月15日", "2024-03-15"),
+        ("二〇二三年十二月三十一日", "2023-12-31"),
+        ("二零二四年三月五号", "2024-03-05"),
+        ("2023年2月30日", ""),
+        ("二〇二三年", ""),
+        ("索引号:000000000/2024-00012", ""),
+    ],
+)
 def test_dates_are_read_in_digits_or_chinese_numerals(text, expected):
     assert iso_date(text) == expected

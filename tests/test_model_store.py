@@ -82,8 +82,11 @@ def test_trusted_types_are_exactly_what_a_trained_model_needs(saved_model_dir):
         assert "schema.json" in archive.namelist()
     untrusted = skops.io.get_untrusted_types(file=saved_model_dir / MODEL_FILE)
     assert set(untrusted) <= set(trusted_types())
-    assert {"pipeline.model.classifier.ParagraphClassifier", "pipeline.model.features.NgramFeatures",
-            "pipeline.model.features.CueFeatures"} <= set(untrusted)
+    assert {
+        "pipeline.model.classifier.ParagraphClassifier",
+        "pipeline.model.features.NgramFeatures",
+        "pipeline.model.features.CueFeatures",
+    } <= set(untrusted)
 
 
 def test_old_joblib_model_directory_asks_for_retraining(saved_model_dir, four_report_model, tmp_path):
@@ -100,9 +103,12 @@ def test_old_joblib_model_directory_asks_for_retraining(saved_model_dir, four_re
 
 def test_model_is_used_with_its_own_taxonomy_copy(saved_model_dir, gold_table, tmp_path, monkeypatch):
     two = tmp_path / "two.yaml"
-    two.write_text("name: two\nversion: '1'\nlabels:\n"
-                   "  - {id: a, name_zh: 甲, name_en: A, definition: x, cues: [执法]}\n"
-                   "  - {id: b, name_zh: 乙, name_en: B, definition: y, cues: [监督]}\n", encoding="utf-8")
+    two.write_text(
+        "name: two\nversion: '1'\nlabels:\n"
+        "  - {id: a, name_zh: 甲, name_en: A, definition: x, cues: [执法]}\n"
+        "  - {id: b, name_zh: 乙, name_en: B, definition: y, cues: [监督]}\n",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("ROLCOV_TAXONOMY", str(two))
     with pytest.raises(ModelError, match=r"trained with taxonomy .* but .*two\.yaml \(two 1, .* was asked for"):
         load_model(saved_model_dir)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import nbformat
+from conftest import ROOT
 from nbclient import NotebookClient
 
-from conftest import ROOT
-from pipeline.model.store import load_model
 from pipeline.io.tables import write_table
 from pipeline.model.inputs import read_paragraphs
+from pipeline.model.store import load_model
 
 NOTEBOOK = ROOT / "notebooks" / "coverage_gaps.ipynb"
 
@@ -18,7 +18,9 @@ def test_coverage_notebook_executes(saved_model_dir, seed_paths, tmp_path, monke
     classified = write_table(load_model(saved_model_dir).classify(paragraphs), tmp_path / "paragraphs.csv")
     monkeypatch.setenv("ROLCOV_CLASSIFIED", str(classified))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()
     outputs = [output for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     stderr = "".join(o.get("text", "") for o in outputs if o.output_type == "stream" and o.name == "stderr")

@@ -18,8 +18,9 @@ from pipeline.io.convert import ConvertOptions
 from pipeline.io.ingest import read_report
 from pipeline.text.segment import segment_file
 
-pytestmark = pytest.mark.skipif(shutil.which("soffice") is None,
-                                reason="LibreOffice (Debian: libreoffice-writer-nogui) converts the test files")
+pytestmark = pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice (Debian: libreoffice-writer-nogui) converts the test files"
+)
 
 COMPARED = ["part", "heading_path", "text", "year", "issuer", "title"]
 
@@ -82,4 +83,3 @@ def test_text_saved_under_a_word_name_is_read_as_text(seed_paths, tmp_path):
     shutil.copy(seed_paths["003"], page)
     report = read_report(page)
     assert report.file_type == "txt" and report.lines == read_report(seed_paths["003"]).lines
-

@@ -10,8 +10,10 @@ from pipeline.text.places import PLACE_COLUMNS, place_summary, report_places, re
 
 def test_seed_reports_get_their_province_prefecture_and_level(seed_tables):
     places = report_places(pd.concat(seed_tables.values(), ignore_index=True)).set_index("report_id")
-    got = {rid[:3]: (row["province"], row["city"], row["county"], row["admin_code"], row["level"])
-           for rid, row in places.iterrows()}
+    got = {
+        rid[:3]: (row["province"], row["city"], row["county"], row["admin_code"], row["level"])
+        for rid, row in places.iterrows()
+    }
     assert got == {
         "000": ("河北省", "邢台市", "清河县", "130534", "county"),  # named only in the opening sentence
         "001": ("河南省", "郑州市", "巩义市", "410181", "county"),  # a county-level city
@@ -36,16 +38,19 @@ def test_a_parent_name_picks_the_one_place():
     assert (place.level, place.place_level, place.department_kind) == ("department", "county", "司法局")
 
 
-@pytest.mark.parametrize("issuer, expected", [
-    ("中共西安市临潼区信访局党组", ("陕西省", "department", "county", "信访局")),
-    ("广州市公安局增城区分局", ("广东省", "department", "county", "公安局")),
-    ("湖北省人民政府", ("湖北省", "province", "province", "")),
-    ("淮安市人民政府", ("江苏省", "prefecture", "prefecture", "")),
-    ("上海市嘉定区人民政府", ("上海市", "county", "county", "")),
-    ("丰都县栗子乡人民政府", ("重庆市", "township", "township", "")),
-    ("城口县人民政府办公室", ("重庆市", "department", "county", "人民政府办公室")),
-    ("江干区人民政府", ("浙江省", "county", "county", "")),  # merged into 上城区 in 2021: today's division
-])
+@pytest.mark.parametrize(
+    "issuer, expected",
+    [
+        ("中共西安市临潼区信访局党组", ("陕西省", "department", "county", "信访局")),
+        ("广州市公安局增城区分局", ("广东省", "department", "county", "公安局")),
+        ("湖北省人民政府", ("湖北省", "province", "province", "")),
+        ("淮安市人民政府", ("江苏省", "prefecture", "prefecture", "")),
+        ("上海市嘉定区人民政府", ("上海市", "county", "county", "")),
+        ("丰都县栗子乡人民政府", ("重庆市", "township", "township", "")),
+        ("城口县人民政府办公室", ("重庆市", "department", "county", "人民政府办公室")),
+        ("江干区人民政府", ("浙江省", "county", "county", "")),  # merged into 上城区 in 2021: today's division
+    ],
+)
 def test_level_and_kind_of_body_come_from_the_name(issuer, expected):
     place = resolve_report(issuer=issuer)
     assert (place.province, place.level, place.place_level, place.department_kind) == expected
@@ -55,7 +60,10 @@ def test_a_body_without_a_place_keeps_its_level_and_no_place():
     ministry, county_bureau = resolve_report(issuer="司法部"), resolve_report(issuer="县教育局")
     assert (ministry.level, ministry.province, ministry.place_problem) == ("department", "", "no place: 司法部")
     assert (county_bureau.level, county_bureau.place_level, county_bureau.department_kind) == (
-        "department", "county", "教育局")
+        "department",
+        "county",
+        "教育局",
+    )
 
 
 def test_title_and_opening_are_read_when_the_issuer_is_empty():

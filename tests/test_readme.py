@@ -15,14 +15,15 @@ import shlex
 import shutil
 
 import pytest
-
 from conftest import ROOT
+
 from pipeline.annotate.annotations import read_annotations
 from pipeline.cli.main import build_parser
 
 DOCS_INDEX = (ROOT / "docs" / "README.md").read_text(encoding="utf-8")
 PAGES = [ROOT / "README.md", ROOT / "docs" / "README.md"] + [
-    ROOT / "docs" / name for name in re.findall(r"^\| \[([\w-]+\.md)\]", DOCS_INDEX, re.M)]
+    ROOT / "docs" / name for name in re.findall(r"^\| \[([\w-]+\.md)\]", DOCS_INDEX, re.M)
+]
 TEXTS = {page: page.read_text(encoding="utf-8") for page in PAGES}
 PYTHON_BLOCKS = [(page, block) for page in PAGES for block in re.findall(r"```python\n(.*?)```", TEXTS[page], re.S)]
 SHELL_BLOCKS = [block for page in PAGES for block in re.findall(r"```sh\n(.*?)```", TEXTS[page], re.S)]
@@ -77,8 +78,7 @@ def _command_lines() -> list[list[str]]:
 def _subcommands() -> dict[str, set[str]]:
     parser = build_parser()
     action = next(a for a in parser._actions if a.dest == "command")
-    return {name: {option for a in sub._actions for option in a.option_strings}
-            for name, sub in action.choices.items()}
+    return {name: {option for a in sub._actions for option in a.option_strings} for name, sub in action.choices.items()}
 
 
 def test_every_command_line_example_uses_real_subcommands_and_options():

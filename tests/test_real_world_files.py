@@ -7,16 +7,16 @@ import os
 import shutil
 
 import pytest
-
 from conftest import SEEDS
-from pipeline.model.batch import FAILURES_FILE, TABLE_FILE
+
 from pipeline.cli.common import EXIT_PARTIAL
 from pipeline.cli.main import main
-from pipeline.schema import is_item, report_ids
 from pipeline.io.ingest import find_report_files, read_report
 from pipeline.io.linebreaks import is_lineless
-from pipeline.text.segment import annotation_units, paragraphs_to_frame, segment_report
 from pipeline.io.tables import read_table
+from pipeline.model.batch import FAILURES_FILE, TABLE_FILE
+from pipeline.schema import is_item, report_ids
+from pipeline.text.segment import annotation_units, paragraphs_to_frame, segment_report
 
 # Tolerance for a report whose line breaks were lost (docs/formats.md "What bad input gets"): at least this share of
 # the original paragraphs come back identical (same text, same heading path), and the set of top-level
@@ -28,7 +28,7 @@ def _paragraphs(path):
     """(body, heading path) per paragraph. The body is the text after its lead: a file without line breaks
     cannot show whether a heading stood on its own line or led its paragraph's first line, and the heading
     path carries it either way."""
-    return [(p.text[len(p.lead):], p.heading_path) for p in segment_report(read_report(path))]
+    return [(p.text[len(p.lead) :], p.heading_path) for p in segment_report(read_report(path))]
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
@@ -39,7 +39,7 @@ def test_cut_off_last_character_loses_only_the_cut_paragraph(seed_paths, tmp_pat
     cut.write_bytes(seed_paths[seed].read_text(encoding="utf-8").rstrip().encode(encoding)[:-1])
     with caplog.at_level(logging.WARNING, logger="rolcov"):
         paragraphs = _paragraphs(cut)
-    assert paragraphs[:len(original) - 1] == original[:-1]
+    assert paragraphs[: len(original) - 1] == original[:-1]
     # the last paragraph (or the date line under it, then no longer a date) lost its last character
     assert len(paragraphs) - len(original) in (0, 1)
     assert "".join(text for text, _ in paragraphs).startswith("".join(text for text, _ in original)[:-1])
@@ -52,8 +52,9 @@ def test_cut_off_last_character_loses_only_the_cut_paragraph(seed_paths, tmp_pat
 def test_report_without_line_breaks_keeps_its_sections(seed_paths, tmp_path, seed, separator):
     original = _paragraphs(seed_paths[seed])
     flat = tmp_path / f"{seed}.txt"
-    flat.write_text(seed_paths[seed].read_text(encoding="utf-8").replace("\r", "").replace("\n", separator),
-                    encoding="utf-8")
+    flat.write_text(
+        seed_paths[seed].read_text(encoding="utf-8").replace("\r", "").replace("\n", separator), encoding="utf-8"
+    )
     restored = _paragraphs(flat)
     recovered = sum(paragraph in set(restored) for paragraph in original)
     assert recovered >= LINELESS_MIN_RECOVERED * len(original), (recovered, len(original))
@@ -109,8 +110,11 @@ def _messy_folder(seed_paths, folder):
     (folder / "slides.pptx").write_bytes(b"PK\x03\x04 a presentation")
     (folder / "gone.txt").symlink_to(folder / "deleted.txt")
     (folder / ".hidden.txt").write_text("editor backup", encoding="utf-8")
-    return {"budget.xlsx": ".xlsx is not a report type", "slides.pptx": ".pptx is not a report type",
-            "gone.txt": "a link to a file that does not exist"}
+    return {
+        "budget.xlsx": ".xlsx is not a report type",
+        "slides.pptx": ".pptx is not a report type",
+        "gone.txt": "a link to a file that does not exist",
+    }
 
 
 def test_unsupported_files_and_broken_links_are_listed_as_skipped(seed_paths, tmp_path, capsys):
@@ -124,8 +128,9 @@ def test_unsupported_files_and_broken_links_are_listed_as_skipped(seed_paths, tm
     assert read_table(tmp_path / "p.csv").report_id.nunique() == 3
 
 
-def test_batch_lists_skipped_files_in_failures_and_keeps_same_named_reports_apart(seed_paths, saved_model_dir,
-                                                                                 tmp_path, capsys):
+def test_batch_lists_skipped_files_in_failures_and_keeps_same_named_reports_apart(
+    seed_paths, saved_model_dir, tmp_path, capsys
+):
     expected = _messy_folder(seed_paths, tmp_path / "reports")
     out = tmp_path / "out"
     code = main(["classify", str(tmp_path / "reports"), "--model", str(saved_model_dir), "-o", str(out)])
@@ -137,8 +142,9 @@ def test_batch_lists_skipped_files_in_failures_and_keeps_same_named_reports_apar
     table = read_table(out / TABLE_FILE)
     ids = table.drop_duplicates("source").set_index("source").report_id
     same_named = [ids[str(tmp_path / "reports" / folder / "report.txt")] for folder in ("a", "b")]
-    assert len(set(same_named)) == 2 and all(table.para_id[table.report_id == rid].str.startswith(f"{rid}:").all()
-                                             for rid in same_named)
+    assert len(set(same_named)) == 2 and all(
+        table.para_id[table.report_id == rid].str.startswith(f"{rid}:").all() for rid in same_named
+    )
     # the single-table classify names them the same way
     single = tmp_path / "single.csv"
     main(["classify", str(tmp_path / "reports"), "--model", str(saved_model_dir), "-o", str(single)])

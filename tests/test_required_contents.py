@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from report_variants import SYNONYMS, renamed_section, without_heading_numbers, without_section
 
 from pipeline.coverage.required_block import required_contents_block
 from pipeline.coverage.requirements import REQUIRED_COLUMNS, required_contents, required_contents_summary
 from pipeline.errors import InputError
 from pipeline.text.segment import report_part_of_heading, segment_file
-from report_variants import SYNONYMS, renamed_section, without_heading_numbers, without_section
 
 #: Where each seed's required parts start (its top-level heading), as a reader finds them.
 SECTIONS = {
@@ -39,23 +39,42 @@ def _variant(seed_paths, tmp_path: Path, key: str, change) -> pd.DataFrame:
 
 
 def test_seeds_have_the_required_contents_a_reader_finds(seeds, seed_tables):
-    status = {key: {part: row[part] for part in ("achievements", "problems", "responsibility", "plans")}
-              for key, row in seeds.items()}
+    status = {
+        key: {part: row[part] for part in ("achievements", "problems", "responsibility", "plans")}
+        for key, row in seeds.items()
+    }
     # 000: no shortcomings; the first-responsible duty is one sentence in 一、(二)抓好顶层设计; the closing
     # "下一步，我们将…" is a one-sentence pledge, not a plans section.
-    assert status["000"] == {"achievements": "present", "problems": "absent", "responsibility": "in_passing",
-                             "plans": "in_passing"}
+    assert status["000"] == {
+        "achievements": "present",
+        "problems": "absent",
+        "responsibility": "in_passing",
+        "plans": "in_passing",
+    }
     duty = seed_tables["000"].set_index("para_id").loc[seeds["000"]["responsibility_para_ids"], "text"]
     assert "切实履行好第一责任人职责" in duty and duty.startswith("(二)抓好顶层设计")
     # 001: 四、存在的问题和不足 and 五、2020年度工作计划, but nothing on the first responsible persons.
-    assert status["001"] == {"achievements": "present", "problems": "present", "responsibility": "absent",
-                             "plans": "present"}
+    assert status["001"] == {
+        "achievements": "present",
+        "problems": "present",
+        "responsibility": "absent",
+        "plans": "present",
+    }
     assert status["002"] == status["004"] == dict.fromkeys(status["002"], "present")
     # 003, the template report: five area sections of achievements; "下一步" only inside its last paragraph.
-    assert status["003"] == {"achievements": "present", "problems": "absent", "responsibility": "absent",
-                             "plans": "in_passing"}
+    assert status["003"] == {
+        "achievements": "present",
+        "problems": "absent",
+        "responsibility": "absent",
+        "plans": "in_passing",
+    }
     assert {key: row["complete"] for key, row in seeds.items()} == {
-        "000": False, "001": False, "002": True, "003": False, "004": True}
+        "000": False,
+        "001": False,
+        "002": True,
+        "003": False,
+        "004": True,
+    }
     assert seeds["001"]["missing"] == "responsibility"
     assert seeds["003"]["missing"] == "problems;responsibility;plans"
 
@@ -81,20 +100,29 @@ def test_shortcomings_causes_and_specificity_as_read(seeds, seed_tables):
     assert seeds["004"]["causes"] == "given" and seeds["004"]["causes_cues"] == "导致"
     cause_paragraph = seed_tables["004"].set_index("para_id").loc[seeds["004"]["causes_para_ids"]]
     assert cause_paragraph.heading_path.endswith("(一)政府工作人员特别是领导干部法治观念还不够强")
-    assert (seeds["004"]["problems_specificity"], seeds["004"]["n_specific_problems"], seeds["004"]["n_problems"]) \
-        == ("partly_specific", 1, 3)
+    assert (seeds["004"]["problems_specificity"], seeds["004"]["n_specific_problems"], seeds["004"]["n_problems"]) == (
+        "partly_specific",
+        1,
+        3,
+    )
     # 002's heading promises 不足和原因, but its one paragraph only lists three problems (一是…二是…三是…),
     # none with a figure or a named body: the heading alone gives no cause.
-    assert seed_tables["002"].set_index("para_id").loc[seeds["002"]["problems_para_ids"], "heading_path"] \
+    assert (
+        seed_tables["002"].set_index("para_id").loc[seeds["002"]["problems_para_ids"], "heading_path"]
         == "三、推进法治政府建设存在的不足和原因"
-    assert (seeds["002"]["causes"], seeds["002"]["problems_specificity"], seeds["002"]["n_problems"]) \
-        == ("not_given", "boilerplate", 3)
+    )
+    assert (seeds["002"]["causes"], seeds["002"]["problems_specificity"], seeds["002"]["n_problems"]) == (
+        "not_given",
+        "boilerplate",
+        3,
+    )
     assert (seeds["001"]["causes"], seeds["001"]["problems_specificity"]) == ("not_given", "boilerplate")
     assert seeds["000"]["causes"] == seeds["000"]["problems_specificity"] == ""
 
 
-@pytest.mark.parametrize(("key", "part"), [(key, part) for key, sections in SECTIONS.items()
-                                           for part in sections if part != "achievements"])
+@pytest.mark.parametrize(
+    ("key", "part"), [(key, part) for key, sections in SECTIONS.items() for part in sections if part != "achievements"]
+)
 def test_a_removed_section_is_flagged(seed_paths, tmp_path, key, part):
     table = _variant(seed_paths, tmp_path, key, lambda lines: without_section(lines, SECTIONS[key][part]))
     row = required_contents(table).iloc[0]
@@ -103,9 +131,16 @@ def test_a_removed_section_is_flagged(seed_paths, tmp_path, key, part):
     assert all(row[other] == "present" for other in others), row[others].to_dict()
 
 
-@pytest.mark.parametrize(("key", "part", "title"), [
-    (key, part, title.format(next_year=2020 if key != "002" else 2023))
-    for key, sections in SECTIONS.items() for part in sections if part in SYNONYMS for title in SYNONYMS[part]])
+@pytest.mark.parametrize(
+    ("key", "part", "title"),
+    [
+        (key, part, title.format(next_year=2020 if key != "002" else 2023))
+        for key, sections in SECTIONS.items()
+        for part in sections
+        if part in SYNONYMS
+        for title in SYNONYMS[part]
+    ],
+)
 def test_a_section_renamed_with_a_synonym_is_still_found(seed_paths, tmp_path, key, part, title):
     heading = SECTIONS[key][part]
     table = _variant(seed_paths, tmp_path, key, lambda lines: renamed_section(lines, heading, title))
@@ -115,14 +150,23 @@ def test_a_section_renamed_with_a_synonym_is_still_found(seed_paths, tmp_path, k
     assert row["complete"] == (key != "001")
 
 
-@pytest.mark.parametrize(("heading", "part"), [
-    ("四、不足之处", "problems"), ("三、问题与差距", "problems"), ("三、差距和不足", "problems"),
-    ("四、困难和问题", "problems"), ("三、问题与挑战", "problems"),
-    ("五、下步工作安排", "plans"), ("六、下一阶段工作重点", "plans"), ("五、2024年工作设想", "plans"),
-    ("二、主要负责同志履职情况", "responsibility"),
-    # "补齐短板" is work done, and a 问题导向 is a method: both stay achievements
-    ("三、补齐短板,提升执法水平", "achievements"), ("二、坚持问题导向,提升服务效能", "achievements"),
-])
+@pytest.mark.parametrize(
+    ("heading", "part"),
+    [
+        ("四、不足之处", "problems"),
+        ("三、问题与差距", "problems"),
+        ("三、差距和不足", "problems"),
+        ("四、困难和问题", "problems"),
+        ("三、问题与挑战", "problems"),
+        ("五、下步工作安排", "plans"),
+        ("六、下一阶段工作重点", "plans"),
+        ("五、2024年工作设想", "plans"),
+        ("二、主要负责同志履职情况", "responsibility"),
+        # "补齐短板" is work done, and a 问题导向 is a method: both stay achievements
+        ("三、补齐短板,提升执法水平", "achievements"),
+        ("二、坚持问题导向,提升服务效能", "achievements"),
+    ],
+)
 def test_headings_reports_use_name_their_part(heading, part):
     assert report_part_of_heading(heading) == part
 
@@ -151,10 +195,18 @@ def _with_published(table: pd.DataFrame, dates: dict[str, str]) -> pd.DataFrame:
     return table.assign(published=table.report_id.str[:3].map(dates).fillna(""))
 
 
-@pytest.mark.parametrize(("published", "expected"), [
-    ("2020-01-22", "on_time"), ("2020-03-31", "on_time"), ("2020-04-01", "late"), ("2021-01-05", "late"),
-    ("", "unknown"), ("2018-12-30", "unknown"), ("not a date", "unknown"),
-])
+@pytest.mark.parametrize(
+    ("published", "expected"),
+    [
+        ("2020-01-22", "on_time"),
+        ("2020-03-31", "on_time"),
+        ("2020-04-01", "late"),
+        ("2021-01-05", "late"),
+        ("", "unknown"),
+        ("2018-12-30", "unknown"),
+        ("not a date", "unknown"),
+    ],
+)
 def test_timeliness_against_the_april_first_deadline(seed_tables, published, expected):
     row = required_contents(_with_published(seed_tables["004"], {"004": published})).iloc[0]
     assert (row["deadline"], row["timeliness"], row["published"]) == ("2020-04-01", expected, published)
@@ -180,7 +232,8 @@ def test_corpus_shares_by_year_and_level(seed_tables):
     dates = {"001": "2020-04-20", "002": "2023-01-30", "004": "2020-01-22"}
     per_report = required_contents(_with_published(pd.concat(seed_tables.values(), ignore_index=True), dates))
     per_report["level"] = per_report.report_id.str[:3].map(
-        {"000": "county", "001": "county", "002": "district", "003": "county", "004": "county"})
+        {"000": "county", "001": "county", "002": "district", "003": "county", "004": "county"}
+    )
     summary = required_contents_summary(per_report).set_index(["year", "level"])
     county_2019 = summary.loc[(2019, "county")]
     assert (county_2019.n_reports, county_2019.n_complete, county_2019.n_with_causes) == (2, 1, 1)
@@ -221,11 +274,27 @@ def test_report_page_block_renders_in_a_browser(seed_tables, tmp_path):
     table = _with_published(seed_tables["004"], {"004": "2020-01-22"})
     block = required_contents_block(required_contents(table).iloc[0], table)
     page = tmp_path / "required.html"
-    page.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{block}</body></html>",
-                    encoding="utf-8")
+    page.write_text(
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{block}</body></html>", encoding="utf-8"
+    )
     dom = subprocess.run(
-        ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync",
-         "--disable-background-networking", "--disable-component-update", f"--user-data-dir={tmp_path / 'p'}",
-         "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True).stdout
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-background-networking",
+            "--disable-component-update",
+            f"--user-data-dir={tmp_path / 'p'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     assert dom.count('<td class="s-present">present</td>') == 4
     assert "2020-01-22" in dom and "<b>on time</b>" in dom and "导致了依法行政的重要性没有得到重视" in dom

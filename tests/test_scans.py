@@ -19,8 +19,8 @@ from scanned_files import write_doc, write_page_images, write_scanned_pdf
 from pipeline.errors import InputError
 from pipeline.io.convert import LOW_CONFIDENCE, ConvertOptions
 from pipeline.io.ingest import find_report_files, read_report
-from pipeline.text.normalize import normalize_text
 from pipeline.model.batch import CONVERTED_DIR, classify_reports
+from pipeline.text.normalize import normalize_text
 from pipeline.text.segment import segment_file
 
 pytest.importorskip("rapidocr", reason="the OCR engine is installed with rolcov[ocr]")
@@ -107,8 +107,9 @@ def test_missing_ocr_engine_names_the_install_command(opening, tmp_path, monkeyp
     assert str(raised.value) == f"{page}: a scan, and reading scans needs the OCR engine; pip install 'rolcov[ocr]'"
 
 
-def test_batch_converts_each_file_once_and_counts_ocr_pages(opening, seed_paths, saved_model_dir, tmp_path,
-                                                            monkeypatch, capsys):
+def test_batch_converts_each_file_once_and_counts_ocr_pages(
+    opening, seed_paths, saved_model_dir, tmp_path, monkeypatch, capsys
+):
     reports = tmp_path / "reports"
     write_page_images(opening[:1], reports, "notice")
     write_encoded_text(list(read_report(seed_paths["000"]).lines), reports / "000.txt", "gb18030")

@@ -11,8 +11,18 @@ from pipeline.text.segment import segment_report
 
 # Lines of page chrome and document furniture that occur in the seed files and must never be text.
 CHROME = [
-    "首页", "通知公告", "打印此文", "关闭窗口", "打印本页", "来源:", "发布日期", "浏览次数",
-    "Produced By", "抄送", "日印", "政府工作报告",
+    "首页",
+    "通知公告",
+    "打印此文",
+    "关闭窗口",
+    "打印本页",
+    "来源:",
+    "发布日期",
+    "浏览次数",
+    "Produced By",
+    "抄送",
+    "日印",
+    "政府工作报告",
 ]
 
 
@@ -51,7 +61,9 @@ def test_report_parts_follow_the_report_sections(seed_tables):
     assert by_section["一"] == {"achievements"}
     assert table.part.iloc[0] == "preamble"
     parts_002 = seed_tables["002"].groupby(seed_tables["002"].heading_path.str[:2]).part.agg(set)
-    assert parts_002["二、"] == {"responsibility"} and parts_002["三、"] == {"problems"} and parts_002["四、"] == {"plans"}
+    assert (
+        parts_002["二、"] == {"responsibility"} and parts_002["三、"] == {"problems"} and parts_002["四、"] == {"plans"}
+    )
     # 000 has no plans section; its closing "下一步…" paragraph is still recognised as plans
     last = seed_tables["000"].iloc[-1]
     assert last.text.startswith("下一步") and last.part == "plans"
@@ -91,7 +103,7 @@ def test_enumerations_split_into_items_that_rebuild_the_paragraph(seed_paths, ke
     assert len(items) > len(paragraphs)
     for paragraph in paragraphs:
         pieces = [item for item in items if item.para_id.split(".")[0] == paragraph.para_id]
-        body = paragraph.text[len(paragraph.lead):] if len(pieces) > 1 else paragraph.text
+        body = paragraph.text[len(paragraph.lead) :] if len(pieces) > 1 else paragraph.text
         assert "".join(p.text for p in pieces).replace(" ", "") == body.replace(" ", "")
         if len(pieces) > 1:
             assert all(p.heading_path == paragraph.heading_path and p.part == paragraph.part for p in pieces)

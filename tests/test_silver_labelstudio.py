@@ -7,10 +7,10 @@ import json
 import pytest
 
 from pipeline.annotate.annotations import read_annotations
-from pipeline.cli.common import EXIT_OK
-from pipeline.cli.main import main
 from pipeline.annotate.labelstudio import tasks_to_annotations
 from pipeline.annotate.silver import silver_labels
+from pipeline.cli.common import EXIT_OK
+from pipeline.cli.main import main
 from pipeline.taxonomy import load_taxonomy
 from tests.conftest import ROOT
 
@@ -78,27 +78,42 @@ def _choices(control, *values):
 
 def test_import_keeps_each_coders_latest_submitted_annotation_and_defaults_primary_to_first_choice():
     data = {"report_id": "r", "para_id": "r:0001", "text": "甲", "part": "achievements", "heading_path": ""}
-    task = {"id": 7, "data": data, "annotations": [
-        {"result": [_choices("labels", "capacity")], "updated_at": "2024-05-01T10:00:00Z", "completed_by": 3},
-        {"result": [_choices("labels", "oversight", "enforcement")], "updated_at": "2024-05-02T10:00:00Z",
-         "completed_by": {"email": "li@example.org"}},
-        {"result": [_choices("labels", "leadership")], "updated_at": "2024-05-03T10:00:00Z", "was_cancelled": True},
-        {"result": [], "updated_at": "2024-05-04T10:00:00Z"},
-    ]}
-    only_predictions = {"id": 8, "data": {**data, "para_id": "r:0002"},
-                        "predictions": [{"result": [_choices("labels", "capacity")]}]}
-    task["annotations"].append({"result": [_choices("labels", "functions")], "updated_at": "2024-04-01T10:00:00Z",
-                                "completed_by": 3})  # user 3's earlier annotation
+    task = {
+        "id": 7,
+        "data": data,
+        "annotations": [
+            {"result": [_choices("labels", "capacity")], "updated_at": "2024-05-01T10:00:00Z", "completed_by": 3},
+            {
+                "result": [_choices("labels", "oversight", "enforcement")],
+                "updated_at": "2024-05-02T10:00:00Z",
+                "completed_by": {"email": "li@example.org"},
+            },
+            {"result": [_choices("labels", "leadership")], "updated_at": "2024-05-03T10:00:00Z", "was_cancelled": True},
+            {"result": [], "updated_at": "2024-05-04T10:00:00Z"},
+        ],
+    }
+    only_predictions = {
+        "id": 8,
+        "data": {**data, "para_id": "r:0002"},
+        "predictions": [{"result": [_choices("labels", "capacity")]}],
+    }
+    task["annotations"].append(
+        {"result": [_choices("labels", "functions")], "updated_at": "2024-04-01T10:00:00Z", "completed_by": 3}
+    )  # user 3's earlier annotation
     rows = tasks_to_annotations([task, only_predictions], "export.json", load_taxonomy())
     assert rows[["para_id", "labels", "primary", "annotator"]].values.tolist() == [
         ["r:0001", "capacity", "capacity", "coder-3"],
-        ["r:0001", "oversight;enforcement", "oversight", "coder-li@example.org"]]
+        ["r:0001", "oversight;enforcement", "oversight", "coder-li@example.org"],
+    ]
 
 
 def test_import_refuses_a_choice_outside_the_taxonomy():
     from pipeline.errors import AnnotationError
 
-    task = {"id": 3, "data": {"report_id": "r", "para_id": "r:0001"},
-            "annotations": [{"result": [_choices("labels", "Positive")]}]}
+    task = {
+        "id": 3,
+        "data": {"report_id": "r", "para_id": "r:0001"},
+        "annotations": [{"result": [_choices("labels", "Positive")]}],
+    }
     with pytest.raises(AnnotationError, match=r"export.json: task 3: unknown choice Positive"):
         tasks_to_annotations([task], "export.json", load_taxonomy())

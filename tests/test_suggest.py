@@ -11,15 +11,15 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import ANNOTATIONS, RAW
+
 from pipeline.annotate.annotations import read_annotations
+from pipeline.annotate.validate import validate_annotations
 from pipeline.cli.common import EXIT_FAILED, EXIT_OK
 from pipeline.cli.main import main
+from pipeline.io.tables import read_table, write_table
 from pipeline.model.store import load_model, read_card
 from pipeline.model.suggest import SUGGESTION_COLUMNS, expected_corrections, suggest_paragraphs
-from pipeline.io.tables import read_table, write_table
-from pipeline.annotate.validate import validate_annotations
 from pipeline.schema import ANNOTATION_FILE_COLUMNS
 
 HELD_BACK = ("003", "004")  # paragraphs of these reports play "not annotated yet"
@@ -41,8 +41,9 @@ def annotated_subset(tmp_path_factory):
 
 
 def test_expected_corrections_count_the_labels_the_model_thinks_wrong():
-    share, label = expected_corrections(np.array([[0.9, 0.2], [0.5, 0.5], [0.1, 0.7]]),
-                                        np.array([[0, 0], [1, 0], [0, 1]]))
+    share, label = expected_corrections(
+        np.array([[0.9, 0.2], [0.5, 0.5], [0.1, 0.7]]), np.array([[0, 0], [1, 0], [0, 1]])
+    )
     assert share.tolist() == pytest.approx([0.55, 0.5, 0.2]) and label.tolist() == [0, 0, 1]
 
 
@@ -59,20 +60,41 @@ def test_the_loop_asks_first_about_paragraphs_whose_headings_mislead(tmp_path):
     """
     gold = read_table(ANNOTATIONS)
     new = gold.report_id.str[:3].isin(HELD_BACK)
-    old_path, silver_path, model_dir, next_path = (tmp_path / name for name in ("old.csv", "silver.csv", "model", "next.csv"))
+    old_path, silver_path, model_dir, next_path = (
+        tmp_path / name for name in ("old.csv", "silver.csv", "model", "next.csv")
+    )
     write_table(gold[~new], old_path)
     new_reports = [str(path) for path in sorted(RAW.iterdir()) if path.name[:3] in HELD_BACK]
     assert main(["bootstrap", *new_reports, "-o", str(silver_path)]) == EXIT_OK
-    assert main(["train", str(old_path), "--silver", str(silver_path), "--no-evaluate",
-                 "-o", str(model_dir)]) == EXIT_OK
-    assert main(["suggest", *new_reports, "--model", str(model_dir), "-n", "8", "--exclude", str(old_path),
-                 "-o", str(next_path)]) == EXIT_OK
+    assert (
+        main(["train", str(old_path), "--silver", str(silver_path), "--no-evaluate", "-o", str(model_dir)]) == EXIT_OK
+    )
+    assert (
+        main(
+            [
+                "suggest",
+                *new_reports,
+                "--model",
+                str(model_dir),
+                "-n",
+                "8",
+                "--exclude",
+                str(old_path),
+                "-o",
+                str(next_path),
+            ]
+        )
+        == EXIT_OK
+    )
 
     truth = dict(zip(gold.para_id, _label_sets(gold["labels"])))
     silver, suggested = read_table(silver_path), read_table(next_path)
-    wrong_overall = np.mean([found != truth[para] for para, found in zip(silver.para_id, _label_sets(silver["labels"]))])
-    wrong_suggested = np.mean([found != truth[para]
-                               for para, found in zip(suggested.para_id, _label_sets(suggested["silver_labels"]))])
+    wrong_overall = np.mean(
+        [found != truth[para] for para, found in zip(silver.para_id, _label_sets(silver["labels"]))]
+    )
+    wrong_suggested = np.mean(
+        [found != truth[para] for para, found in zip(suggested.para_id, _label_sets(suggested["silver_labels"]))]
+    )
     assert len(suggested) == 8 and set(suggested.report_id.str[:3]) == set(HELD_BACK)
     assert wrong_suggested >= wrong_overall + 0.2, (wrong_suggested, wrong_overall)
 
@@ -108,8 +130,23 @@ def _annotate_like_gold(suggested: pd.DataFrame, annotator: str) -> pd.DataFrame
 
 def test_suggested_rows_round_trip_through_correct_validate_train(saved_model_dir, annotated_subset, tmp_path):
     suggested_path = tmp_path / "next.csv"
-    assert main(["suggest", str(RAW), "--model", str(saved_model_dir), "-n", "8",
-                 "--exclude", str(annotated_subset), "-o", str(suggested_path)]) == EXIT_OK
+    assert (
+        main(
+            [
+                "suggest",
+                str(RAW),
+                "--model",
+                str(saved_model_dir),
+                "-n",
+                "8",
+                "--exclude",
+                str(annotated_subset),
+                "-o",
+                str(suggested_path),
+            ]
+        )
+        == EXIT_OK
+    )
     suggested = read_table(suggested_path)
     assert set(suggested.source) == {"silver"} and suggested.annotator.str.startswith("model@").all()
     assert validate_annotations(suggested_path, raw_dir=RAW) == []  # usable as silver before correction
@@ -126,8 +163,21 @@ def test_suggested_rows_round_trip_through_correct_validate_train(saved_model_di
 
 def test_suggestions_for_label_studio_are_predictions_to_correct(saved_model_dir, tmp_path):
     tasks_path = tmp_path / "tasks.json"
-    assert main(["suggest", str(RAW / "002_705c59168de025e6.txt"), "--model", str(saved_model_dir),
-                 "-n", "3", "-o", str(tasks_path)]) == EXIT_OK
+    assert (
+        main(
+            [
+                "suggest",
+                str(RAW / "002_705c59168de025e6.txt"),
+                "--model",
+                str(saved_model_dir),
+                "-n",
+                "3",
+                "-o",
+                str(tasks_path),
+            ]
+        )
+        == EXIT_OK
+    )
     tasks = json.loads(tasks_path.read_text(encoding="utf-8"))
     assert len(tasks) == 3 and all(task["annotations"] == [] for task in tasks)
     assert all(task["predictions"][0]["model_version"].startswith("model@") for task in tasks)
@@ -138,11 +188,15 @@ def test_train_refuses_gold_files_that_disagree_and_lists_each_conflict(tmp_path
     gold = read_annotations(ANNOTATIONS)
     disputed = gold[gold.labels != ("capacity",)].head(2)
     other_path = tmp_path / "li.csv"
-    write_table(disputed.assign(labels="capacity", primary="capacity", annotator="li")[list(ANNOTATION_FILE_COLUMNS)], other_path)
+    write_table(
+        disputed.assign(labels="capacity", primary="capacity", annotator="li")[list(ANNOTATION_FILE_COLUMNS)],
+        other_path,
+    )
     assert main(["train", str(ANNOTATIONS), str(other_path), "-o", str(tmp_path / "model")]) == EXIT_FAILED
     error = capsys.readouterr().err
     assert "2 paragraph(s) have conflicting gold labels" in error
     for other_line, row in enumerate(disputed.itertuples(), start=2):
-        assert (f"{other_path}:{other_line}: gold labels capacity of {row.para_id} conflict with "
-                f"{ANNOTATIONS}:{row.line}") in error
+        assert (
+            f"{other_path}:{other_line}: gold labels capacity of {row.para_id} conflict with {ANNOTATIONS}:{row.line}"
+        ) in error
     assert not (tmp_path / "model").exists()

@@ -12,14 +12,14 @@ import pandas as pd
 import pytest
 from opencc import OpenCC
 
-from pipeline.coverage.profile import validate_table
-from pipeline.coverage.run import TASK_OUTPUT_FILES, run_coverage
-from pipeline.errors import AnnotationError, TaxonomyError
 from pipeline.coverage.evidence import evidence_strength, tag_evidence
 from pipeline.coverage.html_tasks import highlight
-from pipeline.io.tables import read_table, write_table
+from pipeline.coverage.profile import validate_table
+from pipeline.coverage.run import TASK_OUTPUT_FILES, run_coverage
 from pipeline.coverage.task_coverage import most_missing_tasks, task_coverage, task_gaps
 from pipeline.coverage.tasks import parse_cues, read_task_annotations, tag_tasks, task_ids
+from pipeline.errors import AnnotationError, TaxonomyError
+from pipeline.io.tables import read_table, write_table
 from pipeline.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -196,8 +196,9 @@ def test_highlight_escapes_text_before_marking_cues():
 def test_make_run_flow_writes_the_task_table_and_checklist(saved_model_dir, tmp_path):
     """Classified seeds → coverage run: 004's staff exams are concrete, 行政裁决 is absent in all five."""
     from conftest import RAW
-    from pipeline.model.store import load_model
+
     from pipeline.model.inputs import read_paragraphs
+    from pipeline.model.store import load_model
 
     paragraphs, _ = read_paragraphs([RAW])
     classified = write_table(load_model(saved_model_dir).classify(paragraphs), tmp_path / "paragraphs.parquet")
@@ -229,8 +230,13 @@ def test_task_changes_compare_with_the_issuers_earlier_year_as_theme_gaps_do(han
     report = hand_labelled[hand_labelled["report_id"] == R004]
     without = report[report["para_id"] != f"{R004}:0013"]
     reports = [("lc-2018", 2018, report), ("lc-2019-a", 2019, without), ("lc-2019-b", 2019, report)]
-    table = pd.concat([rows.assign(report_id=rid, para_id=rows["para_id"] + rid, year=year, issuer="柳城县")
-                       for rid, year, rows in reports], ignore_index=True)
+    table = pd.concat(
+        [
+            rows.assign(report_id=rid, para_id=rows["para_id"] + rid, year=year, issuer="柳城县")
+            for rid, year, rows in reports
+        ],
+        ignore_index=True,
+    )
     changes = task_gaps(task_coverage(table))
     changes = changes[changes["kind"].isin(["appeared", "disappeared"])]
     assert set(changes["report_id"]) == {"lc-2019-a"} and set(changes["kind"]) == {"disappeared"}

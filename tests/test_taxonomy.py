@@ -11,8 +11,7 @@ import pipeline
 from pipeline.errors import TaxonomyError
 from pipeline.taxonomy import DEFAULT_TAXONOMY_PATH, Label, load_taxonomy
 
-SEVEN_IDS = ["functions", "decision_making", "enforcement", "oversight", "dispute_resolution", "capacity",
-             "leadership"]
+SEVEN_IDS = ["functions", "decision_making", "enforcement", "oversight", "dispute_resolution", "capacity", "leadership"]
 
 TWO_LABELS = """\
 name: toy
@@ -84,24 +83,30 @@ def test_emergency_response_mapping_is_explained(shipped):
     assert emergency.label == "functions" and emergency.note
 
 
-@pytest.mark.parametrize("heading, expected", [
-    ("七、依法有效化解矛盾纠纷，全力维护社会和谐稳定", "dispute_resolution"),
-    ("三、提升制度建设质量，完善依法行政制度体系", "decision_making"),
-    ("一、牢固树立法治思想，加强法治建设组织领导", "leadership"),
-    ("八、全面提高法治思维和依法行政能力", "capacity"),
-    ("六、强化行政权力制约监督，促进行政权力规范透明运行", "oversight"),
-])
+@pytest.mark.parametrize(
+    "heading, expected",
+    [
+        ("七、依法有效化解矛盾纠纷，全力维护社会和谐稳定", "dispute_resolution"),
+        ("三、提升制度建设质量，完善依法行政制度体系", "decision_making"),
+        ("一、牢固树立法治思想，加强法治建设组织领导", "leadership"),
+        ("八、全面提高法治思维和依法行政能力", "capacity"),
+        ("六、强化行政权力制约监督，促进行政权力规范透明运行", "oversight"),
+    ],
+)
 def test_heading_cues_recognise_seed_headings(shipped, heading, expected):
     matched = {label.id for label in shipped.labels if any(re.search(p, heading) for p in label.heading_cues)}
     assert expected in matched
 
 
-@pytest.mark.parametrize("heading, not_expected", [
-    ("(三)加强行政执法队伍建设", "capacity"),                     # 000: enforcement staff, not training
-    ("一、牢固树立法治思想,加强法治建设组织领导", "decision_making"),  # 树立法治 contains 立法
-    ("(二)强化行政执法制度建设和创新", "decision_making"),           # 004: enforcement systems
-    ("(二)抓好顶层设计,精心谋划部署", "decision_making"),            # 决策部署-like wording is leadership
-])
+@pytest.mark.parametrize(
+    "heading, not_expected",
+    [
+        ("(三)加强行政执法队伍建设", "capacity"),  # 000: enforcement staff, not training
+        ("一、牢固树立法治思想,加强法治建设组织领导", "decision_making"),  # 树立法治 contains 立法
+        ("(二)强化行政执法制度建设和创新", "decision_making"),  # 004: enforcement systems
+        ("(二)抓好顶层设计,精心谋划部署", "decision_making"),  # 决策部署-like wording is leadership
+    ],
+)
 def test_heading_cues_avoid_known_false_hits(shipped, heading, not_expected):
     assert not any(re.search(p, heading) for p in shipped.label(not_expected).heading_cues)
 
@@ -150,10 +155,18 @@ BROKEN = {
     "empty cues": (TWO_LABELS.replace("cues: [预算, 财政]", "cues: []"), r"label 'money': field 'cues' is empty"),
     "bad id": (TWO_LABELS.replace("id: money", "id: Money-2"), r"label id 'Money-2' must match"),
     "bad yaml": (TWO_LABELS.replace("cues: [环境, 生态]", "cues: [环境, 生态"), r"YAML syntax error at line \d+"),
-    "unknown plan label": (TWO_LABELS.replace("label: green}", "label: blue}"),
-                           r"plan area '生态文明' \(toy_plan\) maps to unknown label 'blue'; use one of green, money"),
-    "bad regex": (TWO_LABELS.replace("'生态|环境'", "'生态(环境'"), r"heading cue '生态\(环境' of label 'green' is not a valid"),
-    "heading cue for unknown label": (TWO_LABELS.replace("  green: [", "  blue: ["), r"heading_cues names unknown label blue"),
+    "unknown plan label": (
+        TWO_LABELS.replace("label: green}", "label: blue}"),
+        r"plan area '生态文明' \(toy_plan\) maps to unknown label 'blue'; use one of green, money",
+    ),
+    "bad regex": (
+        TWO_LABELS.replace("'生态|环境'", "'生态(环境'"),
+        r"heading cue '生态\(环境' of label 'green' is not a valid",
+    ),
+    "heading cue for unknown label": (
+        TWO_LABELS.replace("  green: [", "  blue: ["),
+        r"heading_cues names unknown label blue",
+    ),
     "no labels": ("name: toy\nversion: '1'\nlabels: []\n", r"non-empty list 'labels'"),
     "missing version": (TWO_LABELS.replace('version: "0.1"\n', ""), r"missing top-level field 'version'"),
 }

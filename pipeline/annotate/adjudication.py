@@ -24,7 +24,15 @@ import pandas as pd
 
 from pipeline.annotate.annotations import problem_list
 from pipeline.annotate.codings import (
-    CODING_FIELDS, CODINGS_COLUMNS, TASK_FIELDS, THEME_FIELDS, UNIT, coded_units, coders_of, read_value, show_value,
+    CODING_FIELDS,
+    CODINGS_COLUMNS,
+    TASK_FIELDS,
+    THEME_FIELDS,
+    UNIT,
+    coded_units,
+    coders_of,
+    read_value,
+    show_value,
 )
 from pipeline.annotate.validate import WRONG_SEPARATORS, Problem
 from pipeline.errors import AnnotationError
@@ -93,8 +101,7 @@ def disagreement_sheet(codings: pd.DataFrame, hints: pd.DataFrame | None = None)
 
 
 def _fields_to_decide(values: dict[str, pd.DataFrame], key: tuple[str, str]) -> list[str]:
-    differ = [field for field, table in values.items()
-              if key in table.index and len(_distinct(table.loc[key])) > 1]
+    differ = [field for field, table in values.items() if key in table.index and len(_distinct(table.loc[key])) > 1]
     if "labels" in differ and "primary" not in differ and key in values["primary"].index:
         differ.insert(differ.index("labels") + 1, "primary")  # a new label set may need a new primary
     return differ
@@ -120,22 +127,34 @@ def read_adjudication_workbook(path: str | Path) -> tuple[pd.DataFrame, pd.DataF
         sheet = read_xlsx(path, DISAGREEMENTS_SHEET)
         codings = read_xlsx(path, CODINGS_SHEET).drop(columns="line").rename(columns={_FILE_LINE: "line"})
     except (OSError, ValueError) as error:
-        raise AnnotationError(f"{path}: not an adjudication workbook ({error}); decide in the .xlsx that "
-                              "`rolcov agreement … --disagreements FILE.xlsx` wrote") from None
-    for name, table, required in ((DISAGREEMENTS_SHEET, sheet, ("report_id", "para_id", "field", "adjudicated")),
-                                  (CODINGS_SHEET, codings, CODINGS_COLUMNS)):
+        raise AnnotationError(
+            f"{path}: not an adjudication workbook ({error}); decide in the .xlsx that "
+            "`rolcov agreement … --disagreements FILE.xlsx` wrote"
+        ) from None
+    for name, table, required in (
+        (DISAGREEMENTS_SHEET, sheet, ("report_id", "para_id", "field", "adjudicated")),
+        (CODINGS_SHEET, codings, CODINGS_COLUMNS),
+    ):
         missing = [column for column in required if column not in table.columns]
         if missing:
-            raise AnnotationError(f"{path}:1: sheet {name!r} has no column {', '.join(missing)}; restore the "
-                                  "header row as `rolcov agreement` wrote it")
+            raise AnnotationError(
+                f"{path}:1: sheet {name!r} has no column {', '.join(missing)}; restore the "
+                "header row as `rolcov agreement` wrote it"
+            )
     for field in CODING_FIELDS:
         codings[field] = codings[field].map(read_value, na_action=None)
     codings = codings.astype(object).where(codings.notna(), None)
     return sheet, codings[list(CODINGS_COLUMNS)]
 
 
-def adjudicate(sheet: pd.DataFrame, codings: pd.DataFrame, taxonomy: Taxonomy, evidence_values: Sequence[str] = (),
-               adjudicator: str = DEFAULT_ADJUDICATOR, path: str | Path = "sheet") -> tuple[pd.DataFrame, pd.DataFrame]:
+def adjudicate(
+    sheet: pd.DataFrame,
+    codings: pd.DataFrame,
+    taxonomy: Taxonomy,
+    evidence_values: Sequence[str] = (),
+    adjudicator: str = DEFAULT_ADJUDICATOR,
+    path: str | Path = "sheet",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Merge the decided sheet and the codings into one gold theme table and one gold task table.
 
     Per unit and field the value is the sheet's ``adjudicated`` cell where the coders disagreed, else what the
@@ -171,41 +190,57 @@ def adjudicate(sheet: pd.DataFrame, codings: pd.DataFrame, taxonomy: Taxonomy, e
         Every row left undecided, with an unknown id or value, deciding a unit or field the codings do not
         have, or leaving a primary outside its labels; and every disagreement without a row.
     """
-    allowed = {"labels": set(taxonomy.ids), "primary": set(taxonomy.ids), "tasks": {t.id for t in taxonomy.tasks},
-               "evidence": set(evidence_values)}
+    allowed = {
+        "labels": set(taxonomy.ids),
+        "primary": set(taxonomy.ids),
+        "tasks": {t.id for t in taxonomy.tasks},
+        "evidence": set(evidence_values),
+    }
     values = {field: field_values(codings, field) for field in CODING_FIELDS}
     decisions, problems = _decisions(sheet, values, allowed, adjudicator, str(path))
     problems += _undecided_disagreements(values, decisions, str(path))
     gold = {field: _gold_values(values[field], decisions, field) for field in CODING_FIELDS}
     problems += _primary_outside_labels(gold, decisions, str(path))
     if problems:
-        raise AnnotationError(problem_list(Path(path), sorted(problems, key=lambda problem: problem.line),
-                                           "in the adjudication sheet; decide or fix each row below", limit=None))
+        raise AnnotationError(
+            problem_list(
+                Path(path),
+                sorted(problems, key=lambda problem: problem.line),
+                "in the adjudication sheet; decide or fix each row below",
+                limit=None,
+            )
+        )
     order = {label: index for index, label in enumerate(taxonomy.ids)}
     themes = _gold_table(codings, gold, decisions, THEME_FIELDS, order)
     tasks = _gold_table(codings, gold, decisions, TASK_FIELDS, {t.id: i for i, t in enumerate(taxonomy.tasks)})
-    return (themes.reindex(columns=list(ANNOTATION_FILE_COLUMNS)),
-            tasks.reindex(columns=list(TASK_GOLD_COLUMNS)))
+    return (themes.reindex(columns=list(ANNOTATION_FILE_COLUMNS)), tasks.reindex(columns=list(TASK_GOLD_COLUMNS)))
 
 
-def _decisions(sheet: pd.DataFrame, values: dict[str, pd.DataFrame], allowed: dict[str, set[str]],
-               adjudicator: str, path: str) -> tuple[dict, list[Problem]]:
+def _decisions(
+    sheet: pd.DataFrame, values: dict[str, pd.DataFrame], allowed: dict[str, set[str]], adjudicator: str, path: str
+) -> tuple[dict, list[Problem]]:
     """(unit, field) → (value, adjudicator, sheet row) for every row, and a Problem for every bad row."""
     decisions, problems = {}, []
     for row in sheet.itertuples(index=False):
         key, field, line = (str(row.report_id), str(row.para_id)), str(row.field), int(row.line)
         if field not in CODING_FIELDS or key not in values[field].index:
             what = f"field {field!r}" if field not in CODING_FIELDS else f"{key[1]} has no {field} coding"
-            problems.append(Problem(path, line, f"{what}; keep only rows written by `rolcov agreement` "
-                                                f"(fields {', '.join(CODING_FIELDS)})"))
+            problems.append(
+                Problem(
+                    path,
+                    line,
+                    f"{what}; keep only rows written by `rolcov agreement` (fields {', '.join(CODING_FIELDS)})",
+                )
+            )
             continue
         value, message = _decided_value(row.adjudicated, field, allowed[field])
         earlier = decisions.get(key + (field,))
         if message:
             problems.append(Problem(path, line, f"{key[1]} {field}: {message}"))
         elif earlier and earlier[0] != value:
-            problems.append(Problem(path, line, f"{key[1]} {field} is decided differently in row {earlier[2]}; "
-                                                "keep one decision"))
+            problems.append(
+                Problem(path, line, f"{key[1]} {field} is decided differently in row {earlier[2]}; keep one decision")
+            )
         who = read_value(getattr(row, "adjudicator", None)) or adjudicator
         decisions.setdefault(key + (field,), (value, who, line))  # value None: refused above, but the row is there
     return decisions, problems
@@ -236,9 +271,15 @@ def _undecided_disagreements(values: dict[str, pd.DataFrame], decisions: dict, p
     for field, table in values.items():
         for key, coded in table.iterrows():
             if len(_distinct(coded)) > 1 and key + (field,) not in decisions:
-                problems.append(Problem(path, 0, f"no row decides {key[1]} {field}, on which the coders differ "
-                                                 f"({', '.join(sorted(_distinct(coded)))}); write the sheet again "
-                                                 "with `rolcov agreement --disagreements` and decide it"))
+                problems.append(
+                    Problem(
+                        path,
+                        0,
+                        f"no row decides {key[1]} {field}, on which the coders differ "
+                        f"({', '.join(sorted(_distinct(coded)))}); write the sheet again "
+                        "with `rolcov agreement --disagreements` and decide it",
+                    )
+                )
     return problems
 
 
@@ -258,19 +299,30 @@ def _primary_outside_labels(gold: dict[str, dict], decisions: dict, path: str) -
         if labels is None or primary is None or primary in (split_labels(labels) or [""]):
             continue
         row = decisions.get(key + ("primary",)) or decisions.get(key + ("labels",))
-        problems.append(Problem(path, row[2] if row else 0, f"{key[1]}: primary {primary or '_none'} is not "
-                                f"among its labels {labels or '_none'}; make the primary one of the labels"))
+        problems.append(
+            Problem(
+                path,
+                row[2] if row else 0,
+                f"{key[1]}: primary {primary or '_none'} is not "
+                f"among its labels {labels or '_none'}; make the primary one of the labels",
+            )
+        )
     return problems
 
 
-def _gold_table(codings: pd.DataFrame, gold: dict[str, dict], decisions: dict, fields: Sequence[str],
-                order: dict[str, int]) -> pd.DataFrame:
+def _gold_table(
+    codings: pd.DataFrame, gold: dict[str, dict], decisions: dict, fields: Sequence[str], order: dict[str, int]
+) -> pd.DataFrame:
     """One gold row per unit coded in ``fields``: the values, who decided or agreed, the unit's context."""
     coded = codings[codings[list(fields)].notna().any(axis=1)]
     rows = []
     for key, unit in coded.groupby(UNIT, sort=False):
-        row = {"report_id": key[0], "para_id": key[1], "source": "gold",
-               "annotator": _gold_annotator(key, unit, fields, decisions)}
+        row = {
+            "report_id": key[0],
+            "para_id": key[1],
+            "source": "gold",
+            "annotator": _gold_annotator(key, unit, fields, decisions),
+        }
         for field in fields:
             value = gold[field].get(key) or ""
             row[field] = join_labels(sorted(split_labels(value), key=lambda item: order.get(item, len(order))))

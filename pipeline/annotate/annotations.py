@@ -15,16 +15,26 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import AnnotationError
-from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.annotate.validate import (
-    Problem, check_rows, check_text_drift, load_rows, validate_annotations,
+    Problem,
+    check_rows,
+    check_text_drift,
+    load_rows,
+    validate_annotations,
 )
+from pipeline.errors import AnnotationError
 from pipeline.schema import ANNOTATION_FILE_COLUMNS, join_labels, split_labels
+from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 __all__ = [
-    "ANNOTATION_COLUMNS", "DEFAULT_WEIGHTS", "Problem", "combine_annotations",
-    "label_matrix", "read_annotations", "require_gold_rows", "validate_annotations",
+    "ANNOTATION_COLUMNS",
+    "DEFAULT_WEIGHTS",
+    "Problem",
+    "combine_annotations",
+    "label_matrix",
+    "read_annotations",
+    "require_gold_rows",
+    "validate_annotations",
 ]
 
 ANNOTATION_COLUMNS = (*ANNOTATION_FILE_COLUMNS, "line", "file")
@@ -33,8 +43,9 @@ DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({"gold": 1.0, "silver": 
 _MAX_LISTED = 30
 
 
-def read_annotations(path: str | Path, taxonomy: Taxonomy | None = None,
-                     raw_dir: str | Path | None = None) -> pd.DataFrame:
+def read_annotations(
+    path: str | Path, taxonomy: Taxonomy | None = None, raw_dir: str | Path | None = None
+) -> pd.DataFrame:
     """Read and validate an annotation file.
 
     Parameters
@@ -75,8 +86,12 @@ def read_annotations(path: str | Path, taxonomy: Taxonomy | None = None,
     return frame[list(ANNOTATION_COLUMNS)].reset_index(drop=True)
 
 
-def problem_list(path: Path, problems: Sequence[Problem], what: str = "in the annotation file; fix each line below",
-                 limit: int | None = _MAX_LISTED) -> str:
+def problem_list(
+    path: Path,
+    problems: Sequence[Problem],
+    what: str = "in the annotation file; fix each line below",
+    limit: int | None = _MAX_LISTED,
+) -> str:
     """One message for many problems: a count line, then one ``file:line: …`` line each (the first ``limit``)."""
     lines = [f"{path}: {len(problems)} problem(s) {what}"]
     lines += [str(problem) for problem in problems[:limit]]
@@ -99,8 +114,7 @@ def label_matrix(frame: pd.DataFrame, label_ids: Sequence[str]) -> np.ndarray:
     return matrix
 
 
-def combine_annotations(frames: Sequence[pd.DataFrame],
-                        weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> pd.DataFrame:
+def combine_annotations(frames: Sequence[pd.DataFrame], weights: Mapping[str, float] = DEFAULT_WEIGHTS) -> pd.DataFrame:
     """Stack annotation tables into one training table with a ``weight`` per row.
 
     Gold wins: silver rows of a paragraph (same ``report_id`` + ``para_id``) that has a gold row are
@@ -123,13 +137,20 @@ def combine_annotations(frames: Sequence[pd.DataFrame],
     table = pd.concat(list(frames), ignore_index=True)
     unweighted = sorted(set(table["source"]) - set(weights))
     if unweighted:
-        raise AnnotationError(f"no weight for source {', '.join(unweighted)}; add it to weights "
-                              f"(have {', '.join(weights)})")
+        raise AnnotationError(
+            f"no weight for source {', '.join(unweighted)}; add it to weights (have {', '.join(weights)})"
+        )
     gold = table[table["source"] == "gold"]
     conflicts = _gold_conflicts(gold)
     if conflicts:
-        raise AnnotationError("\n".join([f"{len(conflicts)} paragraph(s) have conflicting gold labels; "
-                                         "agree on one label set per paragraph", *conflicts]))
+        raise AnnotationError(
+            "\n".join(
+                [
+                    f"{len(conflicts)} paragraph(s) have conflicting gold labels; agree on one label set per paragraph",
+                    *conflicts,
+                ]
+            )
+        )
     key = ["report_id", "para_id"]
     has_gold = table.set_index(key).index.isin(gold.set_index(key).index)
     others = table[(table["source"] != "gold") & ~has_gold]
@@ -154,7 +175,8 @@ def require_gold_rows(table: pd.DataFrame, paths: Sequence[str | Path]) -> None:
         raise AnnotationError(
             f"{', '.join(map(str, paths))}: no gold rows (sources: {', '.join(sorted(set(table['source'])))}); "
             "training needs hand-labelled gold rows to set thresholds and score the model — annotate some "
-            "paragraphs (`rolcov suggest` picks which) and train on both files")
+            "paragraphs (`rolcov suggest` picks which) and train on both files"
+        )
 
 
 def _gold_conflicts(gold: pd.DataFrame) -> list[str]:

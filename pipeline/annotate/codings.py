@@ -31,8 +31,9 @@ NONE_CELL = NO_LABEL
 _CONTEXT = ("part", "heading_path", "text")
 
 
-def stack_codings(themes: Sequence[pd.DataFrame] = (), tasks: Sequence[pd.DataFrame] = (),
-                  taxonomy: Taxonomy | None = None) -> pd.DataFrame:
+def stack_codings(
+    themes: Sequence[pd.DataFrame] = (), tasks: Sequence[pd.DataFrame] = (), taxonomy: Taxonomy | None = None
+) -> pd.DataFrame:
     """One codings table from annotation tables and task tables, each row one coder's reading of one unit.
 
     Parameters
@@ -76,8 +77,10 @@ def _theme_rows(frame: pd.DataFrame) -> pd.DataFrame:
 def _task_rows(frame: pd.DataFrame, taxonomy: Taxonomy | None) -> pd.DataFrame:
     order = {task.id: index for index, task in enumerate(taxonomy.tasks)} if taxonomy else {}
     rows = frame.loc[:, [*UNIT, "annotator", "evidence"]].copy()
-    rows["tasks"] = [join_labels(sorted(split_labels(cell), key=lambda t: order.get(t, len(order))))
-                     for cell in frame["tasks"].fillna("")]
+    rows["tasks"] = [
+        join_labels(sorted(split_labels(cell), key=lambda t: order.get(t, len(order))))
+        for cell in frame["tasks"].fillna("")
+    ]
     rows["evidence"] = rows["evidence"].fillna("").astype(str).str.strip()
     rows["file"] = frame["file"] if "file" in frame else ""
     rows["line"] = frame["line"] if "line" in frame else range(2, len(frame) + 2)
@@ -95,8 +98,10 @@ def _refuse_repeated_codings(stacked: pd.DataFrame) -> None:
     lines = []
     for (_, para_id, annotator, _), rows in repeated.groupby([*UNIT, "annotator", "kind"], sort=False):
         first, again = rows.iloc[0], rows.iloc[1]
-        lines.append(f"{again['file']}:{again['line']}: {annotator} already coded {para_id} in "
-                     f"{first['file']}:{first['line']}; keep one of the two rows (or give one another coder id)")
+        lines.append(
+            f"{again['file']}:{again['line']}: {annotator} already coded {para_id} in "
+            f"{first['file']}:{first['line']}; keep one of the two rows (or give one another coder id)"
+        )
     if lines:
         raise AnnotationError("\n".join(lines))
 
@@ -118,8 +123,10 @@ def select_coders(codings: pd.DataFrame, coders: Sequence[str]) -> pd.DataFrame:
     unknown = [coder for coder in coders if coder not in known]
     if unknown:
         files = ", ".join(dict.fromkeys(codings["file"].astype(str)))
-        raise AnnotationError(f"{files}: no coder {', '.join(unknown)} in these files (their coders: "
-                              f"{', '.join(known)}); use ids from the annotator column")
+        raise AnnotationError(
+            f"{files}: no coder {', '.join(unknown)} in these files (their coders: "
+            f"{', '.join(known)}); use ids from the annotator column"
+        )
     return codings[codings["annotator"].isin(coders)].reset_index(drop=True)
 
 
@@ -135,9 +142,11 @@ def unpaired_files(codings: pd.DataFrame) -> dict[str, str]:
         coders = codings[codings[fields].notna().any(axis=1)].groupby(UNIT)["annotator"].nunique()
         units = pd.MultiIndex.from_frame(rows[UNIT]).unique()
         if not (coders.reindex(units).fillna(0) >= 2).any():
-            unpaired[str(file)] = (f"none of its {len(units)} paragraphs is coded by a second coder; check that the "
-                                   "coders worked on the same reports and segmentation (para_id as `rolcov segment "
-                                   "--items` numbers them)")
+            unpaired[str(file)] = (
+                f"none of its {len(units)} paragraphs is coded by a second coder; check that the "
+                "coders worked on the same reports and segmentation (para_id as `rolcov segment "
+                "--items` numbers them)"
+            )
     return unpaired
 
 
@@ -149,9 +158,11 @@ def text_mismatches(codings: pd.DataFrame) -> list[str]:
         first = rows.iloc[0]
         for _, other in rows.iloc[1:].iterrows():
             if str(other["text"]).strip() != str(first["text"]).strip():
-                lines.append(f"{other['file']}:{other['line']}: the text of {other['para_id']} differs from "
-                             f"{first['file']}:{first['line']}; the coders read different segmentations — "
-                             "re-segment and re-check this paragraph")
+                lines.append(
+                    f"{other['file']}:{other['line']}: the text of {other['para_id']} differs from "
+                    f"{first['file']}:{first['line']}; the coders read different segmentations — "
+                    "re-segment and re-check this paragraph"
+                )
     return lines
 
 

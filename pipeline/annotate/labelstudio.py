@@ -22,8 +22,8 @@ import pandas as pd
 
 from pipeline.errors import AnnotationError
 from pipeline.io.tables import atomic_path
-from pipeline.taxonomy import Taxonomy
 from pipeline.schema import ANNOTATION_FILE_COLUMNS, join_labels, split_labels
+from pipeline.taxonomy import Taxonomy
 
 LABELS_CONTROL, PRIMARY_CONTROL, TEXT_OBJECT = "labels", "primary", "text"
 NO_LABEL = "_none"  # label ids start with a letter, so this choice can never clash with one
@@ -35,20 +35,30 @@ def labeling_config(taxonomy: Taxonomy) -> str:
     themes = [(label.id, f"{label.name_zh} / {label.name_en}") for label in taxonomy.labels]
 
     def choices(name: str, mode: str, options: Iterable[tuple[str, str]]) -> str:
-        lines = [f'    <Choice value={quoteattr(value)} hint={quoteattr(hint)}/>' for value, hint in options]
-        return "\n".join([f'  <Choices name="{name}" toName="{TEXT_OBJECT}" choice="{mode}" showInline="true">',
-                          *lines, "  </Choices>"])
+        lines = [f"    <Choice value={quoteattr(value)} hint={quoteattr(hint)}/>" for value, hint in options]
+        return "\n".join(
+            [
+                f'  <Choices name="{name}" toName="{TEXT_OBJECT}" choice="{mode}" showInline="true">',
+                *lines,
+                "  </Choices>",
+            ]
+        )
 
-    return "\n".join([
-        "<View>",
-        '  <Header value="$heading_path"/>',
-        f'  <Text name="{TEXT_OBJECT}" value="$text"/>',
-        '  <Header value="主题 themes (codebook §3–4)"/>',
-        choices(LABELS_CONTROL, "multiple", [*themes, (NO_LABEL, "无标签 / no theme")]),
-        '  <Header value="主标签 primary (codebook §5)"/>',
-        choices(PRIMARY_CONTROL, "single", themes),
-        "</View>",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "<View>",
+                '  <Header value="$heading_path"/>',
+                f'  <Text name="{TEXT_OBJECT}" value="$text"/>',
+                '  <Header value="主题 themes (codebook §3–4)"/>',
+                choices(LABELS_CONTROL, "multiple", [*themes, (NO_LABEL, "无标签 / no theme")]),
+                '  <Header value="主标签 primary (codebook §5)"/>',
+                choices(PRIMARY_CONTROL, "single", themes),
+                "</View>",
+            ]
+        )
+        + "\n"
+    )
 
 
 def annotations_to_tasks(frame: pd.DataFrame, blind: bool = False) -> list[dict[str, Any]]:
@@ -62,13 +72,14 @@ def annotations_to_tasks(frame: pd.DataFrame, blind: bool = False) -> list[dict[
         first = rows.iloc[0]
         data = {"text": first["text"], **{field: str(first.get(field, "")) for field in TASK_FIELDS}}
         task: dict[str, Any] = {"id": number, "data": data, "annotations": [], "predictions": []}
-        for _, row in ([] if blind else rows.iterrows()):
+        for _, row in [] if blind else rows.iterrows():
             labels = split_labels(row["labels"])
             if row["source"] == "gold":
                 task["annotations"].append({"result": _result(labels, row["primary"])})
             else:
-                task["predictions"].append({"model_version": row["annotator"],
-                                            "result": _result(labels, row["primary"])})
+                task["predictions"].append(
+                    {"model_version": row["annotator"], "result": _result(labels, row["primary"])}
+                )
         tasks.append(task)
     return tasks
 
@@ -83,8 +94,12 @@ def _result(labels: list[str], primary: str) -> list[dict[str, Any]]:
     return result
 
 
-def tasks_to_annotations(tasks: list[Mapping[str, Any]], source_file: str | Path, taxonomy: Taxonomy,
-                         annotator: str | Mapping[str, str] | None = None) -> pd.DataFrame:
+def tasks_to_annotations(
+    tasks: list[Mapping[str, Any]],
+    source_file: str | Path,
+    taxonomy: Taxonomy,
+    annotator: str | Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """Annotation rows (``source=gold``) from a Label Studio JSON export, one per task × coder.
 
     When several coders annotate a task (Label Studio's "annotations per task" overlap), each keeps a row, so
@@ -114,48 +129,72 @@ def tasks_to_annotations(tasks: list[Mapping[str, Any]], source_file: str | Path
     return _export_rows(tasks, source_file, taxonomy, annotator)[list(ANNOTATION_FILE_COLUMNS)]
 
 
-def read_exports(paths: Sequence[str | Path], taxonomy: Taxonomy,
-                 annotator: str | Mapping[str, str] | None = None) -> pd.DataFrame:
+def read_exports(
+    paths: Sequence[str | Path], taxonomy: Taxonomy, annotator: str | Mapping[str, str] | None = None
+) -> pd.DataFrame:
     """Annotation rows from several Label Studio exports (e.g. one per coder, or one per batch of tasks).
 
     A coder's annotation of a paragraph found in two exports counts once: the latest (a later file on a
     tie). ``annotator`` is as in :func:`tasks_to_annotations`, applied to each file.
     """
-    frames = [_export_rows(read_tasks(path), path, taxonomy, annotator).assign(_file=order)
-              for order, path in enumerate(paths)]
+    frames = [
+        _export_rows(read_tasks(path), path, taxonomy, annotator).assign(_file=order)
+        for order, path in enumerate(paths)
+    ]
     rows = pd.concat(frames, ignore_index=True).sort_values(["_when", "_file"], kind="stable")
     rows = rows.drop_duplicates(["report_id", "para_id", "annotator"], keep="last").sort_index()
     return rows[list(ANNOTATION_FILE_COLUMNS)].reset_index(drop=True)
 
 
-def _export_rows(tasks: list[Mapping[str, Any]], source_file: str | Path, taxonomy: Taxonomy,
-                 annotator: str | Mapping[str, str] | None) -> pd.DataFrame:
+def _export_rows(
+    tasks: list[Mapping[str, Any]],
+    source_file: str | Path,
+    taxonomy: Taxonomy,
+    annotator: str | Mapping[str, str] | None,
+) -> pd.DataFrame:
     """The annotation rows plus ``task`` (its id, for messages) and ``_when`` (to keep the latest)."""
     rows = []
     for task in tasks:
         for user, annotation in _latest_per_user(task).items():
-            rows.append({**_annotation_row(task, annotation, source_file, taxonomy), "annotator": user,
-                         "_when": _when(annotation)})
+            rows.append(
+                {
+                    **_annotation_row(task, annotation, source_file, taxonomy),
+                    "annotator": user,
+                    "_when": _when(annotation),
+                }
+            )
     frame = pd.DataFrame(rows, columns=[*ANNOTATION_FILE_COLUMNS, "task", "_when"])
     frame["annotator"] = _coder_ids(frame, annotator, source_file)
     return frame
 
 
-def _annotation_row(task: Mapping[str, Any], annotation: Mapping[str, Any], source_file: str | Path,
-                    taxonomy: Taxonomy) -> dict[str, str]:
+def _annotation_row(
+    task: Mapping[str, Any], annotation: Mapping[str, Any], source_file: str | Path, taxonomy: Taxonomy
+) -> dict[str, str]:
     choices = _choices(annotation)
     labels = [label for label in choices.get(LABELS_CONTROL, []) if label != NO_LABEL]
     unknown = sorted(set(labels + choices.get(PRIMARY_CONTROL, [])) - set(taxonomy.ids))
     data = task.get("data", {})
     if unknown or not data.get("report_id") or not data.get("para_id"):
-        fix = (f"unknown choice {', '.join(unknown)}; the project's config must use the label ids "
-               f"{', '.join(taxonomy.ids)}" if unknown else
-               "the task has no report_id/para_id; create tasks with `rolcov export`")
+        fix = (
+            f"unknown choice {', '.join(unknown)}; the project's config must use the label ids "
+            f"{', '.join(taxonomy.ids)}"
+            if unknown
+            else "the task has no report_id/para_id; create tasks with `rolcov export`"
+        )
         raise AnnotationError(f"{source_file}: task {task.get('id')}: {fix}")
     primary = (choices.get(PRIMARY_CONTROL) or labels or [""])[0]
-    return {"report_id": data["report_id"], "para_id": data["para_id"], "text": data.get("text", ""),
-            "labels": join_labels(labels), "primary": primary, "part": data.get("part", ""), "source": "gold",
-            "heading_path": data.get("heading_path", ""), "task": task.get("id")}
+    return {
+        "report_id": data["report_id"],
+        "para_id": data["para_id"],
+        "text": data.get("text", ""),
+        "labels": join_labels(labels),
+        "primary": primary,
+        "part": data.get("part", ""),
+        "source": "gold",
+        "heading_path": data.get("heading_path", ""),
+        "task": task.get("id"),
+    }
 
 
 def _latest_per_user(task: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
@@ -171,8 +210,11 @@ def _latest_per_user(task: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
 
 
 def _choices(annotation: Mapping[str, Any]) -> dict[str, list[str]]:
-    return {item.get("from_name"): list(item.get("value", {}).get("choices", []))
-            for item in annotation.get("result") or [] if item.get("type") == "choices"}
+    return {
+        item.get("from_name"): list(item.get("value", {}).get("choices", []))
+        for item in annotation.get("result") or []
+        if item.get("type") == "choices"
+    }
 
 
 def _when(annotation: Mapping[str, Any]) -> str:
@@ -193,16 +235,22 @@ def _coder_ids(frame: pd.DataFrame, annotator: str | Mapping[str, str] | None, s
         return [f"coder-{user}" if user else "coder-unknown" for user in frame["annotator"]]
     if isinstance(annotator, str):
         if len(users) > 1:
-            raise AnnotationError(f"{source_file}: annotations by {len(users)} users ({', '.join(users)}) but one "
-                                  f"--annotator name; name each, e.g. --annotator {users[0]}=coder-a "
-                                  f"--annotator {users[1]}=coder-b")
+            raise AnnotationError(
+                f"{source_file}: annotations by {len(users)} users ({', '.join(users)}) but one "
+                f"--annotator name; name each, e.g. --annotator {users[0]}=coder-a "
+                f"--annotator {users[1]}=coder-b"
+            )
         return [annotator] * len(frame)
     unknown = [user for user in users if user not in annotator]
     if unknown:
         first_task = {user: frame.loc[frame["annotator"] == user, "task"].iloc[0] for user in unknown}
-        raise AnnotationError("\n".join(
-            f"{source_file}: task {first_task[user]}: annotated by user {user or '(none)'}, who has no coder id "
-            f"(given: {', '.join(annotator)}); add --annotator {user or 'USER'}=NAME" for user in unknown))
+        raise AnnotationError(
+            "\n".join(
+                f"{source_file}: task {first_task[user]}: annotated by user {user or '(none)'}, who has no coder id "
+                f"(given: {', '.join(annotator)}); add --annotator {user or 'USER'}=NAME"
+                for user in unknown
+            )
+        )
     return [annotator[user] for user in frame["annotator"]]
 
 
@@ -211,18 +259,21 @@ def read_tasks(path: str | Path) -> list[dict[str, Any]]:
     try:
         tasks = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise AnnotationError(f"{path}: not a readable JSON file ({error}); "
-                              "export the project as 'JSON' in Label Studio") from None
+        raise AnnotationError(
+            f"{path}: not a readable JSON file ({error}); export the project as 'JSON' in Label Studio"
+        ) from None
     except RecursionError:
-        raise AnnotationError(f"{path}: nested too deep to be a Label Studio export; export the project as "
-                              "'JSON' in Label Studio") from None
+        raise AnnotationError(
+            f"{path}: nested too deep to be a Label Studio export; export the project as 'JSON' in Label Studio"
+        ) from None
     if not isinstance(tasks, list):
         raise AnnotationError(f"{path}: expected a JSON list of tasks; export the project as 'JSON' (not JSON-MIN/CSV)")
     for number, task in enumerate(tasks, start=1):
         problem = _shape_problem(task)
         if problem:
-            raise AnnotationError(f"{path}: task {number}: {problem}; export the project again as 'JSON' in Label "
-                                  "Studio")
+            raise AnnotationError(
+                f"{path}: task {number}: {problem}; export the project again as 'JSON' in Label Studio"
+            )
     return tasks
 
 

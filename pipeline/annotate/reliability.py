@@ -34,8 +34,17 @@ from pipeline.annotate.codings import CODING_FIELDS, UNIT, coders_of
 from pipeline.schema import split_labels
 from pipeline.taxonomy import Taxonomy
 
-RELIABILITY_COLUMNS = ("field", "category", "units", "coders", "prevalence", "agreement",
-                       "alpha", "alpha_low", "alpha_high")
+RELIABILITY_COLUMNS = (
+    "field",
+    "category",
+    "units",
+    "coders",
+    "prevalence",
+    "agreement",
+    "alpha",
+    "alpha_low",
+    "alpha_high",
+)
 PAIRWISE_COLUMNS = ("field", "category", "coder_1", "coder_2", "units", "agreement", "kappa")
 POOLED = "(all)"
 DEFAULT_RESAMPLES = 1000
@@ -84,15 +93,17 @@ def reliability_variables(codings: pd.DataFrame, taxonomy: Taxonomy) -> Iterator
         for column, item in enumerate(ids):
             used = np.nansum(indicators[..., column]) > 0
             if field == "labels" or used:  # a task nobody tagged has no variance: no row
-                yield Variable(field, item, indicators[..., column:column + 1], tuple(table.columns), 2, True)
+                yield Variable(field, item, indicators[..., column : column + 1], tuple(table.columns), 2, True)
         yield Variable(field, POOLED, indicators, tuple(table.columns), 2, True)
     for field, domain in (("primary", ["", *taxonomy.ids]), ("evidence", None)):
         table = tables[field]
         if not table.empty:
             domain = domain or sorted(set(table.stack().dropna()))
-            codes = table.apply(lambda column: column.map({value: code for code, value in enumerate(domain)}))
-            yield Variable(field, POOLED, codes.to_numpy(dtype=float)[..., None], tuple(table.columns),
-                           len(domain), False)
+            code_of = {value: code for code, value in enumerate(domain)}
+            codes = table.apply(lambda column, code_of=code_of: column.map(code_of))
+            yield Variable(
+                field, POOLED, codes.to_numpy(dtype=float)[..., None], tuple(table.columns), len(domain), False
+            )
 
 
 def _unit_by_coder(codings: pd.DataFrame, field: str, coders: Sequence[str]) -> pd.DataFrame:
@@ -104,15 +115,17 @@ def _unit_by_coder(codings: pd.DataFrame, field: str, coders: Sequence[str]) -> 
 
 
 def _indicator(table: pd.DataFrame, item: str) -> np.ndarray:
-    return table.apply(lambda column: column.map(lambda cell: float(item in split_labels(cell)),
-                                                 na_action="ignore")).to_numpy(dtype=float)
+    return table.apply(
+        lambda column: column.map(lambda cell: float(item in split_labels(cell)), na_action="ignore")
+    ).to_numpy(dtype=float)
 
 
 def krippendorff_alpha(counts: np.ndarray, n_values: int) -> float:
     """Nominal alpha from value counts (units × values); NaN when every value is the same (no variance)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return float(krippendorff.alpha(value_counts=counts, value_domain=list(range(n_values)),
-                                        level_of_measurement="nominal"))
+        return float(
+            krippendorff.alpha(value_counts=counts, value_domain=list(range(n_values)), level_of_measurement="nominal")
+        )
 
 
 def bootstrap_interval(variable: Variable, resamples: int, seed: int) -> tuple[float, float]:
@@ -120,8 +133,12 @@ def bootstrap_interval(variable: Variable, resamples: int, seed: int) -> tuple[f
     counts = variable.value_counts()
     rng = np.random.default_rng(seed)
     units = counts.shape[0]
-    alphas = np.array([krippendorff_alpha(counts[rng.integers(0, units, units)].reshape(-1, variable.n_values),
-                                          variable.n_values) for _ in range(resamples)])
+    alphas = np.array(
+        [
+            krippendorff_alpha(counts[rng.integers(0, units, units)].reshape(-1, variable.n_values), variable.n_values)
+            for _ in range(resamples)
+        ]
+    )
     alphas = alphas[np.isfinite(alphas)]
     if not len(alphas):
         return np.nan, np.nan
@@ -129,8 +146,9 @@ def bootstrap_interval(variable: Variable, resamples: int, seed: int) -> tuple[f
     return float(low), float(high)
 
 
-def reliability_table(codings: pd.DataFrame, taxonomy: Taxonomy, resamples: int = DEFAULT_RESAMPLES,
-                      seed: int = 0) -> pd.DataFrame:
+def reliability_table(
+    codings: pd.DataFrame, taxonomy: Taxonomy, resamples: int = DEFAULT_RESAMPLES, seed: int = 0
+) -> pd.DataFrame:
     """Alpha, its bootstrap interval and percent agreement for every variable of the codings.
 
     Parameters
@@ -157,14 +175,19 @@ def reliability_table(codings: pd.DataFrame, taxonomy: Taxonomy, resamples: int 
         counts = variable.value_counts()
         values = variable.values
         low, high = bootstrap_interval(variable, resamples, seed) if resamples else (np.nan, np.nan)
-        rows.append({
-            "field": variable.field, "category": variable.category, "units": values.shape[0],
-            "coders": int((~np.isnan(values[..., 0])).any(axis=0).sum()),
-            "prevalence": float(np.nanmean(values)) if variable.binary else np.nan,
-            "agreement": _pair_agreement(counts),
-            "alpha": krippendorff_alpha(counts.reshape(-1, variable.n_values), variable.n_values),
-            "alpha_low": low, "alpha_high": high,
-        })
+        rows.append(
+            {
+                "field": variable.field,
+                "category": variable.category,
+                "units": values.shape[0],
+                "coders": int((~np.isnan(values[..., 0])).any(axis=0).sum()),
+                "prevalence": float(np.nanmean(values)) if variable.binary else np.nan,
+                "agreement": _pair_agreement(counts),
+                "alpha": krippendorff_alpha(counts.reshape(-1, variable.n_values), variable.n_values),
+                "alpha_low": low,
+                "alpha_high": high,
+            }
+        )
     return pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
 
 
@@ -196,7 +219,15 @@ def pairwise_table(codings: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
             with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore", UndefinedMetricWarning)  # one value throughout: NaN says so
                 kappa = cohen_kappa_score(a, b, labels=list(range(variable.n_values)))
-            rows.append({"field": variable.field, "category": variable.category, "coder_1": first,
-                         "coder_2": second, "units": int(both.sum()), "agreement": float(np.mean(a == b)),
-                         "kappa": float(kappa)})
+            rows.append(
+                {
+                    "field": variable.field,
+                    "category": variable.category,
+                    "coder_1": first,
+                    "coder_2": second,
+                    "units": int(both.sum()),
+                    "agreement": float(np.mean(a == b)),
+                    "kappa": float(kappa),
+                }
+            )
     return pd.DataFrame(rows, columns=list(PAIRWISE_COLUMNS))

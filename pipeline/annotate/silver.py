@@ -16,9 +16,9 @@ import pandas as pd
 from sklearn.metrics import cohen_kappa_score
 
 from pipeline.annotate.annotations import label_matrix
-from pipeline.text.normalize import normalize_text
-from pipeline.taxonomy import Taxonomy
 from pipeline.schema import ANNOTATION_FILE_COLUMNS, join_labels, split_heading_path
+from pipeline.taxonomy import Taxonomy
+from pipeline.text.normalize import normalize_text
 
 AGREEMENT_COLUMNS = ("label", "n", "n_gold_pos", "n_silver_pos", "precision", "recall", "agreement", "kappa")
 
@@ -98,7 +98,10 @@ def _agreement_row(label: str, gold: np.ndarray, silver: np.ndarray) -> dict[str
     with np.errstate(divide="ignore", invalid="ignore"):  # one class only: kappa is undefined, NaN says so
         kappa = cohen_kappa_score(gold, silver, labels=[0, 1]) if len(gold) else np.nan
     return {
-        "label": label, "n": len(gold), "n_gold_pos": int(gold.sum()), "n_silver_pos": int(silver.sum()),
+        "label": label,
+        "n": len(gold),
+        "n_gold_pos": int(gold.sum()),
+        "n_silver_pos": int(silver.sum()),
         "precision": both / silver.sum() if silver.sum() else np.nan,
         "recall": both / gold.sum() if gold.sum() else np.nan,
         "agreement": float((gold == silver).mean()) if len(gold) else np.nan,

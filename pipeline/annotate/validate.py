@@ -20,10 +20,10 @@ import pandas as pd
 from pipeline.errors import RolcovError
 from pipeline.io.excel import read_xlsx
 from pipeline.io.ingest import SUPPORTED_SUFFIXES, read_report
-from pipeline.text.segment import annotation_units
 from pipeline.io.tables import csv_cells_restored, read_table
 from pipeline.schema import ANNOTATION_FILE_COLUMNS, ANNOTATION_REQUIRED_COLUMNS, PARTS, join_labels, split_labels
 from pipeline.taxonomy import Taxonomy, load_taxonomy
+from pipeline.text.segment import annotation_units
 
 SOURCES = ("gold", "silver")
 WRONG_SEPARATORS = (",", "，", "、", "|", "/")
@@ -53,8 +53,9 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
-def validate_annotations(path: str | Path, taxonomy: Taxonomy | None = None,
-                         raw_dir: str | Path | None = None) -> list[Problem]:
+def validate_annotations(
+    path: str | Path, taxonomy: Taxonomy | None = None, raw_dir: str | Path | None = None
+) -> list[Problem]:
     """Return every problem in an annotation file (empty list: the file is clean).
 
     Parameters
@@ -170,8 +171,10 @@ def check_rows(frame: pd.DataFrame, path: Path, taxonomy: Taxonomy | None = None
         messages = [*_row_messages(row, known)]
         key = (row.report_id, row.para_id, row.annotator)
         if key in seen:
-            messages.append(f"duplicate of line {seen[key]} (same report_id, para_id and annotator); "
-                            "delete one row or give it another annotator")
+            messages.append(
+                f"duplicate of line {seen[key]} (same report_id, para_id and annotator); "
+                "delete one row or give it another annotator"
+            )
         seen.setdefault(key, row.line)
         problems += [Problem(str(path), row.line, message) for message in messages]
     return problems
@@ -207,17 +210,32 @@ def check_text_drift(frame: pd.DataFrame, path: Path, raw_dir: Path) -> list[Pro
     problems: list[Problem] = []
     for report_id, rows in frame.groupby("report_id", sort=False):
         if not _is_file_stem(report_id):
-            problems.append(Problem(str(path), int(rows.line.min()), f"report_id {report_id!r} is a path, not a "
-                                    f"file name; use the name of its report file in {raw_dir} without extension"))
+            problems.append(
+                Problem(
+                    str(path),
+                    int(rows.line.min()),
+                    f"report_id {report_id!r} is a path, not a "
+                    f"file name; use the name of its report file in {raw_dir} without extension",
+                )
+            )
             continue
         report_file = _report_file(raw_dir, report_id)
         if report_file is None:
-            problems.append(Problem(str(path), int(rows.line.min()), f"no report file {raw_dir}/{report_id}.*; "
-                                    "put the report there or point --raw at the folder that has it"))
+            problems.append(
+                Problem(
+                    str(path),
+                    int(rows.line.min()),
+                    f"no report file {raw_dir}/{report_id}.*; "
+                    "put the report there or point --raw at the folder that has it",
+                )
+            )
             continue
         texts = _segmented_texts(report_file)
-        problems += [Problem(str(path), row.line, message) for row in rows.itertuples(index=False)
-                     for message in _drift_messages(row, texts, report_file)]
+        problems += [
+            Problem(str(path), row.line, message)
+            for row in rows.itertuples(index=False)
+            for message in _drift_messages(row, texts, report_file)
+        ]
     return problems
 
 
@@ -227,7 +245,9 @@ def _is_file_stem(report_id: str) -> bool:
 
 
 def _report_file(raw_dir: Path, report_id: str) -> Path | None:
-    candidates = sorted(p for p in raw_dir.glob(f"{glob.escape(report_id)}.*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
+    candidates = sorted(
+        p for p in raw_dir.glob(f"{glob.escape(report_id)}.*") if p.suffix.lower() in SUPPORTED_SUFFIXES
+    )
     return candidates[0] if candidates else None
 
 
@@ -242,8 +262,10 @@ def _segmented_texts(report_file: Path) -> dict[str, str]:
 
 def _drift_messages(row: object, texts: dict[str, str], report_file: Path) -> Iterable[str]:
     if row.para_id not in texts:
-        yield (f"para_id {row.para_id!r} is not in {report_file.name} as segmented now ({len(texts)} paragraphs "
-               "and items); re-run `rolcov segment --items` and fix the para_id")
+        yield (
+            f"para_id {row.para_id!r} is not in {report_file.name} as segmented now ({len(texts)} paragraphs "
+            "and items); re-run `rolcov segment --items` and fix the para_id"
+        )
     elif texts[row.para_id] != row.text.strip():
         moved = next((pid for pid, text in texts.items() if text == row.text.strip()), None)
         fix = f"the text is now at {moved}; change para_id" if moved else "re-check the text and its labels"

@@ -11,28 +11,43 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.annotate.adjudication import (
-    adjudicate, disagreement_sheet, read_adjudication_workbook, write_adjudication_workbook,
+    adjudicate,
+    disagreement_sheet,
+    read_adjudication_workbook,
+    write_adjudication_workbook,
 )
 from pipeline.annotate.annotations import read_annotations, validate_annotations
 from pipeline.annotate.codings import (
-    CODING_FIELDS, coded_units, coders_of, select_coders, stack_codings, text_mismatches, unpaired_files,
+    CODING_FIELDS,
+    coded_units,
+    coders_of,
+    select_coders,
+    stack_codings,
+    text_mismatches,
+    unpaired_files,
 )
 from pipeline.annotate.labelstudio import annotations_to_tasks, labeling_config, read_exports, write_tasks
 from pipeline.cli.common import (
-    EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, dropped_note, help_formatter, positive_int, print_failures,
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    dropped_note,
+    help_formatter,
+    positive_int,
+    print_failures,
 )
 from pipeline.errors import AnnotationError
 from pipeline.io.convert import ConvertOptions
 from pipeline.io.tables import write_table
-from pipeline.taxonomy import load_taxonomy
 from pipeline.schema import BODY_PARTS, PARTS
+from pipeline.taxonomy import load_taxonomy
 from pipeline.text.segment import annotation_frame, map_reports, segment_files
 
 
 def add_corpus_commands(commands: argparse._SubParsersAction) -> None:
     """Register the report- and annotation-file commands."""
-    for add in (_add_segment, _add_validate, _add_bootstrap, _add_agreement, _add_adjudicate, _add_export,
-                _add_import):
+    for add in (_add_segment, _add_validate, _add_bootstrap, _add_agreement, _add_adjudicate, _add_export, _add_import):
         add(commands)
 
 
@@ -60,10 +75,18 @@ examples:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="report files or folders (searched recursively)")
     parser.add_argument("-o", "--output", type=Path, help="write the table to .csv, .jsonl, .parquet or .xlsx")
     parser.add_argument("--items", action="store_true", help="split enumerations (一是…二是…, 1.…2.…) into items")
-    parser.add_argument("--shared-lines", type=positive_int, metavar="N",
-                        help="also drop lines found word for word in N or more of the given reports (site templates)")
-    parser.add_argument("--cache", type=Path, metavar="DIR",
-                        help="keep the text of converted and OCR'd files in DIR, so no file is converted twice")
+    parser.add_argument(
+        "--shared-lines",
+        type=positive_int,
+        metavar="N",
+        help="also drop lines found word for word in N or more of the given reports (site templates)",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="keep the text of converted and OCR'd files in DIR, so no file is converted twice",
+    )
     parser.set_defaults(handler=run_segment)
 
 
@@ -82,7 +105,9 @@ examples:
   rolcov validate corpus/annotations.csv               reports from corpus/raw next to it
   rolcov validate zhang.csv li.csv --raw reports/      reports from another folder""",
     )
-    parser.add_argument("paths", nargs="+", metavar="ANNOTATIONS", help=".csv, .jsonl, .parquet or .xlsx annotation files")
+    parser.add_argument(
+        "paths", nargs="+", metavar="ANNOTATIONS", help=".csv, .jsonl, .parquet or .xlsx annotation files"
+    )
     parser.add_argument("--raw", type=Path, help="folder with the reports (default: corpus/raw next to the file)")
     parser.set_defaults(handler=run_validate)
 
@@ -130,21 +155,48 @@ examples:
   rolcov agreement zhang.csv li.csv --disagreements adjudicate.xlsx --model models/default
   rolcov agreement silver.csv --gold corpus/annotations.csv     silver against gold""",
     )
-    parser.add_argument("paths", nargs="+", type=Path, metavar="FILE", help="annotation files (.csv/.jsonl/.parquet/.xlsx)")
-    parser.add_argument("--tasks", nargs="+", type=Path, default=[], metavar="FILE",
-                        help="task readings (report_id,para_id,tasks,evidence,annotator,source), one coder per file")
-    parser.add_argument("--coders", type=lambda text: [c.strip() for c in text.split(",") if c.strip()],
-                        metavar="ID,ID", help="only these coders (annotator ids)")
+    parser.add_argument(
+        "paths", nargs="+", type=Path, metavar="FILE", help="annotation files (.csv/.jsonl/.parquet/.xlsx)"
+    )
+    parser.add_argument(
+        "--tasks",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="task readings (report_id,para_id,tasks,evidence,annotator,source), one coder per file",
+    )
+    parser.add_argument(
+        "--coders",
+        type=lambda text: [c.strip() for c in text.split(",") if c.strip()],
+        metavar="ID,ID",
+        help="only these coders (annotator ids)",
+    )
     parser.add_argument("-o", "--output", type=Path, help="write the reliability table (.csv/.jsonl/.parquet/.xlsx)")
     parser.add_argument("--pairs", type=Path, metavar="FILE", help="write the pairwise kappa table")
-    parser.add_argument("--disagreements", type=Path, metavar="SHEET.xlsx",
-                        help="write the disagreements as a workbook to decide in, for rolcov adjudicate")
-    parser.add_argument("--model", type=Path, metavar="DIR", help="with --disagreements: the model's guess as a hint column")
-    parser.add_argument("--resamples", type=int, default=1000, metavar="N",
-                        help="bootstrap resamples for the alpha interval (default 1000; 0: none)")
+    parser.add_argument(
+        "--disagreements",
+        type=Path,
+        metavar="SHEET.xlsx",
+        help="write the disagreements as a workbook to decide in, for rolcov adjudicate",
+    )
+    parser.add_argument(
+        "--model", type=Path, metavar="DIR", help="with --disagreements: the model's guess as a hint column"
+    )
+    parser.add_argument(
+        "--resamples",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="bootstrap resamples for the alpha interval (default 1000; 0: none)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
-    parser.add_argument("--gold", type=Path, metavar="GOLD",
-                        help="compare each FILE with this reference instead (precision, recall, kappa per label)")
+    parser.add_argument(
+        "--gold",
+        type=Path,
+        metavar="GOLD",
+        help="compare each FILE with this reference instead (precision, recall, kappa per label)",
+    )
     parser.set_defaults(handler=run_agreement)
 
 
@@ -166,9 +218,14 @@ examples:
     )
     parser.add_argument("sheet", type=Path, metavar="SHEET", help="the decided .xlsx workbook")
     parser.add_argument("-o", "--output", type=Path, required=True, help="gold annotation file to write")
-    parser.add_argument("--tasks-output", type=Path, metavar="FILE", help="gold task file to write (when tasks were coded)")
-    parser.add_argument("--adjudicator", default="adjudicator",
-                        help="id recorded for decided rows whose adjudicator cell is empty (default: adjudicator)")
+    parser.add_argument(
+        "--tasks-output", type=Path, metavar="FILE", help="gold task file to write (when tasks were coded)"
+    )
+    parser.add_argument(
+        "--adjudicator",
+        default="adjudicator",
+        help="id recorded for decided rows whose adjudicator cell is empty (default: adjudicator)",
+    )
     parser.set_defaults(handler=run_adjudicate)
 
 
@@ -189,7 +246,9 @@ examples:
     parser.add_argument("path", type=Path, metavar="ANNOTATIONS", help="annotation file")
     parser.add_argument("--format", choices=["label-studio"], default="label-studio", help="task format")
     parser.add_argument("-o", "--output", type=Path, required=True, help="tasks JSON to write")
-    parser.add_argument("--blind", action="store_true", help="leave the file's labels out (no annotations or predictions)")
+    parser.add_argument(
+        "--blind", action="store_true", help="leave the file's labels out (no annotations or predictions)"
+    )
     parser.set_defaults(handler=run_export)
 
 
@@ -212,14 +271,22 @@ examples:
     )
     parser.add_argument("paths", nargs="+", type=Path, metavar="TASKS", help="Label Studio JSON exports")
     parser.add_argument("-o", "--output", type=Path, required=True, help="annotation file to write")
-    parser.add_argument("--annotator", action="append", metavar="NAME|USER=NAME",
-                        help="coder id for every annotation, or for one Label Studio user (id or email; repeatable)")
+    parser.add_argument(
+        "--annotator",
+        action="append",
+        metavar="NAME|USER=NAME",
+        help="coder id for every annotation, or for one Label Studio user (id or email; repeatable)",
+    )
     parser.set_defaults(handler=run_import)
 
 
 def run_segment(args: argparse.Namespace) -> int:
-    table, failures = segment_files(args.paths, split_items=args.items, shared_lines=args.shared_lines or 0,
-                                    convert=ConvertOptions(cache_dir=args.cache))
+    table, failures = segment_files(
+        args.paths,
+        split_items=args.items,
+        shared_lines=args.shared_lines or 0,
+        convert=ConvertOptions(cache_dir=args.cache),
+    )
     print_failures(failures)
     if table.empty:
         print("error: no paragraphs were produced; check the paths above", file=sys.stderr)
@@ -277,8 +344,11 @@ def run_bootstrap(args: argparse.Namespace) -> int:
 def run_agreement(args: argparse.Namespace) -> int:
     taxonomy = load_taxonomy()
     if args.gold and (args.tasks or args.coders or args.pairs or args.disagreements):
-        print("error: --gold compares theme files with a reference; --tasks, --coders, --pairs and "
-              "--disagreements are for coders' files — drop one or the other", file=sys.stderr)
+        print(
+            "error: --gold compares theme files with a reference; --tasks, --coders, --pairs and "
+            "--disagreements are for coders' files — drop one or the other",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     if args.gold:
         return _gold_agreement(args, taxonomy)
@@ -293,9 +363,12 @@ def run_agreement(args: argparse.Namespace) -> int:
         raise AnnotationError("\n".join(mismatches))
     table = reliability_table(codings, taxonomy, resamples=args.resamples, seed=args.seed)
     if table.empty:
-        print(f"error: {', '.join(map(str, args.paths))}: no paragraph is coded by two or more coders (coders: "
-              f"{', '.join(coders_of(codings)) or 'none'}); give every coder's file, or --gold FILE to compare "
-              "with a reference", file=sys.stderr)
+        print(
+            f"error: {', '.join(map(str, args.paths))}: no paragraph is coded by two or more coders (coders: "
+            f"{', '.join(coders_of(codings)) or 'none'}); give every coder's file, or --gold FILE to compare "
+            "with a reference",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     pairs = pairwise_table(codings, taxonomy)
     print(_format_table(table) + "\n\npairwise Cohen's kappa\n" + _format_table(pairs))
@@ -311,8 +384,10 @@ def _read_codings(args: argparse.Namespace, taxonomy) -> pd.DataFrame:
     from pipeline.coverage.tasks import read_task_annotations
 
     themes = [read_annotations(path, taxonomy) for path in args.paths]
-    tasks = [read_task_annotations(path, taxonomy.tasks).assign(file=str(path), line=lambda t: range(2, len(t) + 2))
-             for path in args.tasks]
+    tasks = [
+        read_task_annotations(path, taxonomy.tasks).assign(file=str(path), line=lambda t: range(2, len(t) + 2))
+        for path in args.tasks
+    ]
     codings = stack_codings(themes, tasks, taxonomy)
     return select_coders(codings, args.coders) if args.coders else codings
 
@@ -325,8 +400,10 @@ def _write_disagreements(codings: pd.DataFrame, args: argparse.Namespace) -> Non
     hints = _model_hints(codings, args.model) if args.model else None
     sheet = disagreement_sheet(codings, hints)
     write_adjudication_workbook(sheet, codings, args.disagreements)
-    print(f"wrote {len(sheet)} disagreements on {sheet[['report_id', 'para_id']].drop_duplicates().shape[0]} "
-          f"paragraphs to {args.disagreements}; fill its 'adjudicated' column, then `rolcov adjudicate`")
+    print(
+        f"wrote {len(sheet)} disagreements on {sheet[['report_id', 'para_id']].drop_duplicates().shape[0]} "
+        f"paragraphs to {args.disagreements}; fill its 'adjudicated' column, then `rolcov adjudicate`"
+    )
 
 
 def _model_hints(codings: pd.DataFrame, model_dir: Path) -> pd.DataFrame:
@@ -385,12 +462,16 @@ def run_import(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     frame = read_exports(args.paths, load_taxonomy(), annotator)
     if frame.empty:
-        print(f"error: {', '.join(map(str, args.paths))}: no task has a submitted annotation; label some tasks first",
-              file=sys.stderr)
+        print(
+            f"error: {', '.join(map(str, args.paths))}: no task has a submitted annotation; label some tasks first",
+            file=sys.stderr,
+        )
         return EXIT_FAILED
     write_table(frame, args.output)
-    print(f"wrote {len(frame)} annotations of {frame.para_id.nunique()} paragraphs by "
-          f"{frame.annotator.nunique()} coder(s) ({', '.join(frame.annotator.unique())}) to {args.output}")
+    print(
+        f"wrote {len(frame)} annotations of {frame.para_id.nunique()} paragraphs by "
+        f"{frame.annotator.nunique()} coder(s) ({', '.join(frame.annotator.unique())}) to {args.output}"
+    )
     return EXIT_OK
 
 

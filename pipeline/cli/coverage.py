@@ -53,15 +53,29 @@ examples:
   rolcov coverage run/paragraphs.parquet -o out --metadata groups.xlsx --html out/site
   rolcov coverage county_2022.parquet --reference province_profile.csv -o out/county""",
     )
-    parser.add_argument("inputs", nargs="+", type=Path, metavar="CLASSIFIED", help="classified tables (.csv/.jsonl/.parquet/.xlsx)")
+    parser.add_argument(
+        "inputs", nargs="+", type=Path, metavar="CLASSIFIED", help="classified tables (.csv/.jsonl/.parquet/.xlsx)"
+    )
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="OUT", help="directory for the tables")
-    parser.add_argument("--html", type=Path, metavar="FILE", help="also write the HTML report (a page, or a site for a corpus)")
+    parser.add_argument(
+        "--html", type=Path, metavar="FILE", help="also write the HTML report (a page, or a site for a corpus)"
+    )
     parser.add_argument("--reference", type=Path, metavar="REF", help="profile or classified table to compare against")
-    parser.add_argument("--metadata", type=Path, metavar="FILE", help="your report variables, keyed by report_id or source")
-    parser.add_argument("--pages", choices=PAGES, default="auto", help="auto: one page up to --handful reports, else a site")
-    parser.add_argument("--handful", type=positive_int, default=HANDFUL, metavar="N", help="most reports on a single page")
-    parser.add_argument("--min-paragraphs", type=int, default=defaults.min_paragraphs, help="fewer body paragraphs = thin")
-    parser.add_argument("--min-share", type=float, default=defaults.min_char_share, help="smaller character share = thin")
+    parser.add_argument(
+        "--metadata", type=Path, metavar="FILE", help="your report variables, keyed by report_id or source"
+    )
+    parser.add_argument(
+        "--pages", choices=PAGES, default="auto", help="auto: one page up to --handful reports, else a site"
+    )
+    parser.add_argument(
+        "--handful", type=positive_int, default=HANDFUL, metavar="N", help="most reports on a single page"
+    )
+    parser.add_argument(
+        "--min-paragraphs", type=int, default=defaults.min_paragraphs, help="fewer body paragraphs = thin"
+    )
+    parser.add_argument(
+        "--min-share", type=float, default=defaults.min_char_share, help="smaller character share = thin"
+    )
     parser.set_defaults(handler=run_coverage_command)
 
 
@@ -82,8 +96,17 @@ def run_coverage_command(args: argparse.Namespace) -> int:
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
-        code = run_coverage(args.inputs, args.output, html=args.html, reference=args.reference, thresholds=thresholds,
-                            metadata=args.metadata, pages=args.pages, handful=args.handful, progress=True)
+        code = run_coverage(
+            args.inputs,
+            args.output,
+            html=args.html,
+            reference=args.reference,
+            thresholds=thresholds,
+            metadata=args.metadata,
+            pages=args.pages,
+            handful=args.handful,
+            progress=True,
+        )
     except MetadataError as error:
         print_failures(error.problems)
         print(f"nothing written: fix {args.metadata} and run again", file=sys.stderr)

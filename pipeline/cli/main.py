@@ -68,7 +68,9 @@ model. The model's training data is licensed for research use.
 example:
   rolcov fetch-model""",
     )
-    parser.add_argument("--dir", type=Path, help="target directory (default: $ROLCOV_PKUSEG_MODEL or ~/.cache/rolcov/pkuseg-mixed)")
+    parser.add_argument(
+        "--dir", type=Path, help="target directory (default: $ROLCOV_PKUSEG_MODEL or ~/.cache/rolcov/pkuseg-mixed)"
+    )
     parser.add_argument("--force", action="store_true", help="download again even if present")
     parser.set_defaults(handler=run_fetch_model)
 
@@ -129,8 +131,10 @@ def _bug_report(error: Exception) -> str:
         saved = f", attaching the traceback saved in {stream.name}"
     except OSError:
         saved = ""
-    return (f"this is a bug in rolcov ({summary}), not a problem with your input; please report it at "
-            f"{BUG_REPORT_URL} with the command you ran{saved}")
+    return (
+        f"this is a bug in rolcov ({summary}), not a problem with your input; please report it at "
+        f"{BUG_REPORT_URL} with the command you ran{saved}"
+    )
 
 
 def _fail(message: str) -> int:

@@ -10,10 +10,16 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli.common import (
-    EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, dropped_note, help_formatter, print_failures,
-)
 from pipeline.cli.batch import BATCH_EXAMPLES, add_batch_options, batch_options_used, is_batch_output, run_batch
+from pipeline.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USAGE,
+    dropped_note,
+    help_formatter,
+    print_failures,
+)
 from pipeline.model.settings import SETTINGS, SHIPPED  # plain data: `rolcov --help` loads no scikit-learn
 
 
@@ -43,17 +49,37 @@ examples:
   rolcov train corpus/annotations.csv --setting text_only -o models/text   an earlier configuration
   rolcov train corpus/annotations.csv --silver silver.csv --no-evaluate -o models/loop""",
     )
-    parser.add_argument("annotations", nargs="+", metavar="ANNOTATIONS", help="gold annotation files (.csv/.jsonl/.parquet/.xlsx)")
+    parser.add_argument(
+        "annotations", nargs="+", metavar="ANNOTATIONS", help="gold annotation files (.csv/.jsonl/.parquet/.xlsx)"
+    )
     parser.add_argument("-o", "--output", type=Path, required=True, help="model directory to write")
-    parser.add_argument("--silver", action="append", default=[], metavar="FILE",
-                        help="silver annotation file, e.g. from `rolcov bootstrap` (repeatable)")
+    parser.add_argument(
+        "--silver",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="silver annotation file, e.g. from `rolcov bootstrap` (repeatable)",
+    )
     parser.add_argument("--silver-weight", type=float, default=0.3, help="sample weight of silver rows (default 0.3)")
-    parser.add_argument("--setting", choices=list(SETTINGS), default=SHIPPED,
-                        help="configuration: shipped (default), text_only, with_headings (headings, no text-only copies)")
-    parser.add_argument("--headings", action="store_const", const="with_headings", dest="setting",
-                        help="same as --setting with_headings")
-    parser.add_argument("--no-evaluate", dest="evaluate", action="store_false",
-                        help="skip the leave-one-report-out evaluation; the card then has no scores")
+    parser.add_argument(
+        "--setting",
+        choices=list(SETTINGS),
+        default=SHIPPED,
+        help="configuration: shipped (default), text_only, with_headings (headings, no text-only copies)",
+    )
+    parser.add_argument(
+        "--headings",
+        action="store_const",
+        const="with_headings",
+        dest="setting",
+        help="same as --setting with_headings",
+    )
+    parser.add_argument(
+        "--no-evaluate",
+        dest="evaluate",
+        action="store_false",
+        help="skip the leave-one-report-out evaluation; the card then has no scores",
+    )
     parser.set_defaults(handler=run_train)
 
 
@@ -81,12 +107,19 @@ examples:
   rolcov evaluate --model models/default province.csv        a trained model on a labelled table
   rolcov evaluate --model models/default reports/ province.csv   ... on the report files it was read from""",
     )
-    parser.add_argument("annotations", nargs="+", metavar="LABELLED",
-                        help="annotation files (with --model: labelled tables, and report files/folders)")
+    parser.add_argument(
+        "annotations",
+        nargs="+",
+        metavar="LABELLED",
+        help="annotation files (with --model: labelled tables, and report files/folders)",
+    )
     parser.add_argument("--model", type=Path, help="score this trained model directory instead of cross-validating")
     parser.add_argument("-o", "--output", type=Path, help="directory for evaluation.json and evaluation.md")
-    parser.add_argument("--headings", action="store_true",
-                        help="also cross-validate the two earlier configurations (text_only, with_headings)")
+    parser.add_argument(
+        "--headings",
+        action="store_true",
+        help="also cross-validate the two earlier configurations (text_only, with_headings)",
+    )
     parser.set_defaults(handler=run_evaluate)
 
 
@@ -104,12 +137,20 @@ With an output directory instead of a table file, reports are classified in para
 examples:
   rolcov classify corpus/raw -o out/paragraphs.csv
   rolcov classify paragraphs.csv --model models/default -o labelled.parquet
-""" + BATCH_EXAMPLES,
+"""
+        + BATCH_EXAMPLES,
     )
     parser.add_argument("paths", nargs="+", metavar="INPUT", help="report files/folders or paragraph tables")
-    parser.add_argument("--model", type=Path, default=Path("models/default"), help="model directory (default models/default)")
-    parser.add_argument("-o", "--output", type=Path, required=True,
-                        help="labelled table (.csv/.jsonl/.parquet/.xlsx), or a directory for a batch run")
+    parser.add_argument(
+        "--model", type=Path, default=Path("models/default"), help="model directory (default models/default)"
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="labelled table (.csv/.jsonl/.parquet/.xlsx), or a directory for a batch run",
+    )
     add_batch_options(parser)
     parser.set_defaults(handler=run_classify)
 
@@ -119,11 +160,22 @@ def run_train(args: argparse.Namespace) -> int:
     from pipeline.model.train import train_model
     from pipeline.taxonomy import load_taxonomy
 
-    card_path = train_model(args.annotations, args.output, args.silver, args.silver_weight, args.setting,
-                            taxonomy=load_taxonomy(), evaluate=args.evaluate)
+    card_path = train_model(
+        args.annotations,
+        args.output,
+        args.silver,
+        args.silver_weight,
+        args.setting,
+        taxonomy=load_taxonomy(),
+        evaluate=args.evaluate,
+    )
     scores = read_card(card_path.parent)["evaluation"].get("paragraphs")
-    summary = (f"leave-one-report-out on paragraphs: macro-F1 {scores['macro_f1']:.3f}, micro-F1 "
-               f"{scores['micro_f1']:.3f}, top-1 {scores['top1_accuracy']:.3f}" if scores else "not evaluated")
+    summary = (
+        f"leave-one-report-out on paragraphs: macro-F1 {scores['macro_f1']:.3f}, micro-F1 "
+        f"{scores['micro_f1']:.3f}, top-1 {scores['top1_accuracy']:.3f}"
+        if scores
+        else "not evaluated"
+    )
     print(f"wrote {card_path.parent}/ (model.skops, taxonomy.yaml, model.json, README.md); {summary}")
     return EXIT_OK
 
@@ -167,8 +219,10 @@ def run_classify(args: argparse.Namespace) -> int:
     if is_batch_output(args.output):
         return run_batch(args)
     if batch_options_used(args):
-        print(f"error: {', '.join(batch_options_used(args))} need an output directory (-o DIR), not a table file",
-              file=sys.stderr)
+        print(
+            f"error: {', '.join(batch_options_used(args))} need an output directory (-o DIR), not a table file",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     from pipeline.io.tables import write_table
     from pipeline.model.inputs import classify_inputs

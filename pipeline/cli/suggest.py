@@ -46,13 +46,29 @@ examples:
   rolcov suggest new_reports/ --model models/loop -n 30 -o tasks.json   for Label Studio""",
     )
     parser.add_argument("paths", nargs="+", metavar="UNLABELLED", help="report files/folders or paragraph tables")
-    parser.add_argument("--model", type=Path, default=Path("models/default"), help="model directory (default models/default)")
-    parser.add_argument("-n", type=positive_int, default=30, metavar="K", help="how many paragraphs to suggest (default 30)")
-    parser.add_argument("-o", "--output", type=Path, required=True, help="annotation file (.csv/.jsonl/.parquet/.xlsx) or tasks .json")
-    parser.add_argument("--exclude", action="append", default=[], type=Path, metavar="ANNOTATIONS",
-                        help="annotation file whose paragraphs are already done (repeatable)")
-    parser.add_argument("--reference", choices=["silver", "model"], default="silver",
-                        help="count expected corrections against the heading labels (default) or the model's guess")
+    parser.add_argument(
+        "--model", type=Path, default=Path("models/default"), help="model directory (default models/default)"
+    )
+    parser.add_argument(
+        "-n", type=positive_int, default=30, metavar="K", help="how many paragraphs to suggest (default 30)"
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, help="annotation file (.csv/.jsonl/.parquet/.xlsx) or tasks .json"
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="ANNOTATIONS",
+        help="annotation file whose paragraphs are already done (repeatable)",
+    )
+    parser.add_argument(
+        "--reference",
+        choices=["silver", "model"],
+        default="silver",
+        help="count expected corrections against the heading labels (default) or the model's guess",
+    )
     parser.add_argument("--format", choices=["table", LABEL_STUDIO], help="default: label-studio for .json, else table")
     parser.add_argument("--seed", type=int, default=0, help="tie-breaking seed (default 0)")
     parser.set_defaults(handler=run_suggest)
@@ -62,9 +78,9 @@ def run_suggest(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from pipeline.annotate.annotations import read_annotations
+    from pipeline.model.inputs import read_paragraphs
     from pipeline.model.store import load_model
     from pipeline.model.suggest import model_annotator, suggest_paragraphs
-    from pipeline.model.inputs import read_paragraphs
 
     model = load_model(args.model)
     table, failures = read_paragraphs(args.paths)
@@ -74,12 +90,21 @@ def run_suggest(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     has_headings = "heading_path" in table and table["heading_path"].fillna("").astype(str).str.strip().ne("").any()
     if args.reference == "silver" and not has_headings:
-        print("note: no paragraph given has a heading, so every silver label is empty and the choice counts "
-              "expected corrections against 'no label'; train on gold only? use --reference model", file=sys.stderr)
+        print(
+            "note: no paragraph given has a heading, so every silver label is empty and the choice counts "
+            "expected corrections against 'no label'; train on gold only? use --reference model",
+            file=sys.stderr,
+        )
     done = [read_annotations(path) for path in args.exclude]
-    suggestions = suggest_paragraphs(model, table, args.n, exclude=pd.concat(done) if done else None,
-                                     reference=args.reference, random_state=args.seed,
-                                     annotator=model_annotator(args.model))
+    suggestions = suggest_paragraphs(
+        model,
+        table,
+        args.n,
+        exclude=pd.concat(done) if done else None,
+        reference=args.reference,
+        random_state=args.seed,
+        annotator=model_annotator(args.model),
+    )
     if suggestions.empty:
         print("error: every paragraph given is already annotated; give new reports", file=sys.stderr)
         return EXIT_FAILED
@@ -92,12 +117,15 @@ def _write_suggestions(suggestions, args: argparse.Namespace) -> str:
         from pipeline.annotate.labelstudio import annotations_to_tasks, labeling_config, write_tasks
         from pipeline.taxonomy import load_taxonomy
 
-        tasks_path, config_path = write_tasks(annotations_to_tasks(suggestions), labeling_config(load_taxonomy()),
-                                              args.output)
+        tasks_path, config_path = write_tasks(
+            annotations_to_tasks(suggestions), labeling_config(load_taxonomy()), args.output
+        )
         return f"wrote {len(suggestions)} suggested tasks to {tasks_path} and the labeling config to {config_path}"
     from pipeline.io.tables import write_table
 
     write_table(suggestions, args.output)
     reports = suggestions["report_id"].nunique()
-    return (f"wrote {len(suggestions)} suggested paragraphs from {reports} report(s) to {args.output}; correct "
-            "labels/primary, set source=gold and annotator, then `rolcov validate` it")
+    return (
+        f"wrote {len(suggestions)} suggested paragraphs from {reports} report(s) to {args.output}; correct "
+        "labels/primary, set source=gold and annotator, then `rolcov validate` it"
+    )

@@ -41,10 +41,18 @@ def coverage_bars_svg(report_profile: pd.DataFrame, names: Mapping[str, str], th
     rows = {(row["theme"], row["part"]): row for row in report_profile.to_dict("records")}
     scale_max = _axis_max(report_profile)
     height = TOP + ROW_HEIGHT * len(themes) + 10
-    return render("bars.svg.j2", width=LABEL_WIDTH + BAR_WIDTH + 150, height=height, font=FONT,
-                  bar_height=ROW_HEIGHT - 10, ticks=_axis(scale_max, height),
-                  rows=[_bar_row(rows, theme, names.get(theme, theme), TOP + i * ROW_HEIGHT, scale_max)
-                        for i, theme in enumerate(themes)])
+    return render(
+        "bars.svg.j2",
+        width=LABEL_WIDTH + BAR_WIDTH + 150,
+        height=height,
+        font=FONT,
+        bar_height=ROW_HEIGHT - 10,
+        ticks=_axis(scale_max, height),
+        rows=[
+            _bar_row(rows, theme, names.get(theme, theme), TOP + i * ROW_HEIGHT, scale_max)
+            for i, theme in enumerate(themes)
+        ],
+    )
 
 
 def _axis_max(report_profile: pd.DataFrame) -> float:
@@ -55,11 +63,21 @@ def _axis_max(report_profile: pd.DataFrame) -> float:
 
 
 def _axis(scale_max: float, height: int) -> list[dict[str, object]]:
-    return [{"x": f"{LABEL_WIDTH + BAR_WIDTH * (k / 10) / scale_max:.1f}", "y1": TOP - 6, "y2": height - 8,
-             "y_text": TOP - 10, "label": f"{k * 10}%"} for k in range(int(round(scale_max * 10)) + 1)]
+    return [
+        {
+            "x": f"{LABEL_WIDTH + BAR_WIDTH * (k / 10) / scale_max:.1f}",
+            "y1": TOP - 6,
+            "y2": height - 8,
+            "y_text": TOP - 10,
+            "label": f"{k * 10}%",
+        }
+        for k in range(int(round(scale_max * 10)) + 1)
+    ]
 
 
-def _bar_row(rows: Mapping[tuple[str, str], Mapping], theme: str, name: str, y: int, scale_max: float) -> dict[str, object]:
+def _bar_row(
+    rows: Mapping[tuple[str, str], Mapping], theme: str, name: str, y: int, scale_max: float
+) -> dict[str, object]:
     """One theme's bar: its label, a segment per body part, the probability tick and the share in words."""
     whole = rows[(theme, "all")]
     x = float(LABEL_WIDTH)
@@ -69,19 +87,32 @@ def _bar_row(rows: Mapping[tuple[str, str], Mapping], theme: str, name: str, y: 
         share = rows[(theme, part)]["theme_chars"] / body_chars if body_chars else 0.0
         w = BAR_WIDTH * share / scale_max
         if w > 0:
-            rects.append({"x": f"{x:.1f}", "width": f"{w:.1f}", "fill": PART_COLOURS[part],
-                          "title": f"{part}: {share:.1%}"})
+            rects.append(
+                {"x": f"{x:.1f}", "width": f"{w:.1f}", "fill": PART_COLOURS[part], "title": f"{part}: {share:.1%}"}
+            )
         x += w
     mark = STATUS_MARKS[whole["status"]]
     share_text = "–" if pd.isna(whole["char_share"]) else f"{whole['char_share']:.1%}"
-    return {"label": f"{name} ({theme})", "label_x": LABEL_WIDTH - 8, "text_y": y + 17, "bar_y": y + 4,
-            "rects": rects, "tick": _prob_tick(whole["prob_share"], y, scale_max), "share_x": f"{x + 6:.1f}",
-            "colour": "#b00020" if mark else "#222", "share": f"{share_text} {mark}"}
+    return {
+        "label": f"{name} ({theme})",
+        "label_x": LABEL_WIDTH - 8,
+        "text_y": y + 17,
+        "bar_y": y + 4,
+        "rects": rects,
+        "tick": _prob_tick(whole["prob_share"], y, scale_max),
+        "share_x": f"{x + 6:.1f}",
+        "colour": "#b00020" if mark else "#222",
+        "share": f"{share_text} {mark}",
+    }
 
 
 def _prob_tick(prob_share: float, y: int, scale_max: float) -> dict[str, object] | None:
     if pd.isna(prob_share):
         return None
     x = LABEL_WIDTH + BAR_WIDTH * min(prob_share, scale_max) / scale_max
-    return {"x": f"{x:.1f}", "y1": y + 1, "y2": y + ROW_HEIGHT - 3,
-            "title": f"probability-weighted share {prob_share:.1%}"}
+    return {
+        "x": f"{x:.1f}",
+        "y1": y + 1,
+        "y2": y + ROW_HEIGHT - 3,
+        "title": f"probability-weighted share {prob_share:.1%}",
+    }

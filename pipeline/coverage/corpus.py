@@ -43,8 +43,9 @@ REQUIRED_PREFIX = "required_"
 REQUIRED_PANEL_COLUMNS = (*REQUIRED_CONTENTS, "complete", "causes", "problems_specificity", "deadline", "timeliness")
 
 
-def corpus_panel(table: pd.DataFrame, profile: pd.DataFrame, tasks: pd.DataFrame | None = None,
-                 places: pd.DataFrame | None = None) -> pd.DataFrame:
+def corpus_panel(
+    table: pd.DataFrame, profile: pd.DataFrame, tasks: pd.DataFrame | None = None, places: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per report: its variables, each theme's share and status, each task's status.
 
     Parameters
@@ -68,8 +69,14 @@ def corpus_panel(table: pd.DataFrame, profile: pd.DataFrame, tasks: pd.DataFrame
     """
     whole = profile[profile["part"] == "all"]
     first = whole.drop_duplicates("report_id").set_index("report_id")
-    panel = pd.DataFrame({"report_id": first.index, "issuer": first["issuer"].to_numpy(),
-                          "title": first["title"].to_numpy(), "year": first["year"].to_numpy()})
+    panel = pd.DataFrame(
+        {
+            "report_id": first.index,
+            "issuer": first["issuer"].to_numpy(),
+            "title": first["title"].to_numpy(),
+            "year": first["year"].to_numpy(),
+        }
+    )
     panel = panel.merge(_table_columns(table), on="report_id", how="left")
     places = report_places(table) if places is None else places
     panel = panel.merge(places, on="report_id", how="left")
@@ -107,12 +114,12 @@ def _ordered(panel: pd.DataFrame) -> pd.DataFrame:
 
 def panel_themes(panel: pd.DataFrame) -> list[str]:
     """Theme ids of a panel, in column order."""
-    return [c[len(SHARE_PREFIX):] for c in panel.columns if str(c).startswith(SHARE_PREFIX)]
+    return [c[len(SHARE_PREFIX) :] for c in panel.columns if str(c).startswith(SHARE_PREFIX)]
 
 
 def panel_tasks(panel: pd.DataFrame) -> list[str]:
     """Task ids of a panel, in column order."""
-    return [c[len(TASK_PREFIX):] for c in panel.columns if str(c).startswith(TASK_PREFIX)]
+    return [c[len(TASK_PREFIX) :] for c in panel.columns if str(c).startswith(TASK_PREFIX)]
 
 
 def _groups(panel: pd.DataFrame, by: Sequence[str]):
@@ -149,10 +156,19 @@ def coverage_by(panel: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
             shares = group[SHARE_PREFIX + theme].dropna().to_numpy(dtype=float)
             status = group[STATUS_PREFIX + theme]
             q25, median, q75 = np.quantile(shares, [0.25, 0.5, 0.75]) if len(shares) else (np.nan,) * 3
-            rows.append({**values, "theme": theme, "name_zh": zh[theme], "n_reports": len(group),
-                         "mean_share": shares.mean() if len(shares) else np.nan, "median_share": median,
-                         "q25_share": q25, "q75_share": q75,
-                         **{f"{s}_reports": float((status == s).mean()) for s in ("covered", "thin", "missing")}})
+            rows.append(
+                {
+                    **values,
+                    "theme": theme,
+                    "name_zh": zh[theme],
+                    "n_reports": len(group),
+                    "mean_share": shares.mean() if len(shares) else np.nan,
+                    "median_share": median,
+                    "q25_share": q25,
+                    "q75_share": q75,
+                    **{f"{s}_reports": float((status == s).mean()) for s in ("covered", "thin", "missing")},
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -180,14 +196,22 @@ def task_prevalence(panel: pd.DataFrame, by: Sequence[str] = ()) -> pd.DataFrame
         for task_id in panel_tasks(panel):
             status = group[TASK_PREFIX + task_id]
             task = tasks.get(task_id)
-            rows.append({**values, "task": task_id, "theme": task.theme if task else "",
-                         "name_zh": task.name_zh if task else task_id, "n_reports": len(group),
-                         **{s: float((status == s).mean()) for s in TASK_STATUSES}})
+            rows.append(
+                {
+                    **values,
+                    "task": task_id,
+                    "theme": task.theme if task else "",
+                    "name_zh": task.name_zh if task else task_id,
+                    "n_reports": len(group),
+                    **{s: float((status == s).mean()) for s in TASK_STATUSES},
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def below_peers(panel: pd.DataFrame, by: Sequence[str] = PEERS,
-                thresholds: CoverageThresholds = CoverageThresholds()) -> pd.DataFrame:
+def below_peers(
+    panel: pd.DataFrame, by: Sequence[str] = PEERS, thresholds: CoverageThresholds = CoverageThresholds()
+) -> pd.DataFrame:
     """Reports whose share of a theme is far below their peers', furthest below first.
 
     Peers are the other reports with the same ``by`` values (by default the same level and year; reports
@@ -208,17 +232,39 @@ def below_peers(panel: pd.DataFrame, by: Sequence[str] = PEERS,
         for theme in themes:
             shares = group[SHARE_PREFIX + theme].to_numpy(dtype=float)
             known = ~np.isnan(shares)
-            stats = np.array(peer_limits(group["report_id"], group["report_id"][known], shares[known], thresholds),
-                             dtype=float).reshape(-1, 4)
+            stats = np.array(
+                peer_limits(group["report_id"], group["report_id"][known], shares[known], thresholds), dtype=float
+            ).reshape(-1, 4)
             flagged = (stats[:, 3] >= thresholds.min_reference_reports) & (shares < stats[:, 1])
             for i in np.flatnonzero(flagged):
                 report = group.iloc[i]
                 median, limit, _, n = stats[i]
-                rows.append({**{c: report.get(c, "") for c in ("report_id", "issuer", "year", "province", "level")},
-                             "theme": theme, "name_zh": zh[theme], "share": shares[i], "peer_median": median,
-                             "peer_limit": limit, "n_peers": int(n), "shortfall": median - shares[i]})
-    columns = ["report_id", "issuer", "year", "province", "level", "theme", "name_zh", "share", "peer_median",
-               "peer_limit", "n_peers", "shortfall"]
+                rows.append(
+                    {
+                        **{c: report.get(c, "") for c in ("report_id", "issuer", "year", "province", "level")},
+                        "theme": theme,
+                        "name_zh": zh[theme],
+                        "share": shares[i],
+                        "peer_median": median,
+                        "peer_limit": limit,
+                        "n_peers": int(n),
+                        "shortfall": median - shares[i],
+                    }
+                )
+    columns = [
+        "report_id",
+        "issuer",
+        "year",
+        "province",
+        "level",
+        "theme",
+        "name_zh",
+        "share",
+        "peer_median",
+        "peer_limit",
+        "n_peers",
+        "shortfall",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values("shortfall", ascending=False, kind="stable").reset_index(drop=True)
 

@@ -33,8 +33,8 @@ import re
 from collections.abc import Sequence
 
 from pipeline.coverage.evidence import cited_title_spans
-from pipeline.text.normalize import normalize_text
 from pipeline.taxonomy import Task
+from pipeline.text.normalize import normalize_text
 
 #: The two gaps of the cue syntax and what they stand for (on normalized text, so punctuation is ASCII).
 CUE_GAPS = {"……": r"[^。;!?]{0,60}?", "…": r"[^。;,!?]{0,20}?"}
@@ -67,8 +67,11 @@ def term_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
 
 def _term_regex(term: str) -> str:
     # Split before normalizing each part: NFKC turns … into ...
-    return "".join(CUE_GAPS[piece] if piece in CUE_GAPS else re.escape(normalize_text(piece))
-                   for piece in _GAP_SPLIT.split(term) if piece)
+    return "".join(
+        CUE_GAPS[piece] if piece in CUE_GAPS else re.escape(normalize_text(piece))
+        for piece in _GAP_SPLIT.split(term)
+        if piece
+    )
 
 
 def found_cues(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
@@ -91,13 +94,21 @@ def found_cues(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
     """
     cited = cited_title_spans(text) + [m.span() for m in CITING.finditer(text)]
     clauses = [m.span() for m in CLAUSE.finditer(text)]
-    hits = {task.id: [m for m in cue_pattern(task).finditer(text)
-                      if not _inside(m.span(), cited) and not BODY_NAME_AFTER.match(text, m.end())
-                      and not _excepted(text, m, task, clauses)]
-            for task in tasks}
+    hits = {
+        task.id: [
+            m
+            for m in cue_pattern(task).finditer(text)
+            if not _inside(m.span(), cited)
+            and not BODY_NAME_AFTER.match(text, m.end())
+            and not _excepted(text, m, task, clauses)
+        ]
+        for task in tasks
+    }
     listed = _list_items(text, hits)
-    found = {task: [piece for m in matches if m.span() not in listed for piece in m.group(0).split(",") if piece]
-             for task, matches in hits.items()}
+    found = {
+        task: [piece for m in matches if m.span() not in listed for piece in m.group(0).split(",") if piece]
+        for task, matches in hits.items()
+    }
     return {task: list(dict.fromkeys(pieces)) for task, pieces in found.items() if pieces}
 
 
@@ -115,7 +126,15 @@ def _excepted(text: str, hit: re.Match[str], task: Task, clauses: Sequence[tuple
 
 def _list_items(text: str, hits: dict[str, list[re.Match[str]]]) -> set[tuple[int, int]]:
     """Spans of the hits that are items of a list (…、X、…等) in a clause with cues of three or more tasks."""
-    crowded = [(start, end) for start, end in (m.span() for m in CLAUSE.finditer(text) if "、" in m.group(0))
-               if sum(any(start <= m.start() < end for m in matches) for matches in hits.values()) >= LIST_MIN_TASKS]
-    return {m.span() for matches in hits.values() for m in matches
-            if _inside(m.span(), crowded) and (text[m.start() - 1:m.start()] == "、" or LIST_ITEM_END.match(text, m.end()))}
+    crowded = [
+        (start, end)
+        for start, end in (m.span() for m in CLAUSE.finditer(text) if "、" in m.group(0))
+        if sum(any(start <= m.start() < end for m in matches) for matches in hits.values()) >= LIST_MIN_TASKS
+    ]
+    return {
+        m.span()
+        for matches in hits.values()
+        for m in matches
+        if _inside(m.span(), crowded)
+        and (text[m.start() - 1 : m.start()] == "、" or LIST_ITEM_END.match(text, m.end()))
+    }

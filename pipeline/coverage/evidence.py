@@ -33,8 +33,10 @@ EVIDENCE_COLUMN, REASON_COLUMN = "evidence", "evidence_reason"
 CONCRETE, GENERAL = "concrete", "general"
 EVIDENCE_VALUES = (CONCRETE, GENERAL)
 
-_UNITS = ("人次|场次|件次|家次|个工作日|工作日|万元|亿元|元|平方米|公里|件|次|场|项|名|人|个|家|份|期|条|户|台|起|类|天|"
-          "支|批|所|篇|册|部|宗|对|套|张|本|轮|座|处|单|杆|块|辆|吨|亩|间|栋|幅|盏|株|棵|封|卷|组|位|小时")
+_UNITS = (
+    "人次|场次|件次|家次|个工作日|工作日|万元|亿元|元|平方米|公里|件|次|场|项|名|人|个|家|份|期|条|户|台|起|类|天|"
+    "支|批|所|篇|册|部|宗|对|套|张|本|轮|座|处|单|杆|块|辆|吨|亩|间|栋|幅|盏|株|棵|封|卷|组|位|小时"
+)
 #: Units that only count events, safe after a Chinese numeral (三项制度, 一次办 and 两个维护 are names, not counts).
 _EVENT_UNITS = "场次|人次|次|场|期|批|轮|件"
 _NUMBER = r"(?<![\d.第\-~～])\d+(?:\.\d+)?(?:余|多)?"
@@ -49,16 +51,28 @@ _DOCUMENT_NUMBER = re.compile(r"〔\d{4}〕\d+号")
 RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("count", re.compile(rf"(?:{_NUMBER}|{_MASKED})(?:%|{_UNITS})")),
     ("count", re.compile(rf"{_CHINESE_NUMBER}(?:{_EVENT_UNITS})")),
-    ("document", re.compile(rf"(?:{ISSUING_VERBS})(?:了|并印发|完善|下发)?[^。;,《]{{0,20}}?"
-                            r"(?:实施方案|工作方案|工作要点|工作计划|办法|规则|指南|清单|细则|规定|目录|手册|汇编)")),
+    (
+        "document",
+        re.compile(
+            rf"(?:{ISSUING_VERBS})(?:了|并印发|完善|下发)?[^。;,《]{{0,20}}?"
+            r"(?:实施方案|工作方案|工作要点|工作计划|办法|规则|指南|清单|细则|规定|目录|手册|汇编)"
+        ),
+    ),
     ("date", re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日|份|上旬|中旬|下旬|初|底)?")),
-    ("body", re.compile(r"(?:成立|组建|设立|新设|挂牌)(?:了)?[^。;]{0,60}?"
-                        r"(?:领导小组|委员会|工作站|联系点|受理点|服务站|调解室)")),
+    (
+        "body",
+        re.compile(
+            r"(?:成立|组建|设立|新设|挂牌)(?:了)?[^。;]{0,60}?"
+            r"(?:领导小组|委员会|工作站|联系点|受理点|服务站|调解室)"
+        ),
+    ),
     ("recognition", re.compile(r"被(?:命名|评|授予|确定)为|入选|成功创建|创建为|获得?[^。;]{0,20}(?:表彰|称号)")),
 )
 #: Not a result: a document still to be drawn up (要/将/负责制定…), a date that only marks a point in time (截至…).
-_NOT_A_RESULT = {"document": re.compile(r"(?:要|将|拟|计划|负责|争取|力争|督促|指导)[^,;。]{0,6}$"),
-                 "date": re.compile(r"(?:截至|截止|截止到)$")}
+_NOT_A_RESULT = {
+    "document": re.compile(r"(?:要|将|拟|计划|负责|争取|力争|督促|指导)[^,;。]{0,6}$"),
+    "date": re.compile(r"(?:截至|截止|截止到)$"),
+}
 MAX_REASONS = 4
 
 
@@ -77,7 +91,7 @@ def _titles(text: str) -> list[tuple[int, int, int | None]]:
     """Every ``《…》`` title as ``(start, end, issued_from)``: where its issuing verb starts, or None if cited."""
     titles, issued_from, last_end = [], None, None
     for match in _TITLE.finditer(text):
-        if last_end is None or not _TITLE_JOINERS.fullmatch(text[last_end:match.start()]):
+        if last_end is None or not _TITLE_JOINERS.fullmatch(text[last_end : match.start()]):
             window = max(0, match.start() - 24)
             verb = _ISSUED_BEFORE.search(text, window, match.start())
             issued_from = verb.start() if verb else None
@@ -113,13 +127,16 @@ def _evidence_matches(text: str) -> list[tuple[str, str]]:
     for kind, pattern in RULES:
         for match in pattern.finditer(text):
             excluded = _NOT_A_RESULT.get(kind)
-            if excluded is not None and excluded.search(text[max(0, match.start() - 12):match.start()]):
+            if excluded is not None and excluded.search(text[max(0, match.start() - 12) : match.start()]):
                 continue
             if not any(start <= match.start() < end for start, end in cited):  # inside a cited title
                 found.append((kind, match.group(0)))
     found += [("document", text[issued_from:end]) for _, end, issued_from in _titles(text) if issued_from is not None]
-    found += [("document", match.group(0)) for match in _DOCUMENT_NUMBER.finditer(text)
-              if not _follows_cited_title(text, match.start(), cited)]
+    found += [
+        ("document", match.group(0))
+        for match in _DOCUMENT_NUMBER.finditer(text)
+        if not _follows_cited_title(text, match.start(), cited)
+    ]
     return found
 
 

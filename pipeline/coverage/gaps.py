@@ -79,8 +79,10 @@ def coverage_gaps(
 def _check_profile(profile: pd.DataFrame, origin: str) -> None:
     missing = [c for c in PROFILE_NEEDED if c not in profile.columns]
     if missing:
-        raise InputError(f"{origin}: missing column(s) {', '.join(missing)}; pass a table made by coverage_profile "
-                         "(profile.csv or profile.parquet written by `rolcov coverage`).")
+        raise InputError(
+            f"{origin}: missing column(s) {', '.join(missing)}; pass a table made by coverage_profile "
+            "(profile.csv or profile.parquet written by `rolcov coverage`)."
+        )
 
 
 def _reference_whole(reference: pd.DataFrame) -> pd.DataFrame:
@@ -98,28 +100,36 @@ def _status_gaps(whole: pd.DataFrame, zh: Mapping[str, str]) -> list[tuple[str, 
         if row.status == "missing":
             detail = f"{_theme(zh, row.theme)}: no body paragraph carries this theme."
         else:
-            detail = (f"{_theme(zh, row.theme)}: only {row.n_paragraphs} body paragraph(s), "
-                      f"{row.char_share:.1%} of body characters.")
+            detail = (
+                f"{_theme(zh, row.theme)}: only {row.n_paragraphs} body paragraph(s), "
+                f"{row.char_share:.1%} of body characters."
+            )
         rows.append((row.report_id, row.theme, row.status, detail))
     return rows
 
 
 def _plans_only_gaps(profile: pd.DataFrame, zh: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
-    counts = profile.pivot_table(index=["report_id", "theme"], columns="part", values="n_paragraphs",
-                                 aggfunc="sum", fill_value=0, sort=False)
+    counts = profile.pivot_table(
+        index=["report_id", "theme"], columns="part", values="n_paragraphs", aggfunc="sum", fill_value=0, sort=False
+    )
     counts = counts.reindex(columns=list(BODY_PARTS), fill_value=0)
     done = counts["achievements"] + counts["responsibility"]
     flagged = counts[(done == 0) & (counts["problems"] + counts["plans"] > 0)]
     return [
-        (report_id, theme, "only_in_plans_or_problems",
-         f"{_theme(zh, theme)}: {int(n['plans'])} paragraph(s) in plans and {int(n['problems'])} in problems, "
-         "none in achievements or responsibility.")
+        (
+            report_id,
+            theme,
+            "only_in_plans_or_problems",
+            f"{_theme(zh, theme)}: {int(n['plans'])} paragraph(s) in plans and {int(n['problems'])} in problems, "
+            "none in achievements or responsibility.",
+        )
         for (report_id, theme), n in flagged.iterrows()
     ]
 
 
-def _reference_gaps(whole: pd.DataFrame, reference: pd.DataFrame, thresholds: CoverageThresholds,
-                    zh: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
+def _reference_gaps(
+    whole: pd.DataFrame, reference: pd.DataFrame, thresholds: CoverageThresholds, zh: Mapping[str, str]
+) -> list[tuple[str, str, str, str]]:
     rows = []
     for theme, group in whole[whole["status"] != "missing"].groupby("theme", sort=False):
         ref = reference[(reference["theme"] == theme) & reference["char_share"].notna()]
@@ -127,15 +137,22 @@ def _reference_gaps(whole: pd.DataFrame, reference: pd.DataFrame, thresholds: Co
         for row, (median, limit, mad, n) in zip(group.itertuples(), stats):
             if n < thresholds.min_reference_reports or np.isnan(row.char_share) or not row.char_share < limit:
                 continue
-            rows.append((row.report_id, row.theme, "below_reference",
-                         f"{_theme(zh, row.theme)}: {row.char_share:.1%} of body characters vs reference median "
-                         f"{median:.1%} over {n} reports (scaled MAD {mad:.1%}); far below means under "
-                         f"{limit:.1%}."))
+            rows.append(
+                (
+                    row.report_id,
+                    row.theme,
+                    "below_reference",
+                    f"{_theme(zh, row.theme)}: {row.char_share:.1%} of body characters vs reference median "
+                    f"{median:.1%} over {n} reports (scaled MAD {mad:.1%}); far below means under "
+                    f"{limit:.1%}.",
+                )
+            )
     return rows
 
 
-def peer_limits(report_ids: Sequence[str], peer_ids: Sequence[str], peer_shares: np.ndarray,
-                thresholds: CoverageThresholds) -> list[tuple[float, float, float, int]]:
+def peer_limits(
+    report_ids: Sequence[str], peer_ids: Sequence[str], peer_shares: np.ndarray, thresholds: CoverageThresholds
+) -> list[tuple[float, float, float, int]]:
     """``(median, limit, scaled_mad, n_peers)`` of each report's peers: ``peer_shares`` without its own share.
 
     A report is never its own reference: where its id is among ``peer_ids`` its share is left out (exactly,
@@ -148,8 +165,11 @@ def peer_limits(report_ids: Sequence[str], peer_ids: Sequence[str], peer_shares:
     all_peers = _plain_limit(peer_shares, thresholds) if len(peer_shares) else (np.nan, np.nan, np.nan, 0)
     if not any(r in position for r in report_ids):
         return [all_peers] * len(report_ids)
-    medians, mads = leave_one_out_median_and_mad(peer_shares) if len(peer_shares) > 1 else (
-        np.full(len(peer_shares), np.nan), np.full(len(peer_shares), np.nan))
+    medians, mads = (
+        leave_one_out_median_and_mad(peer_shares)
+        if len(peer_shares) > 1
+        else (np.full(len(peer_shares), np.nan), np.full(len(peer_shares), np.nan))
+    )
     stats = []
     for report_id in report_ids:
         if report_id not in position:
@@ -236,33 +256,43 @@ def previous_reports(table: pd.DataFrame) -> dict[str, pd.Series]:
 
 def _year_over_year_gaps(whole: pd.DataFrame, zh: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
     by_report = whole.set_index(["report_id", "theme"])
-    return [row for report_id, before in previous_reports(whole).items()
-            for row in _theme_changes(by_report, report_id, before, zh)]
+    return [
+        row
+        for report_id, before in previous_reports(whole).items()
+        for row in _theme_changes(by_report, report_id, before, zh)
+    ]
 
 
-def _theme_changes(present: pd.DataFrame, report_id: str, before: pd.Series,
-                   zh: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
+def _theme_changes(
+    present: pd.DataFrame, report_id: str, before: pd.Series, zh: Mapping[str, str]
+) -> list[tuple[str, str, str, str]]:
     now, then = present.loc[report_id], present.loc[before["report_id"]]
     prior = f"the same issuer's {int(before['year'])} report {before['report_id']}"
     rows = []
     for theme in now.index.intersection(then.index):
         n_now, n_then = int(now.at[theme, "n_paragraphs"]), int(then.at[theme, "n_paragraphs"])
         if n_now and not n_then:
-            rows.append((report_id, theme, "appeared",
-                         f"{_theme(zh, theme)}: {n_now} body paragraph(s) here, none in {prior}."))
+            rows.append(
+                (report_id, theme, "appeared", f"{_theme(zh, theme)}: {n_now} body paragraph(s) here, none in {prior}.")
+            )
         elif n_then and not n_now:
-            rows.append((report_id, theme, "disappeared",
-                         f"{_theme(zh, theme)}: no body paragraph here, {n_then} in {prior}."))
+            rows.append(
+                (report_id, theme, "disappeared", f"{_theme(zh, theme)}: no body paragraph here, {n_then} in {prior}.")
+            )
     return rows
 
 
-def _with_report_columns(gaps: pd.DataFrame, whole: pd.DataFrame, zh: Mapping[str, str],
-                         themes: list[str]) -> pd.DataFrame:
+def _with_report_columns(
+    gaps: pd.DataFrame, whole: pd.DataFrame, zh: Mapping[str, str], themes: list[str]
+) -> pd.DataFrame:
     meta_columns = [c for c in ("report_id", "year", "issuer") if c in whole.columns]
     meta = whole[meta_columns].drop_duplicates("report_id")
     gaps = gaps.merge(meta, on="report_id", how="left").assign(name_zh=lambda g: g["theme"].map(zh))
     report_rank = {r: i for i, r in enumerate(meta["report_id"])}
-    ranks = {"report_id": report_rank, "theme": {t: i for i, t in enumerate(themes)},
-             "kind": {k: i for i, k in enumerate(GAP_KINDS)}}
+    ranks = {
+        "report_id": report_rank,
+        "theme": {t: i for i, t in enumerate(themes)},
+        "kind": {k: i for i, k in enumerate(GAP_KINDS)},
+    }
     gaps = gaps.sort_values(["report_id", "theme", "kind"], key=lambda col: col.map(ranks[col.name]))
     return gaps.reindex(columns=list(GAP_COLUMNS)).reset_index(drop=True)

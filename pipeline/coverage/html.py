@@ -16,13 +16,13 @@ from pathlib import Path
 import pandas as pd
 from markupsafe import Markup
 
-from pipeline.io.tables import write_text_atomic
-from pipeline.schema import BODY_PARTS, PROB_PREFIX, PROFILE_PARTS
-from pipeline.coverage.profile import label_indicators, label_names, validate_table
 from pipeline.coverage.charts import PART_COLOURS, coverage_bars_svg
 from pipeline.coverage.html_tasks import TASK_CSS, task_checklist_html
+from pipeline.coverage.profile import label_indicators, label_names, validate_table
 from pipeline.coverage.required_block import REQUIRED_CSS, required_contents_block
 from pipeline.coverage.templating import render
+from pipeline.io.tables import write_text_atomic
+from pipeline.schema import BODY_PARTS, PROB_PREFIX, PROFILE_PARTS
 
 STATUS_COLOURS = {"missing": "#f4c7c3", "thin": "#fde7b0"}
 CSS = """
@@ -81,26 +81,44 @@ def render_coverage_html(
     reports = list(dict.fromkeys(profile["report_id"]))
     anchors = {r: f"r{i}" for i, r in enumerate(reports)}
     titles = report_titles(profile)
-    required_blocks = {} if required is None else {
-        row["report_id"]: required_contents_block(row, table[table["report_id"] == row["report_id"]],
-                                                  anchors.get(row["report_id"], "r") + "-required")
-        for row in required.to_dict("records")}
+    required_blocks = (
+        {}
+        if required is None
+        else {
+            row["report_id"]: required_contents_block(
+                row, table[table["report_id"] == row["report_id"]], anchors.get(row["report_id"], "r") + "-required"
+            )
+            for row in required.to_dict("records")
+        }
+    )
     page = render(
-        "report.html.j2", css=Markup(CSS + TASK_CSS + REQUIRED_CSS), script=Markup(SCRIPT), part_colours=PART_COLOURS,
-        themes=[{"name": zh[t], "id": t} for t in themes], heatmap=_heatmap(profile, themes, anchors),
-        gaps=_gap_list(gaps, anchors, titles), parts=PROFILE_PARTS,
+        "report.html.j2",
+        css=Markup(CSS + TASK_CSS + REQUIRED_CSS),
+        script=Markup(SCRIPT),
+        part_colours=PART_COLOURS,
+        themes=[{"name": zh[t], "id": t} for t in themes],
+        heatmap=_heatmap(profile, themes, anchors),
+        gaps=_gap_list(gaps, anchors, titles),
+        parts=PROFILE_PARTS,
         tasks="" if tasks is None else task_checklist_html(table, tasks, titles),
-        reports=[{**report_section(table, profile, gaps, r, anchors[r], themes, zh),
-                  "required": required_blocks.get(r, "")} for r in reports],
+        reports=[
+            {**report_section(table, profile, gaps, r, anchors[r], themes, zh), "required": required_blocks.get(r, "")}
+            for r in reports
+        ],
     )
     return write_text_atomic(path, page)
 
 
 def _heatmap(profile: pd.DataFrame, themes: list[str], anchors: Mapping[str, str]) -> list[dict[str, object]]:
     whole = profile[profile["part"] == "all"].set_index(["report_id", "theme"])
-    return [{"anchor": anchor, "title": _report_title(whole.loc[report_id].iloc[0], report_id),
-             "cells": [_heat_cell(whole.loc[(report_id, t)], f"{anchor}-t{j}") for j, t in enumerate(themes)]}
-            for report_id, anchor in anchors.items()]
+    return [
+        {
+            "anchor": anchor,
+            "title": _report_title(whole.loc[report_id].iloc[0], report_id),
+            "cells": [_heat_cell(whole.loc[(report_id, t)], f"{anchor}-t{j}") for j, t in enumerate(themes)],
+        }
+        for report_id, anchor in anchors.items()
+    ]
 
 
 def _heat_cell(row: pd.Series, target: str) -> dict[str, str]:
@@ -109,8 +127,12 @@ def _heat_cell(row: pd.Series, target: str) -> dict[str, str]:
         colour = STATUS_COLOURS[row["status"]]
     else:
         colour = f"rgba(0,114,178,{0.15 + 0.85 * min(float(share), 1.0):.2f})"
-    return {"colour": colour, "tip": f"{row['status']}: {row['n_paragraphs']} paragraph(s)", "target": target,
-            "text": "–" if pd.isna(share) else f"{share:.0%}"}
+    return {
+        "colour": colour,
+        "tip": f"{row['status']}: {row['n_paragraphs']} paragraph(s)",
+        "target": target,
+        "text": "–" if pd.isna(share) else f"{share:.0%}",
+    }
 
 
 def _report_title(row: pd.Series, report_id: str) -> str:
@@ -132,12 +154,25 @@ def _gap_entries(gaps: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def _gap_list(gaps: pd.DataFrame, anchors: Mapping[str, str], titles: Mapping[str, str]) -> list[dict[str, object]]:
-    return [{"anchor": anchors.get(report_id, ""), "title": titles.get(report_id, str(report_id)),
-             "entries": _gap_entries(rows)} for report_id, rows in gaps.groupby("report_id", sort=False)]
+    return [
+        {
+            "anchor": anchors.get(report_id, ""),
+            "title": titles.get(report_id, str(report_id)),
+            "entries": _gap_entries(rows),
+        }
+        for report_id, rows in gaps.groupby("report_id", sort=False)
+    ]
 
 
-def report_section(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.DataFrame, report_id: str, anchor: str,
-                   themes: list[str], zh: Mapping[str, str]) -> dict[str, object]:
+def report_section(
+    table: pd.DataFrame,
+    profile: pd.DataFrame,
+    gaps: pd.DataFrame,
+    report_id: str,
+    anchor: str,
+    themes: list[str],
+    zh: Mapping[str, str],
+) -> dict[str, object]:
     """One report's part of a page: heading, bar chart, theme × part table, gaps and paragraphs by theme.
 
     Pass the report's own rows of ``table``, ``profile`` and ``gaps`` when rendering many reports: each is
@@ -151,18 +186,31 @@ def report_section(table: pd.DataFrame, profile: pd.DataFrame, gaps: pd.DataFram
     records = paragraphs.to_dict("records")
     title = first.get("title", "")
     return {
-        "anchor": anchor, "heading": _report_title(first, report_id), "report_id": str(report_id),
+        "anchor": anchor,
+        "heading": _report_title(first, report_id),
+        "report_id": str(report_id),
         "title": str(title) if title and not pd.isna(title) else "",
-        "n_paragraphs": int(first["part_paragraphs"]), "n_chars": int(first["part_chars"]),
-        "chart": coverage_bars_svg(rows, zh, themes), "part_rows": _part_rows(cells, themes, zh, anchor),
+        "n_paragraphs": int(first["part_paragraphs"]),
+        "n_chars": int(first["part_chars"]),
+        "chart": coverage_bars_svg(rows, zh, themes),
+        "part_rows": _part_rows(cells, themes, zh, anchor),
         "gaps": _gap_entries(gaps[gaps["report_id"] == report_id]),
-        "listings": [_theme_paragraphs([r for r, flag in zip(records, indicators[t].to_numpy()) if flag], t, zh[t],
-                                       f"{anchor}-t{j}", cells[(t, "all")]) for j, t in enumerate(themes)],
+        "listings": [
+            _theme_paragraphs(
+                [r for r, flag in zip(records, indicators[t].to_numpy()) if flag],
+                t,
+                zh[t],
+                f"{anchor}-t{j}",
+                cells[(t, "all")],
+            )
+            for j, t in enumerate(themes)
+        ],
     }
 
 
-def _part_rows(cells: Mapping[tuple[str, str], Mapping], themes: list[str], zh: Mapping[str, str],
-               anchor: str) -> list[dict[str, object]]:
+def _part_rows(
+    cells: Mapping[tuple[str, str], Mapping], themes: list[str], zh: Mapping[str, str], anchor: str
+) -> list[dict[str, object]]:
     """Paragraph counts (and within-part character shares) per theme and part, each linking to the list."""
     lines = []
     for j, theme in enumerate(themes):
@@ -175,14 +223,23 @@ def _part_rows(cells: Mapping[tuple[str, str], Mapping], themes: list[str], zh: 
     return lines
 
 
-def _theme_paragraphs(paragraphs: list[Mapping[str, object]], theme: str, name: str, target: str,
-                      whole: Mapping[str, object]) -> dict[str, object]:
+def _theme_paragraphs(
+    paragraphs: list[Mapping[str, object]], theme: str, name: str, target: str, whole: Mapping[str, object]
+) -> dict[str, object]:
     prob_column = f"{PROB_PREFIX}{theme}"
-    items = [{"part": str(para["part"]), "heading": _heading(para), "para_id": str(para["para_id"]),
-              "prob": f" · p={float(para[prob_column]):.2f}" if prob_column in para else " · hand-labelled",
-              "text": str(para["text"])} for para in paragraphs]
-    summary = (f"{name} ({theme}) — {whole['status']}: {int(whole['n_paragraphs'])} paragraph(s)"
-               + ("" if pd.isna(whole["char_share"]) else f", {whole['char_share']:.1%} of body characters"))
+    items = [
+        {
+            "part": str(para["part"]),
+            "heading": _heading(para),
+            "para_id": str(para["para_id"]),
+            "prob": f" · p={float(para[prob_column]):.2f}" if prob_column in para else " · hand-labelled",
+            "text": str(para["text"]),
+        }
+        for para in paragraphs
+    ]
+    summary = f"{name} ({theme}) — {whole['status']}: {int(whole['n_paragraphs'])} paragraph(s)" + (
+        "" if pd.isna(whole["char_share"]) else f", {whole['char_share']:.1%} of body characters"
+    )
     return {"target": target, "summary": summary, "paragraphs": items}
 
 

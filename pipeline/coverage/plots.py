@@ -26,14 +26,30 @@ from pipeline.coverage.profile import label_names
 #: File names of CJK fonts, best first (sans before serif): Noto CJK and Source Han (Linux packages
 #: ``fonts-noto-cjk``), WenQuanYi (``fonts-wqy-microhei``/``-zenhei``), Droid fallback, Windows, macOS.
 CJK_FONT_FILES = (
-    "notosanscjk", "notosanssc", "sourcehansans", "wqy-microhei", "wqy-zenhei", "droidsansfallback",
-    "msyh", "simhei", "pingfang", "notoserifcjk", "sourcehanserif", "simsun",
+    "notosanscjk",
+    "notosanssc",
+    "sourcehansans",
+    "wqy-microhei",
+    "wqy-zenhei",
+    "droidsansfallback",
+    "msyh",
+    "simhei",
+    "pingfang",
+    "notoserifcjk",
+    "sourcehanserif",
+    "simsun",
 )
 #: Directories searched besides matplotlib's system font paths.
-EXTRA_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", str(Path.home() / ".fonts"),
-                   str(Path.home() / ".local/share/fonts"))
-FONT_HINT = ("install one, e.g. `apt-get install fonts-noto-cjk` (Debian/Ubuntu), `dnf install "
-             "google-noto-sans-cjk-fonts` (Fedora) or `brew install --cask font-noto-sans-cjk-sc` (macOS)")
+EXTRA_FONT_DIRS = (
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    str(Path.home() / ".fonts"),
+    str(Path.home() / ".local/share/fonts"),
+)
+FONT_HINT = (
+    "install one, e.g. `apt-get install fonts-noto-cjk` (Debian/Ubuntu), `dnf install "
+    "google-noto-sans-cjk-fonts` (Fedora) or `brew install --cask font-noto-sans-cjk-sc` (macOS)"
+)
 _PROBE = "法治政府"
 _WEIGHTED = re.compile(r"bold|black|heavy|light|thin|medium|semi|demi|extra", re.IGNORECASE)
 _LOG = logging.getLogger("rolcov")
@@ -58,8 +74,9 @@ def cjk_font_family() -> str | None:
                 font_manager.fontManager.addfont(path)
                 # a .ttc holds several faces (Noto CJK: JP, KR, SC, TC…): the SC face draws simplified forms
                 faces = [font.name for font in font_manager.fontManager.ttflist if font.fname == path]
-                return next((name for name in faces if name.endswith(" SC")),
-                            font_manager.FontProperties(fname=path).get_name())
+                return next(
+                    (name for name in faces if name.endswith(" SC")), font_manager.FontProperties(fname=path).get_name()
+                )
     _LOG.warning("no Chinese font found: Chinese text in figures will show as empty boxes; %s", FONT_HINT)
     return None
 
@@ -99,8 +116,9 @@ def report_labels(profile: pd.DataFrame) -> dict[str, str]:
     return {rid: f"{label} ({rid})" if counts[label] > 1 and label != rid else label for rid, label in labels.items()}
 
 
-def plot_heatmap(profile: pd.DataFrame, ax: Axes | None = None, names: Mapping[str, str] | None = None,
-                 value: str = "char_share") -> Axes:
+def plot_heatmap(
+    profile: pd.DataFrame, ax: Axes | None = None, names: Mapping[str, str] | None = None, value: str = "char_share"
+) -> Axes:
     """Draw reports × themes as a heatmap of whole-body shares, with missing themes marked ×.
 
     Parameters
@@ -132,8 +150,9 @@ def plot_heatmap(profile: pd.DataFrame, ax: Axes | None = None, names: Mapping[s
     image = ax.imshow(shares, cmap="Blues", vmin=0, vmax=vmax, aspect="auto")
     zh = label_names(themes, names)
     rows = report_labels(whole)
-    ax.set_xticks(range(len(themes)), [f"{zh[t]}\n{t}" for t in themes], rotation=45, ha="right", fontsize=8,
-                  fontfamily=families)
+    ax.set_xticks(
+        range(len(themes)), [f"{zh[t]}\n{t}" for t in themes], rotation=45, ha="right", fontsize=8, fontfamily=families
+    )
     ax.set_yticks(range(len(reports)), [rows[r] for r in reports], fontsize=8, fontfamily=families)
     for (i, j), share in np.ndenumerate(shares):
         missing = status.iat[i, j] == "missing"
@@ -154,8 +173,12 @@ def _level_name(level: object) -> str:
     return str(level) if isinstance(level, str) and level else "unknown"
 
 
-def plot_trends(by_year_level: pd.DataFrame, themes: list[str] | None = None, names: Mapping[str, str] | None = None,
-                link: str | None = None) -> plt.Figure:
+def plot_trends(
+    by_year_level: pd.DataFrame,
+    themes: list[str] | None = None,
+    names: Mapping[str, str] | None = None,
+    link: str | None = None,
+) -> plt.Figure:
     """Small multiples, one per theme: mean share of body characters by year, one line per level.
 
     Parameters
@@ -176,8 +199,9 @@ def plot_trends(by_year_level: pd.DataFrame, themes: list[str] | None = None, na
     families = font_families()
     columns = min(4, len(themes)) or 1
     rows = -(-len(themes) // columns) or 1
-    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 2.5 * rows + 0.6), sharex=True, sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(3.2 * columns, 2.5 * rows + 0.6), sharex=True, sharey=True, squeeze=False
+    )
     levels = [lv for lv in LEVEL_ORDER if (frame["level"].fillna("") == lv).any()]
     for ax, theme in zip(axes.flat, themes):
         mine = frame[frame["theme"] == theme]
@@ -191,10 +215,11 @@ def plot_trends(by_year_level: pd.DataFrame, themes: list[str] | None = None, na
         ax.set_title(f"{zh[theme]}\n{theme}", fontsize=9, fontfamily=families)
         ax.yaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(themes):]:
+    for ax in list(axes.flat)[len(themes) :]:
         ax.set_visible(False)
-    axes.flat[0].figure.legend(*axes.flat[0].get_legend_handles_labels(), loc="lower center", ncol=len(levels),
-                               fontsize=8, frameon=False)
+    axes.flat[0].figure.legend(
+        *axes.flat[0].get_legend_handles_labels(), loc="lower center", ncol=len(levels), fontsize=8, frameon=False
+    )
     fig.supylabel("mean share of body characters", fontsize=9)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
@@ -207,8 +232,12 @@ def plot_theme_distribution(panel: pd.DataFrame, names: Mapping[str, str] | None
     data = [panel[SHARE_PREFIX + theme].dropna().to_numpy(dtype=float) for theme in themes]
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(themes) + 1))
     ax.boxplot(data, orientation="horizontal", widths=0.6, flierprops={"markersize": 2, "alpha": 0.4})
-    ax.set_yticks(range(1, len(themes) + 1), [f"{zh[t]} ({t}) n={len(d)}" for t, d in zip(themes, data)],
-                  fontsize=8, fontfamily=font_families())
+    ax.set_yticks(
+        range(1, len(themes) + 1),
+        [f"{zh[t]} ({t}) n={len(d)}" for t, d in zip(themes, data)],
+        fontsize=8,
+        fontfamily=font_families(),
+    )
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
     ax.set_xlabel("share of body characters per report", fontsize=9)
@@ -217,8 +246,13 @@ def plot_theme_distribution(panel: pd.DataFrame, names: Mapping[str, str] | None
     return fig
 
 
-def plot_below_peers(below: pd.DataFrame, labels: Mapping[str, str], names: Mapping[str, str] | None = None,
-                     links: Mapping[str, str] | None = None, top: int = 30) -> plt.Figure:
+def plot_below_peers(
+    below: pd.DataFrame,
+    labels: Mapping[str, str],
+    names: Mapping[str, str] | None = None,
+    links: Mapping[str, str] | None = None,
+    top: int = 30,
+) -> plt.Figure:
     """The ``top`` report × theme pairs furthest below their peers: the report's share (dot, linked to its
     page when ``links`` maps report ids to URLs), the peers' median (bar) and the limit (tick)."""
     rows = below.head(top).iloc[::-1]
@@ -231,8 +265,12 @@ def plot_below_peers(below: pd.DataFrame, labels: Mapping[str, str], names: Mapp
     ax.set_xlim(left=-0.02)  # a share of 0 is a whole dot off the axis line, so it can be seen and clicked
     if links:
         dots.set_urls([links.get(r) for r in rows["report_id"]])
-    ax.set_yticks(y, [f"{labels.get(r, r)} · {zh.get(t, t)}" for r, t in zip(rows["report_id"], rows["theme"])],
-                  fontsize=8, fontfamily=font_families())
+    ax.set_yticks(
+        y,
+        [f"{labels.get(r, r)} · {zh.get(t, t)}" for r, t in zip(rows["report_id"], rows["theme"])],
+        fontsize=8,
+        fontfamily=font_families(),
+    )
     ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
     ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
@@ -245,11 +283,22 @@ def plot_task_prevalence(prevalence: pd.DataFrame) -> plt.Figure:
     fig, ax = plt.subplots(figsize=(9, 0.22 * len(frame) + 1.2))
     left = np.zeros(len(frame))
     for status, colour in TASK_STATUS_COLOURS.items():
-        ax.barh(np.arange(len(frame)), frame[status], left=left, color=colour, edgecolor="#999999", linewidth=0.3,
-                label=status)
+        ax.barh(
+            np.arange(len(frame)),
+            frame[status],
+            left=left,
+            color=colour,
+            edgecolor="#999999",
+            linewidth=0.3,
+            label=status,
+        )
         left += frame[status].to_numpy(dtype=float)
-    ax.set_yticks(np.arange(len(frame)), [f"{n} ({t})" for n, t in zip(frame["name_zh"], frame["task"])],
-                  fontsize=7, fontfamily=font_families())
+    ax.set_yticks(
+        np.arange(len(frame)),
+        [f"{n} ({t})" for n, t in zip(frame["name_zh"], frame["task"])],
+        fontsize=7,
+        fontfamily=font_families(),
+    )
     ax.xaxis.set_major_formatter(lambda value, _: f"{value:.0%}")
     ax.set_xlim(0, 1)
     ax.legend(fontsize=8, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.03 - 2 / (0.22 * len(frame) + 1.2) / 10))

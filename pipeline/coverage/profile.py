@@ -25,8 +25,20 @@ from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 METADATA_COLUMNS = ("year", "issuer", "title")
 PROFILE_COLUMNS = (
-    "report_id", "year", "issuer", "title", "theme", "part", "n_paragraphs", "theme_chars",
-    "part_paragraphs", "part_chars", "char_share", "para_share", "prob_share", "status",
+    "report_id",
+    "year",
+    "issuer",
+    "title",
+    "theme",
+    "part",
+    "n_paragraphs",
+    "theme_chars",
+    "part_paragraphs",
+    "part_chars",
+    "char_share",
+    "para_share",
+    "prob_share",
+    "status",
 )
 
 
@@ -91,7 +103,8 @@ def validate_table(table: pd.DataFrame, origin: str = "the classified table") ->
     missing = [c for c in CLASSIFIED_REQUIRED_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(
-            f"{origin}: missing column(s) {', '.join(missing)}; coverage needs {', '.join(CLASSIFIED_REQUIRED_COLUMNS)} "
+            f"{origin}: missing column(s) {', '.join(missing)}; "
+            f"coverage needs {', '.join(CLASSIFIED_REQUIRED_COLUMNS)} "
             "— pass the table written by `rolcov classify` or add these columns to your labelled table."
         )
     if table.empty:
@@ -153,7 +166,7 @@ def theme_ids(table: pd.DataFrame, labels: Sequence[str] | None = None) -> list[
     """
     if labels is not None:
         return list(labels)
-    from_columns = [c[len(PROB_PREFIX):] for c in table.columns if str(c).startswith(PROB_PREFIX)]
+    from_columns = [c[len(PROB_PREFIX) :] for c in table.columns if str(c).startswith(PROB_PREFIX)]
     if from_columns:
         return from_columns
     return list(_taxonomy().ids)
@@ -179,7 +192,9 @@ def label_indicators(table: pd.DataFrame, labels: Sequence[str], origin: str = "
     return pd.DataFrame({theme: parsed.map(lambda ids, t=theme: t in ids) for theme in labels}, index=table.index)
 
 
-def label_probabilities(table: pd.DataFrame, indicators: pd.DataFrame, origin: str = "the classified table") -> pd.DataFrame:
+def label_probabilities(
+    table: pd.DataFrame, indicators: pd.DataFrame, origin: str = "the classified table"
+) -> pd.DataFrame:
     """Return paragraph × theme probabilities: the ``p_<id>`` columns, or the 0/1 labels when there are none.
 
     A paragraph with empty probabilities (a hand-labelled file combined with classified ones) gets its
@@ -196,8 +211,9 @@ def label_probabilities(table: pd.DataFrame, indicators: pd.DataFrame, origin: s
         return indicators.astype(float)
     if len(present) != len(columns):
         absent = sorted(set(columns).difference(present))
-        raise InputError(f"{origin}: has some probability columns but lacks {', '.join(absent)}; "
-                         "give all p_<id> columns or none.")
+        raise InputError(
+            f"{origin}: has some probability columns but lacks {', '.join(absent)}; give all p_<id> columns or none."
+        )
     probs = table[columns].apply(pd.to_numeric, errors="coerce")
     probs.columns = list(indicators.columns)
     return probs.where(probs.notna(), indicators.astype(float))
@@ -253,11 +269,18 @@ def _theme_sums(table: pd.DataFrame, indicators: pd.DataFrame, probs: pd.DataFra
     body = table["part"].isin(BODY_PARTS)
     chars = table.loc[body, "n_chars"]
     per_theme = [
-        pd.DataFrame({
-            "report_id": table.loc[body, "report_id"], "theme": theme, "part": table.loc[body, "part"],
-            "n_paragraphs": indicators.loc[body, theme].astype(int), "theme_chars": indicators.loc[body, theme] * chars,
-            "prob_chars": probs.loc[body, theme] * chars, "part_paragraphs": 1, "part_chars": chars,
-        })
+        pd.DataFrame(
+            {
+                "report_id": table.loc[body, "report_id"],
+                "theme": theme,
+                "part": table.loc[body, "part"],
+                "n_paragraphs": indicators.loc[body, theme].astype(int),
+                "theme_chars": indicators.loc[body, theme] * chars,
+                "prob_chars": probs.loc[body, theme] * chars,
+                "part_paragraphs": 1,
+                "part_chars": chars,
+            }
+        )
         for theme in indicators.columns
     ]
     long = pd.concat(per_theme, ignore_index=True)

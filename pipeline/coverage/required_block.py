@@ -17,8 +17,12 @@ from markupsafe import Markup
 from pipeline.coverage.requirements import IN_PASSING, REQUIRED_CONTENTS, cause_sentences, mention_sentences
 from pipeline.coverage.templating import render
 
-CONTENT_NAMES = {"achievements": "Measures and results", "problems": "Shortcomings and their causes",
-                 "responsibility": "First responsible persons' duty", "plans": "Main plans for next year"}
+CONTENT_NAMES = {
+    "achievements": "Measures and results",
+    "problems": "Shortcomings and their causes",
+    "responsibility": "First responsible persons' duty",
+    "plans": "Main plans for next year",
+}
 STATUS_WORDS = {"present": "present", "in_passing": "only mentioned in passing", "absent": "absent"}
 TIMELINESS_WORDS = {"on_time": "on time", "late": "late", "unknown": "unknown"}
 SPECIFICITY_WORDS = {"specific": "specific", "partly_specific": "partly specific", "boilerplate": "boilerplate"}
@@ -29,8 +33,9 @@ table.required td.s-present{background:#d9ead3}table.required td.count{text-alig
 """
 
 
-def required_contents_block(report: Mapping[str, object] | pd.Series, table: pd.DataFrame,
-                            anchor: str = "required") -> Markup:
+def required_contents_block(
+    report: Mapping[str, object] | pd.Series, table: pd.DataFrame, anchor: str = "required"
+) -> Markup:
     """Return the ``<section>`` for one report's required contents.
 
     Parameters
@@ -46,23 +51,39 @@ def required_contents_block(report: Mapping[str, object] | pd.Series, table: pd.
     by_id = table.drop_duplicates("para_id").set_index("para_id", drop=False)
     contents = [_content(report, part, by_id, f"{anchor}-{part}") for part in REQUIRED_CONTENTS]
     causes = _paragraphs(report["causes_para_ids"], by_id, cause_sentences)
-    return render("required.html.j2", anchor=anchor, contents=contents, report=report, causes=causes,
-                  missing=[CONTENT_NAMES[part] for part in str(report["missing"]).split(";") if part in CONTENT_NAMES],
-                  specificity=SPECIFICITY_WORDS.get(report["problems_specificity"], ""),
-                  timeliness=TIMELINESS_WORDS[report["timeliness"]])
+    return render(
+        "required.html.j2",
+        anchor=anchor,
+        contents=contents,
+        report=report,
+        causes=causes,
+        missing=[CONTENT_NAMES[part] for part in str(report["missing"]).split(";") if part in CONTENT_NAMES],
+        specificity=SPECIFICITY_WORDS.get(report["problems_specificity"], ""),
+        timeliness=TIMELINESS_WORDS[report["timeliness"]],
+    )
 
 
 def _content(report: dict, part: str, by_id: pd.DataFrame, target: str) -> dict:
     status = str(report[part])
     excerpt = (lambda text: mention_sentences(text, part)) if status == IN_PASSING else None
-    return {"name": CONTENT_NAMES[part], "rule": REQUIRED_CONTENTS[part], "status": status,
-            "word": STATUS_WORDS[status], "target": target,
-            "paragraphs": _paragraphs(report[f"{part}_para_ids"], by_id, excerpt)}
+    return {
+        "name": CONTENT_NAMES[part],
+        "rule": REQUIRED_CONTENTS[part],
+        "status": status,
+        "word": STATUS_WORDS[status],
+        "target": target,
+        "paragraphs": _paragraphs(report[f"{part}_para_ids"], by_id, excerpt),
+    }
 
 
-def _paragraphs(para_ids: object, by_id: pd.DataFrame,
-                excerpt: Callable[[str], list[str]] | None = None) -> list[dict]:
+def _paragraphs(para_ids: object, by_id: pd.DataFrame, excerpt: Callable[[str], list[str]] | None = None) -> list[dict]:
     """The listed paragraphs: id, heading path and text (or, with ``excerpt``, only the sentences it picks)."""
     rows = [by_id.loc[para_id] for para_id in str(para_ids or "").split(";") if para_id in by_id.index]
-    return [{"para_id": row["para_id"], "heading": row["heading_path"],
-             "text": " … ".join(excerpt(row["text"])) if excerpt else row["text"]} for row in rows]
+    return [
+        {
+            "para_id": row["para_id"],
+            "heading": row["heading_path"],
+            "text": " … ".join(excerpt(row["text"])) if excerpt else row["text"],
+        }
+        for row in rows
+    ]

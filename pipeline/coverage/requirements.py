@@ -32,9 +32,9 @@ import pandas as pd
 from pipeline.coverage.evidence import CONCRETE, evidence_strength
 from pipeline.coverage.timeliness import ON_TIME, UNKNOWN, publication_deadline, timeliness
 from pipeline.errors import InputError
-from pipeline.text.normalize import normalize_text
-from pipeline.schema import BODY_PARTS, split_heading_path
 from pipeline.patterns import PART_CUES
+from pipeline.schema import BODY_PARTS, split_heading_path
+from pipeline.text.normalize import normalize_text
 from pipeline.text.segment import named_report_part, split_enumeration
 
 #: The rule's four substantive contents in its order, as report parts, with the rule's words for them.
@@ -53,10 +53,22 @@ MIN_SENTENCES = 2
 INPUT_COLUMNS = ("report_id", "para_id", "part", "heading_path", "text")
 METADATA = ("year", "issuer", "title", "published")
 REQUIRED_COLUMNS = (
-    "report_id", "year", "issuer", "title",
+    "report_id",
+    "year",
+    "issuer",
+    "title",
     *(column for part in REQUIRED_CONTENTS for column in (part, f"{part}_para_ids")),
-    "complete", "missing", "causes", "causes_cues", "causes_para_ids",
-    "problems_specificity", "n_problems", "n_specific_problems", "published", "deadline", "timeliness",
+    "complete",
+    "missing",
+    "causes",
+    "causes_cues",
+    "causes_para_ids",
+    "problems_specificity",
+    "n_problems",
+    "n_specific_problems",
+    "published",
+    "deadline",
+    "timeliness",
 )
 
 #: A sentence that names a content in passing. Body text needs narrower cues than headings: "针对…存在的问题，
@@ -64,7 +76,9 @@ REQUIRED_COLUMNS = (
 #: heading cue, which is specific enough anywhere.
 MENTION_CUES: dict[str, re.Pattern[str]] = {
     "achievements": re.compile(r"取得[^。;]{0,20}(成效|成绩|进展)|主要(举措|做法)"),
-    "problems": re.compile(r"(但|仍|还|尚|依然|依旧)[^。;:]{0,15}(存在|有)[^。;]{0,25}(问题|不足|差距|短板|薄弱)|不足之处"),
+    "problems": re.compile(
+        r"(但|仍|还|尚|依然|依旧)[^。;:]{0,15}(存在|有)[^。;]{0,25}(问题|不足|差距|短板|薄弱)|不足之处"
+    ),
     "responsibility": dict(PART_CUES)["responsibility"],
     "plans": re.compile(r"下一?步|下一?阶段|今后|明年|来年|新的一年|\d{4}年,?(我们|我[县市区镇乡局委])?将"),
 }
@@ -94,12 +108,15 @@ def required_contents(table: pd.DataFrame) -> pd.DataFrame:
     """
     missing = [column for column in INPUT_COLUMNS if column not in table.columns]
     if missing:
-        raise InputError(f"the paragraph table has no {', '.join(missing)} column(s); pass a table written by "
-                         "`rolcov segment` or `rolcov classify`")
+        raise InputError(
+            f"the paragraph table has no {', '.join(missing)} column(s); pass a table written by "
+            "`rolcov segment` or `rolcov classify`"
+        )
     if table.empty:
         return pd.DataFrame(columns=list(REQUIRED_COLUMNS))
-    table = table.assign(heading_path=table["heading_path"].fillna("").astype(str),
-                         text=table["text"].fillna("").astype(str))
+    table = table.assign(
+        heading_path=table["heading_path"].fillna("").astype(str), text=table["text"].fillna("").astype(str)
+    )
     rows = [_report_row(report_id, paragraphs) for report_id, paragraphs in table.groupby("report_id", sort=False)]
     frame = pd.DataFrame(rows).merge(_report_values(table), on="report_id", how="left")
     frame["deadline"] = [_iso(publication_deadline(year)) for year in frame["year"]]
@@ -154,22 +171,32 @@ def shortcomings_quality(section: pd.DataFrame) -> dict[str, object]:
         ``n_problems`` and ``n_specific_problems``; empty values (and counts of 0) for an empty section.
     """
     if section.empty:
-        return {"causes": "", "causes_cues": "", "causes_para_ids": "", "problems_specificity": "",
-                "n_problems": 0, "n_specific_problems": 0}
+        return {
+            "causes": "",
+            "causes_cues": "",
+            "causes_para_ids": "",
+            "problems_specificity": "",
+            "n_problems": 0,
+            "n_specific_problems": 0,
+        }
     units = [(row.para_id, unit) for row in section.itertuples() for unit in problem_units(row.text, row.heading_path)]
     cues = [(para_id, match.group()) for para_id, unit in units for match in CAUSE_CUE.finditer(normalize_text(unit))]
     n_specific = sum(is_specific(unit) for _, unit in units)
-    specificity = (BOILERPLATE if not n_specific else SPECIFIC if 2 * n_specific >= len(units) else PARTLY_SPECIFIC)
-    return {"causes": CAUSES_GIVEN if cues else CAUSES_NOT_GIVEN,
-            "causes_cues": ",".join(dict.fromkeys(cue for _, cue in cues)),
-            "causes_para_ids": ";".join(dict.fromkeys(para_id for para_id, _ in cues)),
-            "problems_specificity": specificity, "n_problems": len(units), "n_specific_problems": n_specific}
+    specificity = BOILERPLATE if not n_specific else SPECIFIC if 2 * n_specific >= len(units) else PARTLY_SPECIFIC
+    return {
+        "causes": CAUSES_GIVEN if cues else CAUSES_NOT_GIVEN,
+        "causes_cues": ",".join(dict.fromkeys(cue for _, cue in cues)),
+        "causes_para_ids": ";".join(dict.fromkeys(para_id for para_id, _ in cues)),
+        "problems_specificity": specificity,
+        "n_problems": len(units),
+        "n_specific_problems": n_specific,
+    }
 
 
 def problem_units(text: str, heading_path: str) -> list[str]:
     """The problems one shortcomings paragraph states: its items, its inline lead and framing sentences left out."""
     lead = (split_heading_path(heading_path) or [""])[-1]
-    body = text[len(lead):] if lead and text.startswith(lead) else text
+    body = text[len(lead) :] if lead and text.startswith(lead) else text
     items = split_enumeration(body.strip())
     return [item for item in items if item.strip() and not normalize_text(item).rstrip().endswith(":")]
 
@@ -215,8 +242,10 @@ def required_contents_summary(per_report: pd.DataFrame, by: Sequence[str] | None
     by = [column for column in ("year", "level") if column in per_report.columns] if by is None else list(by)
     unknown = [column for column in by if column not in per_report.columns]
     if unknown:
-        raise InputError(f"cannot group by {', '.join(unknown)}: the per-report table has no such column; "
-                         "join the corpus panel (place, level) first")
+        raise InputError(
+            f"cannot group by {', '.join(unknown)}: the per-report table has no such column; "
+            "join the corpus panel (place, level) first"
+        )
     groups = per_report.groupby(by, dropna=False, sort=True) if by else [((), per_report)]
     rows = [{**dict(zip(by, key if isinstance(key, tuple) else (key,))), **_shares(group)} for key, group in groups]
     return pd.DataFrame(rows)
@@ -226,11 +255,18 @@ def _shares(reports: pd.DataFrame) -> dict[str, object]:
     n, dated = len(reports), reports[reports["timeliness"] != UNKNOWN]
     n_complete, n_causes = int(reports["complete"].astype(bool).sum()), int((reports["causes"] == CAUSES_GIVEN).sum())
     n_on_time = int((dated["timeliness"] == ON_TIME).sum())
-    return {"n_reports": n, "n_complete": n_complete, "share_complete": n_complete / n,
-            **{f"n_{part}": int((reports[part] == PRESENT).sum()) for part in REQUIRED_CONTENTS},
-            "n_with_causes": n_causes, "share_with_causes": n_causes / n, "n_dated": len(dated),
-            "n_on_time": n_on_time, "n_late": len(dated) - n_on_time,
-            "share_on_time": n_on_time / len(dated) if len(dated) else float("nan")}
+    return {
+        "n_reports": n,
+        "n_complete": n_complete,
+        "share_complete": n_complete / n,
+        **{f"n_{part}": int((reports[part] == PRESENT).sum()) for part in REQUIRED_CONTENTS},
+        "n_with_causes": n_causes,
+        "share_with_causes": n_causes / n,
+        "n_dated": len(dated),
+        "n_on_time": n_on_time,
+        "n_late": len(dated) - n_on_time,
+        "share_on_time": n_on_time / len(dated) if len(dated) else float("nan"),
+    }
 
 
 def _report_values(table: pd.DataFrame) -> pd.DataFrame:

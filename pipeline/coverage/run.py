@@ -24,7 +24,12 @@ from pathlib import Path
 import pandas as pd
 
 from pipeline.coverage.corpus import (
-    below_peers, corpus_panel, coverage_by, required_by, task_prevalence, with_required_contents,
+    below_peers,
+    corpus_panel,
+    coverage_by,
+    required_by,
+    task_prevalence,
+    with_required_contents,
 )
 from pipeline.coverage.gaps import coverage_gaps
 from pipeline.coverage.html import render_coverage_html
@@ -40,13 +45,27 @@ from pipeline.text.places import place_summary
 
 EXIT_OK, EXIT_PARTIAL, EXIT_FAILED = 0, 1, 3
 #: ``coverage.xlsx`` holds every table written as a sheet, for readers who work in Excel/WPS.
-OUTPUT_FILES = ("profile.csv", "profile.parquet", "gaps.csv", "gaps.parquet", "required.csv", "required.parquet",
-                "coverage.xlsx")
+OUTPUT_FILES = (
+    "profile.csv",
+    "profile.parquet",
+    "gaps.csv",
+    "gaps.parquet",
+    "required.csv",
+    "required.parquet",
+    "coverage.xlsx",
+)
 #: Written beside :data:`OUTPUT_FILES` when the taxonomy defines tasks (:mod:`pipeline.coverage.task_coverage`).
 TASK_OUTPUT_FILES = ("tasks.csv", "tasks.parquet", "task_gaps.csv", "task_gaps.parquet")
 #: The corpus tables (:mod:`pipeline.coverage.corpus`): the panel for R, Stata and Excel, and grouped summaries.
-CORPUS_OUTPUT_FILES = ("panel.csv", "panel.parquet", "panel.dta", "coverage_by_year_level.csv",
-                       "coverage_by_province.csv", "below_peers.csv", "required_by_year_level.csv")
+CORPUS_OUTPUT_FILES = (
+    "panel.csv",
+    "panel.parquet",
+    "panel.dta",
+    "coverage_by_year_level.csv",
+    "coverage_by_province.csv",
+    "below_peers.csv",
+    "required_by_year_level.csv",
+)
 #: Written when the taxonomy defines tasks.
 CORPUS_TASK_OUTPUT_FILES = ("task_prevalence_by_year.csv", "task_prevalence_by_level.csv")
 #: How the HTML is laid out: ``auto`` = one page for up to ``handful`` reports, else the site.
@@ -112,8 +131,11 @@ def run_coverage(
     profile = coverage_profile(table, thresholds=thresholds)
     ref = None if reference is None else _reference_profile(reference, thresholds)
     required = required_contents(table)
-    tables = {"profile": profile, "gaps": coverage_gaps(profile, reference=ref, thresholds=thresholds),
-              "required": required}
+    tables = {
+        "profile": profile,
+        "gaps": coverage_gaps(profile, reference=ref, thresholds=thresholds),
+        "required": required,
+    }
     tasks = None
     if load_taxonomy().tasks:
         table = tag_paragraphs(table)
@@ -130,20 +152,27 @@ def run_coverage(
     return EXIT_PARTIAL if failures else EXIT_OK
 
 
-def corpus_tables(panel: pd.DataFrame, thresholds: CoverageThresholds = CoverageThresholds()) -> dict[str, pd.DataFrame]:
+def corpus_tables(
+    panel: pd.DataFrame, thresholds: CoverageThresholds = CoverageThresholds()
+) -> dict[str, pd.DataFrame]:
     """The grouped summaries of :data:`CORPUS_OUTPUT_FILES` (and the task ones), by file stem."""
-    tables = {"coverage_by_year_level": coverage_by(panel, ["year", "level"]),
-              "coverage_by_province": coverage_by(panel, ["province"]),
-              "below_peers": below_peers(panel, thresholds=thresholds),
-              "required_by_year_level": required_by(panel, ["year", "level"])}
+    tables = {
+        "coverage_by_year_level": coverage_by(panel, ["year", "level"]),
+        "coverage_by_province": coverage_by(panel, ["province"]),
+        "below_peers": below_peers(panel, thresholds=thresholds),
+        "required_by_year_level": required_by(panel, ["year", "level"]),
+    }
     if any(str(c).startswith("task_") for c in panel.columns):
-        tables.update(task_prevalence_by_year=task_prevalence(panel, ["year"]),
-                      task_prevalence_by_level=task_prevalence(panel, ["level"]))
+        tables.update(
+            task_prevalence_by_year=task_prevalence(panel, ["year"]),
+            task_prevalence_by_level=task_prevalence(panel, ["level"]),
+        )
     return tables
 
 
-def _write_tables(out: Path, tables: dict[str, pd.DataFrame], panel: pd.DataFrame,
-                  corpus: dict[str, pd.DataFrame], long_sheets: bool) -> None:
+def _write_tables(
+    out: Path, tables: dict[str, pd.DataFrame], panel: pd.DataFrame, corpus: dict[str, pd.DataFrame], long_sheets: bool
+) -> None:
     """Every table as .csv and .parquet (the panel also .dta); ``coverage.xlsx`` holds the panel and summaries,
     and the long tables too for a handful of reports (for a corpus they are slow to write and may not fit a sheet)."""
     for name, frame in tables.items():
@@ -156,9 +185,17 @@ def _write_tables(out: Path, tables: dict[str, pd.DataFrame], panel: pd.DataFram
     write_workbook({**(tables if long_sheets else {}), "panel": panel, **corpus}, out / "coverage.xlsx")
 
 
-def _write_pages(html: Path, table: pd.DataFrame, tables: dict[str, pd.DataFrame], panel: pd.DataFrame,
-                 tasks: pd.DataFrame | None, thresholds: CoverageThresholds, pages: str, handful: int,
-                 progress: bool) -> None:
+def _write_pages(
+    html: Path,
+    table: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    panel: pd.DataFrame,
+    tasks: pd.DataFrame | None,
+    thresholds: CoverageThresholds,
+    pages: str,
+    handful: int,
+    progress: bool,
+) -> None:
     if pages not in PAGES:
         raise ValueError(f"pages must be one of {', '.join(PAGES)}, not {pages!r}")
     if pages == "single" or (pages == "auto" and len(panel) <= handful):
@@ -166,8 +203,17 @@ def _write_pages(html: Path, table: pd.DataFrame, tables: dict[str, pd.DataFrame
         _LOG.info("the report: %s", html)
         return
     folder = html.with_suffix("") if html.suffix.lower() in (".html", ".htm") else html
-    index = render_coverage_site(table, tables["profile"], tables["gaps"], panel, folder, tasks=tasks,
-                                 required=tables["required"], thresholds=thresholds, progress=progress)
+    index = render_coverage_site(
+        table,
+        tables["profile"],
+        tables["gaps"],
+        panel,
+        folder,
+        tasks=tasks,
+        required=tables["required"],
+        thresholds=thresholds,
+        progress=progress,
+    )
     _LOG.info("the coverage site (%d report pages): %s", len(panel), index)
 
 
@@ -182,8 +228,10 @@ def _combined_table(inputs: Sequence[Path]) -> tuple[pd.DataFrame | None, list[s
             label_indicators(table, theme_ids(table), origin=str(path))  # so an unknown label names its file and row
             repeated = next((r for r in table["report_id"].unique() if r in seen), None)
             if repeated is not None:
-                raise InputError(f"{path}: report {repeated!r} is also in {seen[repeated]}; "
-                                 "give each report's paragraphs in one file only.")
+                raise InputError(
+                    f"{path}: report {repeated!r} is also in {seen[repeated]}; "
+                    "give each report's paragraphs in one file only."
+                )
         except InputError as error:
             failures.append(str(error))
             continue

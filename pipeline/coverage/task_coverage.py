@@ -3,8 +3,8 @@
 The theme profile (:mod:`pipeline.coverage.profile`) says a report covers ``enforcement``; this table says whether it
 reported on 行政执法三项制度 with figures, only named it, only promised it, or never mentioned it — the gap
 view evaluators ask for. Like coverage it never loads a model: it reads a paragraph table tagged by
-:func:`pipeline.coverage.tasks.tag_tasks` and :func:`pipeline.coverage.evidence.tag_evidence` (both run here when the columns are
-missing), so a hand-labelled table works too.
+:func:`pipeline.coverage.tasks.tag_tasks` and :func:`pipeline.coverage.evidence.tag_evidence` (both run here
+when the columns are missing), so a hand-labelled table works too.
 
 Status of a task (or a theme) in a report, over the body parts only (preamble and closing are formulaic):
 
@@ -21,25 +21,39 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from pipeline.coverage.profile import METADATA_COLUMNS, _report_metadata, label_indicators, label_names
 from pipeline.coverage.evidence import CONCRETE, EVIDENCE_COLUMN, tag_evidence
 from pipeline.coverage.gaps import previous_reports
+from pipeline.coverage.profile import METADATA_COLUMNS, _report_metadata, label_indicators, label_names
+from pipeline.coverage.tasks import CUES_COLUMN, TASKS_COLUMN, TaskTagger, parse_cues, task_ids
 from pipeline.schema import BODY_PARTS, split_labels
 from pipeline.taxonomy import Task, load_taxonomy
-from pipeline.coverage.tasks import CUES_COLUMN, TASKS_COLUMN, TaskTagger, parse_cues, task_ids
 
 TASK_STATUSES = ("concrete", "general", "plans_or_problems", "absent")
 DONE_PARTS = ("achievements", "responsibility")
 TASK_COLUMNS = (
-    "report_id", "year", "issuer", "title", "level", "task", "theme", "name_zh", "status", "n_paragraphs",
-    "n_concrete", "n_general", "n_plans_problems", "para_ids", "cues",
+    "report_id",
+    "year",
+    "issuer",
+    "title",
+    "level",
+    "task",
+    "theme",
+    "name_zh",
+    "status",
+    "n_paragraphs",
+    "n_concrete",
+    "n_general",
+    "n_plans_problems",
+    "para_ids",
+    "cues",
 )
 TASK_GAP_KINDS = ("absent", "general_only", "plans_or_problems_only", "disappeared", "appeared")
 TASK_GAP_COLUMNS = ("report_id", "year", "issuer", "level", "task", "theme", "name_zh", "kind", "detail")
 
 
-def task_coverage(table: pd.DataFrame, tasks: Sequence[Task] | None = None,
-                  tagger: TaskTagger | None = None) -> pd.DataFrame:
+def task_coverage(
+    table: pd.DataFrame, tasks: Sequence[Task] | None = None, tagger: TaskTagger | None = None
+) -> pd.DataFrame:
     """One row per report × task (``level="task"``) and report × theme (``level="theme"``), with its status.
 
     Parameters
@@ -66,16 +80,19 @@ def task_coverage(table: pd.DataFrame, tasks: Sequence[Task] | None = None,
     themes = list(dict.fromkeys(task.theme for task in tasks))
     theme_flags = label_indicators(body, sorted(set(themes) | _used_labels(body)))[themes]
     carried = [set(task_ids(cell)) for cell in body[TASKS_COLUMN]]
-    task_flags = pd.DataFrame({task.id: [task.id in ids for ids in carried] for task in tasks}, index=body.index,
-                              dtype=bool)
+    task_flags = pd.DataFrame(
+        {task.id: [task.id in ids for ids in carried] for task in tasks}, index=body.index, dtype=bool
+    )
     zh = label_names(themes)
     keys = pd.DataFrame(
         [("theme", theme, theme, zh[theme]) for theme in themes]
         + [("task", task.id, task.theme, task.name_zh) for task in tasks],
-        columns=["level", "task", "theme", "name_zh"])
+        columns=["level", "task", "theme", "name_zh"],
+    )
     counts = pd.concat([_counts(body, theme_flags, "theme"), _counts(body, task_flags, "task")], ignore_index=True)
-    grid = pd.MultiIndex.from_product([list(dict.fromkeys(tagged["report_id"])), range(len(keys))],
-                                      names=["report_id", "key"]).to_frame(index=False)
+    grid = pd.MultiIndex.from_product(
+        [list(dict.fromkeys(tagged["report_id"])), range(len(keys))], names=["report_id", "key"]
+    ).to_frame(index=False)
     frame = grid.join(keys, on="key").merge(counts, on=["report_id", "level", "task"], how="left")
     frame = _with_status(frame).merge(_report_metadata(tagged), on="report_id", how="left")
     return frame[list(TASK_COLUMNS)]
@@ -89,12 +106,18 @@ def _counts(body: pd.DataFrame, flags: pd.DataFrame, level: str) -> pd.DataFrame
     hits["task"] = flags.columns[keys]
     hits["done"] = hits["part"].isin(DONE_PARTS)
     hits["concrete"] = hits["done"] & (hits[EVIDENCE_COLUMN] == CONCRETE)
-    hits["cues"] = ([",".join(parse_cues(cell).get(key, [])) for cell, key in zip(hits[CUES_COLUMN], hits["task"])]
-                    if level == "task" else "")
+    hits["cues"] = (
+        [",".join(parse_cues(cell).get(key, [])) for cell, key in zip(hits[CUES_COLUMN], hits["task"])]
+        if level == "task"
+        else ""
+    )
     counts = hits.groupby(["report_id", "task"], sort=False).agg(
-        n_paragraphs=("para_id", "size"), n_done=("done", "sum"), n_concrete=("concrete", "sum"),
+        n_paragraphs=("para_id", "size"),
+        n_done=("done", "sum"),
+        n_concrete=("concrete", "sum"),
         para_ids=("para_id", lambda ids: ";".join(ids.astype(str))),
-        cues=("cues", lambda cells: ",".join(dict.fromkeys(c for cell in cells for c in cell.split(",") if c))))
+        cues=("cues", lambda cells: ",".join(dict.fromkeys(c for cell in cells for c in cell.split(",") if c))),
+    )
     return counts.reset_index().assign(level=level)
 
 
@@ -107,12 +130,15 @@ def _with_status(frame: pd.DataFrame) -> pd.DataFrame:
     frame["n_plans_problems"] = frame["n_paragraphs"] - frame["n_done"]
     frame["status"] = np.select(
         [frame["n_concrete"] > 0, frame["n_done"] > 0, frame["n_plans_problems"] > 0],
-        ["concrete", "general", "plans_or_problems"], default="absent")
+        ["concrete", "general", "plans_or_problems"],
+        default="absent",
+    )
     return frame
 
 
-def tag_paragraphs(table: pd.DataFrame, tasks: Sequence[Task] | None = None,
-                   tagger: TaskTagger | None = None) -> pd.DataFrame:
+def tag_paragraphs(
+    table: pd.DataFrame, tasks: Sequence[Task] | None = None, tagger: TaskTagger | None = None
+) -> pd.DataFrame:
     """``table`` with task tags and evidence strength, computing whichever is missing."""
     if TASKS_COLUMN not in table.columns:
         tagger = tagger or TaskTagger(tasks=tasks)
@@ -179,8 +205,15 @@ def year_over_year(coverage: pd.DataFrame) -> pd.DataFrame:
         for task in status.columns[(is_ != was).to_numpy()]:
             kind = "appeared" if is_[task] else "disappeared"
             row = rows_of.loc[(report_id, task)]
-            rows.append({**row.to_dict(), "report_id": report_id, "task": task, "kind": kind,
-                         "detail": f"{row['name_zh']} ({task}): {kind} since {prior}."})
+            rows.append(
+                {
+                    **row.to_dict(),
+                    "report_id": report_id,
+                    "task": task,
+                    "kind": kind,
+                    "detail": f"{row['name_zh']} ({task}): {kind} since {prior}.",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -193,9 +226,15 @@ def most_missing_tasks(coverage: pd.DataFrame) -> pd.DataFrame:
         ``task, theme, name_zh, n_reports, n_absent, n_without_evidence`` (not ``concrete``), most absent first.
     """
     tasks = coverage[coverage["level"] == "task"]
-    summary = tasks.groupby(["task", "theme", "name_zh"], sort=False).agg(
-        n_reports=("report_id", "nunique"),
-        n_absent=("status", lambda s: int((s == "absent").sum())),
-        n_without_evidence=("status", lambda s: int((s != "concrete").sum())),
-    ).reset_index()
-    return summary.sort_values(["n_absent", "n_without_evidence"], ascending=False, kind="stable").reset_index(drop=True)
+    summary = (
+        tasks.groupby(["task", "theme", "name_zh"], sort=False)
+        .agg(
+            n_reports=("report_id", "nunique"),
+            n_absent=("status", lambda s: int((s == "absent").sum())),
+            n_without_evidence=("status", lambda s: int((s != "concrete").sum())),
+        )
+        .reset_index()
+    )
+    return summary.sort_values(["n_absent", "n_without_evidence"], ascending=False, kind="stable").reset_index(
+        drop=True
+    )

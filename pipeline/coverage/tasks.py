@@ -1,6 +1,7 @@
 """Tag each paragraph with the national plan's concrete tasks it reports on, keeping the cues that carried it.
 
-The tasks are the taxonomy's second level (``tasks:`` in ``pipeline/data/taxonomy.yaml``, :class:`~pipeline.taxonomy.Task`).
+The tasks are the taxonomy's second level (``tasks:`` in ``pipeline/data/taxonomy.yaml``,
+:class:`~pipeline.taxonomy.Task`).
 A task is a narrow, named piece of work (行政执法三项制度, 负责人出庭应诉), and reports name it in the plan's own
 words, so cue terms find it where a classifier trained on five reports could not learn 44 classes. How a cue
 is written and which hits a careful reader would not count (a law only cited, an office's name, a list of
@@ -28,8 +29,8 @@ from pipeline.coverage.profile import label_indicators, label_probabilities
 from pipeline.errors import AnnotationError
 from pipeline.io.tables import read_table
 from pipeline.schema import split_heading_path, split_labels
-from pipeline.text.normalize import normalize_text
 from pipeline.taxonomy import Task, load_taxonomy
+from pipeline.text.normalize import normalize_text
 
 TASKS_COLUMN = "tasks"
 CUES_COLUMN = "task_cues"
@@ -76,9 +77,14 @@ class TaskTagger:
         texts = [normalize_text(t) for t in self._searched_text(table)]
         allowed = self._gate(table, tasks)
         theme_of = {task.id: task.theme for task in tasks}
-        cells = [{task: cues for task, cues in found_cues(text, tasks).items()
-                  if allowed is None or allowed.at[row, theme_of[task]]}
-                 for row, text in enumerate(texts)]
+        cells = [
+            {
+                task: cues
+                for task, cues in found_cues(text, tasks).items()
+                if allowed is None or allowed.at[row, theme_of[task]]
+            }
+            for row, text in enumerate(texts)
+        ]
         out = table.copy()
         out[TASKS_COLUMN] = [TASK_SEPARATOR.join(found) for found in cells]
         out[CUES_COLUMN] = [format_cues(found) for found in cells]
@@ -99,8 +105,12 @@ class TaskTagger:
         return probs[themes] >= self.min_theme_prob
 
 
-def tag_tasks(table: pd.DataFrame, min_theme_prob: float | None = None, use_headings: bool = False,
-              tasks: Sequence[Task] | None = None) -> pd.DataFrame:
+def tag_tasks(
+    table: pd.DataFrame,
+    min_theme_prob: float | None = None,
+    use_headings: bool = False,
+    tasks: Sequence[Task] | None = None,
+) -> pd.DataFrame:
     """Tag ``table`` with :class:`TaskTagger` (the one-call form); see there for the parameters."""
     return TaskTagger(tasks=tasks, min_theme_prob=min_theme_prob, use_headings=use_headings).tag(table)
 
@@ -154,20 +164,25 @@ def read_task_annotations(path: str | Path, tasks: Sequence[Task] | None = None)
     table = read_table(path)
     missing = [c for c in ANNOTATION_COLUMNS if c not in table.columns]
     if missing:
-        raise AnnotationError(f"{path}: missing column(s) {', '.join(missing)}; the header must be "
-                              f"{','.join(ANNOTATION_COLUMNS)}")
+        raise AnnotationError(
+            f"{path}: missing column(s) {', '.join(missing)}; the header must be {','.join(ANNOTATION_COLUMNS)}"
+        )
     table = table.assign(tasks=table["tasks"].fillna("").astype(str), evidence=table["evidence"].fillna("").astype(str))
     known = {task.id for task in (tasks if tasks is not None else load_taxonomy().tasks)}
     problems = []
     for line, row in enumerate(table.itertuples(), start=2):
         unknown = [t for t in task_ids(row.tasks) if t not in known]
         if unknown:
-            problems.append(f"{path}:{line}: unknown task id(s) {', '.join(unknown)}; use ids from the taxonomy's tasks")
+            problems.append(
+                f"{path}:{line}: unknown task id(s) {', '.join(unknown)}; use ids from the taxonomy's tasks"
+            )
         if row.evidence not in EVIDENCE_VALUES:
             problems.append(f"{path}:{line}: evidence {row.evidence!r}; use {' or '.join(EVIDENCE_VALUES)}")
     if table["para_id"].duplicated().any():
-        problems.append(f"{path}: para_id {table['para_id'][table['para_id'].duplicated()].iloc[0]} appears twice; "
-                        "keep one row per paragraph")
+        problems.append(
+            f"{path}: para_id {table['para_id'][table['para_id'].duplicated()].iloc[0]} appears twice; "
+            "keep one row per paragraph"
+        )
     if problems:
         raise AnnotationError("\n".join(problems))
     return table

@@ -16,8 +16,14 @@ from markupsafe import Markup
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """The report's environment; ``StrictUndefined`` so a misspelt variable fails instead of printing nothing."""
-    return Environment(loader=PackageLoader("pipeline.coverage", "templates"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False)
+    return Environment(
+        loader=PackageLoader("pipeline.coverage", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
 
 
 def render(template: str, **context: object) -> Markup:

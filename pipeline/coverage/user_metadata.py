@@ -27,8 +27,13 @@ from pipeline.text.places import PLACE_COLUMNS
 #: Key columns, in order of preference.
 KEYS = ("report_id", "source")
 #: Report variables a metadata file may set; its values replace rolcov's where they are not empty.
-OVERRIDABLE = ("issuer", "title", "year", "published", *(c for c in PLACE_COLUMNS if c not in ("place_source",
-                                                                                              "place_problem")))
+OVERRIDABLE = (
+    "issuer",
+    "title",
+    "year",
+    "published",
+    *(c for c in PLACE_COLUMNS if c not in ("place_source", "place_problem")),
+)
 #: Columns rolcov computes that a metadata file must not carry (nor ``share_``/``status_``/``task_`` columns).
 RESERVED = (*COUNT_COLUMNS, "place_source", "place_problem")
 READ_SUFFIXES = (".csv", ".xlsx", ".parquet")
@@ -45,7 +50,9 @@ def read_metadata(path: Path | str) -> pd.DataFrame:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in READ_SUFFIXES:
-        raise InputError(f"{path}: a metadata file must be one of {', '.join(READ_SUFFIXES)}, not {suffix or '(none)'!r}.")
+        raise InputError(
+            f"{path}: a metadata file must be one of {', '.join(READ_SUFFIXES)}, not {suffix or '(none)'!r}."
+        )
     try:
         if suffix == ".csv":
             table = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False, skip_blank_lines=False)
@@ -85,11 +92,18 @@ def join_metadata(panel: pd.DataFrame, metadata: pd.DataFrame, origin: Path | st
     """
     key = next((k for k in KEYS if k in metadata.columns), None)
     if key is None:
-        raise MetadataError([f"{origin}:1: no report_id or source column; add one naming each report "
-                             "(its report_id in panel.csv, or its file name)."])
+        raise MetadataError(
+            [
+                f"{origin}:1: no report_id or source column; add one naming each report "
+                "(its report_id in panel.csv, or its file name)."
+            ]
+        )
     ids = _report_ids(panel, metadata, key)
-    problems = [*_clashes(metadata, key, origin), *_key_problems(metadata, ids, key, origin),
-                *_year_problems(metadata, origin)]
+    problems = [
+        *_clashes(metadata, key, origin),
+        *_key_problems(metadata, ids, key, origin),
+        *_year_problems(metadata, origin),
+    ]
     if problems:
         raise MetadataError(problems)
     user = metadata.drop(columns=[c for c in (*KEYS, "line") if c in metadata.columns]).assign(report_id=ids)
@@ -122,8 +136,11 @@ def _report_ids(panel: pd.DataFrame, metadata: pd.DataFrame, key: str) -> list[s
 
 
 def _clashes(metadata: pd.DataFrame, key: str, origin: Path | str) -> list[str]:
-    reserved = [c for c in metadata.columns if c in RESERVED or c.startswith((SHARE_PREFIX, STATUS_PREFIX, TASK_PREFIX))
-                or (c in KEYS and c != key)]
+    reserved = [
+        c
+        for c in metadata.columns
+        if c in RESERVED or c.startswith((SHARE_PREFIX, STATUS_PREFIX, TASK_PREFIX)) or (c in KEYS and c != key)
+    ]
     blank = [i + 1 for i, c in enumerate(metadata.columns) if not c or c.startswith("Unnamed:")]
     problems = [f"{origin}:1: column {c!r} is one of rolcov's own measures; rename it (e.g. my_{c})." for c in reserved]
     return problems + [f"{origin}:1: column {i} has no name; name it or delete it." for i in blank]
@@ -135,11 +152,14 @@ def _key_problems(metadata: pd.DataFrame, ids: list[str], key: str, origin: Path
         if not value:
             problems.append(f"{origin}:{line}: empty {key}; give the report this row is about, or delete the row.")
         elif not report_id:
-            problems.append(f"{origin}:{line}: {key} {value!r} is not a report of this run; check the spelling "
-                            "against panel.csv, or delete the row.")
+            problems.append(
+                f"{origin}:{line}: {key} {value!r} is not a report of this run; check the spelling "
+                "against panel.csv, or delete the row."
+            )
         elif report_id in first_line:
-            problems.append(f"{origin}:{line}: {key} {value!r} repeats line {first_line[report_id]}; keep one row "
-                            "per report.")
+            problems.append(
+                f"{origin}:{line}: {key} {value!r} repeats line {first_line[report_id]}; keep one row per report."
+            )
         else:
             first_line[report_id] = line
     return problems
@@ -148,9 +168,14 @@ def _key_problems(metadata: pd.DataFrame, ids: list[str], key: str, origin: Path
 def _year_problems(metadata: pd.DataFrame, origin: Path | str) -> list[str]:
     if "year" not in metadata.columns:
         return []
-    bad = [(line, year) for year, line in zip(metadata["year"], metadata["line"])
-           if year and not (year.isdigit() and 1949 <= int(year) <= 2100)]
-    return [f"{origin}:{line}: year {year!r} is not a year (e.g. 2022); fix it or leave it empty." for line, year in bad]
+    bad = [
+        (line, year)
+        for year, line in zip(metadata["year"], metadata["line"])
+        if year and not (year.isdigit() and 1949 <= int(year) <= 2100)
+    ]
+    return [
+        f"{origin}:{line}: year {year!r} is not a year (e.g. 2022); fix it or leave it empty." for line, year in bad
+    ]
 
 
 def _typed(column: str, values: pd.Series) -> pd.Series:
@@ -166,9 +191,14 @@ def _as_numbers_where_safe(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values.replace("", np.nan), errors="coerce") if numbers.notna().all() else values
 
 
-def _with_user_columns_after_report_variables(joined: pd.DataFrame, panel: pd.DataFrame, user: pd.Index) -> pd.DataFrame:
+def _with_user_columns_after_report_variables(
+    joined: pd.DataFrame, panel: pd.DataFrame, user: pd.Index
+) -> pd.DataFrame:
     added = [c for c in user if c not in panel.columns]
-    before = [c for c in panel.columns if c not in COUNT_COLUMNS and not c.startswith((SHARE_PREFIX, STATUS_PREFIX,
-                                                                                       TASK_PREFIX))]
+    before = [
+        c
+        for c in panel.columns
+        if c not in COUNT_COLUMNS and not c.startswith((SHARE_PREFIX, STATUS_PREFIX, TASK_PREFIX))
+    ]
     rest = [c for c in panel.columns if c not in before]
     return joined[[*before, *added, *rest]]

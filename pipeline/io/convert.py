@@ -98,8 +98,10 @@ def convert_file(path: Path, data: bytes, kind: str, content_key: str, options: 
     converted = _convert(path, data, kind, options)
     if not any(line.strip() for line in converted.lines):
         what = f"the {converted.pages} scanned page(s)" if converted.pages else "the document"
-        raise InputError(f"{path}: no text found in {what} (a photo, a blank page or an empty document?); "
-                         "check that it holds a report")
+        raise InputError(
+            f"{path}: no text found in {what} (a photo, a blank page or an empty document?); "
+            "check that it holds a report"
+        )
     if cached:
         with atomic_path(cached) as temporary:
             record = {"version": CACHE_VERSION, "kind": kind, "converted": converted.__dict__}
@@ -147,8 +149,12 @@ def _scanned_pdf_pages(path: Path) -> int:
 def warn_if_unreliable(path: Path, converted: Converted) -> None:
     """One warning line naming the file when its OCR confidence is below :data:`LOW_CONFIDENCE`."""
     if converted.ocr_confidence is not None and converted.ocr_confidence < LOW_CONFIDENCE:
-        _LOG.warning("%s: OCR confidence %.2f is low (a faint, skewed or low-resolution scan?); check its "
-                     "paragraphs against the scan, or rescan it at 300 dpi", path, converted.ocr_confidence)
+        _LOG.warning(
+            "%s: OCR confidence %.2f is low (a faint, skewed or low-resolution scan?); check its "
+            "paragraphs against the scan, or rescan it at 300 dpi",
+            path,
+            converted.ocr_confidence,
+        )
 
 
 def _cache_file(options: ConvertOptions, content_key: str) -> Path | None:

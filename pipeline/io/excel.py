@@ -126,8 +126,10 @@ def _check_limits(table: pd.DataFrame, path: Path | str) -> None:
     for column in table.columns:
         values = table[column]
         if values.dtype == object and values.map(lambda v: isinstance(v, str) and len(v) > MAX_CELL_CHARS).any():
-            raise InputError(f"{path}: a {column!r} cell is longer than Excel's {MAX_CELL_CHARS:,} characters; "
-                             "write .parquet or .csv instead.")
+            raise InputError(
+                f"{path}: a {column!r} cell is longer than Excel's {MAX_CELL_CHARS:,} characters; "
+                "write .parquet or .csv instead."
+            )
 
 
 def _text_cell(sheet, value: object) -> object:

@@ -87,8 +87,12 @@ class Report:
         return "\n".join(self.lines)
 
 
-def read_report(path: str | Path, max_text_bytes: int | None = None, report_id: str | None = None,
-                convert: ConvertOptions | None = None) -> Report:
+def read_report(
+    path: str | Path,
+    max_text_bytes: int | None = None,
+    report_id: str | None = None,
+    convert: ConvertOptions | None = None,
+) -> Report:
     """Read one report file of any supported type.
 
     The type, binary content and size are checked on the file's first :data:`SNIFF_BYTES` and its size
@@ -132,8 +136,9 @@ def read_report(path: str | Path, max_text_bytes: int | None = None, report_id: 
             _check_size(path, file_type, size, max_text_bytes)
             data = head + stream.read()
     except OSError as error:  # permission denied, an I/O error, a file removed while being read
-        raise InputError(f"{path}: cannot be read ({error.strerror or error}); check that it exists and that "
-                         "you may read it") from None
+        raise InputError(
+            f"{path}: cannot be read ({error.strerror or error}); check that it exists and that you may read it"
+        ) from None
     encoding, page, ocr_confidence = "", None, None
     if file_type == "docx" and is_ofd(data):
         file_type = "ofd"
@@ -171,9 +176,11 @@ def _check_size(path: Path, file_type: str, size: int, max_text_bytes: int | Non
         raise InputError(DOCUMENT_FILE.refusal(path, f"{size / 2**20:,.0f} MB"))
     limit = TEXT_FILE.bytes if max_text_bytes is None else max_text_bytes
     if file_type in ("txt", "html") and size > limit:
-        raise InputError(f"{path}: {size / 2**20:.0f} MB is too large for a text report (limit "
-                         f"{limit / 2**20:.0f} MB); check that it is a report, or split it (or raise the limit "
-                         f"with the environment variable {TEXT_FILE.variable})")
+        raise InputError(
+            f"{path}: {size / 2**20:.0f} MB is too large for a text report (limit "
+            f"{limit / 2**20:.0f} MB); check that it is a report, or split it (or raise the limit "
+            f"with the environment variable {TEXT_FILE.variable})"
+        )
 
 
 def sniff_file_type(path: Path, head: bytes) -> str:
@@ -238,16 +245,17 @@ def decode_bytes(path: Path, data: bytes) -> tuple[str, str]:
     one character, not all its paragraphs.
     """
     for cut in range(_MAX_CHAR_BYTES):
-        decoded = _decode(data[:len(data) - cut])
+        decoded = _decode(data[: len(data) - cut])
         if decoded is not None:
             if cut:
-                _LOG.warning("%s: the last %d byte(s) are an incomplete character (an interrupted download?); "
-                             "dropped them, re-download the file for the full text", path, cut)
+                _LOG.warning(
+                    "%s: the last %d byte(s) are an incomplete character (an interrupted download?); "
+                    "dropped them, re-download the file for the full text",
+                    path,
+                    cut,
+                )
             return decoded
-    raise InputError(
-        f"{path}: cannot decode the text as UTF-8, GB18030/GBK, Big5 or UTF-16; "
-        "re-save the file as UTF-8"
-    )
+    raise InputError(f"{path}: cannot decode the text as UTF-8, GB18030/GBK, Big5 or UTF-16; re-save the file as UTF-8")
 
 
 def _decode(data: bytes) -> tuple[str, str] | None:
@@ -275,7 +283,9 @@ def _docx_lines(path: Path, data: bytes) -> list[str]:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises several unrelated types for a damaged package
-        raise InputError(f"{path}: a damaged .docx ({error.__class__.__name__}); open and re-save it in Word/WPS") from None
+        raise InputError(
+            f"{path}: a damaged .docx ({error.__class__.__name__}); open and re-save it in Word/WPS"
+        ) from None
     lines = []
     for block in document.iter_inner_content():  # paragraphs and tables as they follow each other
         if isinstance(block, docx.table.Table):
@@ -295,9 +305,11 @@ def _pdf_lines(path: Path, data: bytes) -> list[str]:
         _check_pages(path, reader)
         pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
     except FileNotDecryptedError:
-        raise InputError(f"{path}: the PDF is protected by a password needed to open it; ask the publisher for "
-                         "an unprotected copy, or remove the password (e.g. qpdf --decrypt "
-                         "--password=PASSWORD in.pdf out.pdf)") from None
+        raise InputError(
+            f"{path}: the PDF is protected by a password needed to open it; ask the publisher for "
+            "an unprotected copy, or remove the password (e.g. qpdf --decrypt "
+            "--password=PASSWORD in.pdf out.pdf)"
+        ) from None
     except DependencyError as error:  # an AES-encrypted file read without the 'cryptography' package
         raise InputError(f"{path}: an encrypted PDF ({error}); install the package: pip install cryptography") from None
     except (PyPdfError, ValueError, KeyError) as error:
@@ -380,6 +392,8 @@ def _skip_reason(path: Path) -> str:
     if not path.is_file():
         return "not a regular file (a device, pipe or socket); remove it from the folder"
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        return (f"{path.suffix or 'a file without extension'} is not a report type rolcov reads "
-                f"({', '.join(SUPPORTED_SUFFIXES)}); convert it, or name it explicitly if it is one")
+        return (
+            f"{path.suffix or 'a file without extension'} is not a report type rolcov reads "
+            f"({', '.join(SUPPORTED_SUFFIXES)}); convert it, or name it explicitly if it is one"
+        )
     return ""

@@ -55,8 +55,10 @@ class Limit:
 
     def refusal(self, path: str | Path, found: str) -> str:
         """The one-line message of a refusal: file, what was found, the limit and how to raise it."""
-        return (f"{path}: {found}, over the limit of {self.value:,} {self.unit} {self.what}; if the file is "
-                f"genuine, raise the limit with the environment variable {self.variable}")
+        return (
+            f"{path}: {found}, over the limit of {self.value:,} {self.unit} {self.what}; if the file is "
+            f"genuine, raise the limit with the environment variable {self.variable}"
+        )
 
 
 TEXT_FILE = Limit("ROLCOV_MAX_TEXT_MB", 50, "MB", "for a .txt/.html report")
@@ -69,8 +71,9 @@ MODEL_CARD = Limit("ROLCOV_MAX_CARD_KB", 1024, "KB", "for a model card")
 LIMITS = (TEXT_FILE, DOCUMENT_FILE, UNZIPPED, MODEL_UNZIPPED, PDF_PAGES, MODEL_CARD)
 
 
-def check_zip_size(archive: zipfile.ZipFile, path: str | Path, limit: Limit = UNZIPPED,
-                   error: type[RolcovError] = InputError) -> None:
+def check_zip_size(
+    archive: zipfile.ZipFile, path: str | Path, limit: Limit = UNZIPPED, error: type[RolcovError] = InputError
+) -> None:
     """Refuse an archive whose members declare more than ``limit`` unpacked, before anything is unpacked.
 
     Parameters
@@ -88,5 +91,10 @@ def check_zip_size(archive: zipfile.ZipFile, path: str | Path, limit: Limit = UN
     total = sum(member.file_size for member in members)
     if total > limit.bytes:
         largest = max(members, key=lambda member: member.file_size)
-        raise error(limit.refusal(path, f"unpacks to {total / 2**20:,.0f} MB ({largest.filename}: "
-                                        f"{largest.file_size / 2**20:,.0f} MB; a zip bomb?)"))
+        raise error(
+            limit.refusal(
+                path,
+                f"unpacks to {total / 2**20:,.0f} MB ({largest.filename}: "
+                f"{largest.file_size / 2**20:,.0f} MB; a zip bomb?)",
+            )
+        )

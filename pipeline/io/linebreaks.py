@@ -147,7 +147,7 @@ def _may_start_line(text: str, offset: int, level: int, starts: list[tuple[int, 
         return True
     if not starts or starts[-1][1] >= level:
         return False
-    span = text[starts[-1][0]:offset]
+    span = text[starts[-1][0] : offset]
     return len(span) <= MAX_HEADING_CHARS and not any(mark in span for mark in _LINE_OPENERS)
 
 
@@ -174,10 +174,14 @@ def _cut_heading(piece: str, level: int) -> list[str]:
     marker = INLINE_MARKER.match(piece)
     start = (marker.end() if marker else 0) + _MIN_HEADING_CHARS
     stop = min(lead_end, MAX_HEADING_CHARS)
-    openers = (match.start() for match in _PARAGRAPH_OPENER.finditer(piece, start, stop)
-               if piece[match.start() - 1] not in ",，、")
-    nouns = (match.end() for match in _HEADING_END.finditer(piece, start, stop)
-             if not _CONTINUES.match(piece, match.end()))
+    openers = (
+        match.start()
+        for match in _PARAGRAPH_OPENER.finditer(piece, start, stop)
+        if piece[match.start() - 1] not in ",，、"
+    )
+    nouns = (
+        match.end() for match in _HEADING_END.finditer(piece, start, stop) if not _CONTINUES.match(piece, match.end())
+    )
     cut = next(openers, None)
     if cut is None and (level == 1 or lead_end > MAX_LEAD_CHARS):
         cut = next(nouns, None)

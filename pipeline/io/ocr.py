@@ -20,6 +20,7 @@ from pathlib import Path
 from pipeline.errors import InputError
 from pipeline.io.ocr_layout import ScanText, TextBox, read_layout
 from pipeline.io.pages import page_series
+
 #: Resolution scanned PDF pages are rendered at: 16 pt 公文 text is then ~44 px high, ample for the models,
 #: and an A4 page (1654 × 2339 px) is near the 2,000 px the detector works at.
 RENDER_DPI = 200
@@ -112,8 +113,10 @@ def recognise_page(image: object, page: int, threads: int = 0) -> list[TextBox]:
     result = _engine(threads)(np.asarray(without_seal_ink(image)))
     if result.boxes is None:
         return []
-    return [TextBox.from_corners(page, corners, text, float(score))
-            for corners, text, score in zip(result.boxes.tolist(), result.txts, result.scores)]
+    return [
+        TextBox.from_corners(page, corners, text, float(score))
+        for corners, text, score in zip(result.boxes.tolist(), result.txts, result.scores)
+    ]
 
 
 def check_engine(path: Path) -> None:
@@ -134,6 +137,8 @@ def _engine(threads: int) -> object:
     # pipeline.io.ocr_layout keeps the text of the confident ones and counts all in the confidence.
     settings = {"Global.log_level": "error", "Global.use_cls": False, "Global.text_score": 0.0}
     if threads:
-        settings |= {"EngineConfig.onnxruntime.intra_op_num_threads": threads,
-                     "EngineConfig.onnxruntime.inter_op_num_threads": threads}
+        settings |= {
+            "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+            "EngineConfig.onnxruntime.inter_op_num_threads": threads,
+        }
     return RapidOCR(params=settings)

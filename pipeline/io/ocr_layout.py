@@ -106,8 +106,9 @@ def read_layout(pages: Sequence[Sequence[TextBox]]) -> ScanText:
     ScanText
     """
     read = [box for boxes in pages for box in boxes if box.text.strip()]
-    rows = _without_furniture([_rows([box for box in boxes if box.confidence >= MIN_BOX_CONFIDENCE])
-                               for boxes in pages])
+    rows = _without_furniture(
+        [_rows([box for box in boxes if box.confidence >= MIN_BOX_CONFIDENCE]) for boxes in pages]
+    )
     if not any(rows):
         return ScanText([], 0.0, len(pages))
     confidence = sum(box.confidence * len(box.text) for box in read) / sum(len(box.text) for box in read)
@@ -125,8 +126,11 @@ def _rows(boxes: Sequence[TextBox]) -> list[_Row]:
     for box in boxes:
         xs = [x * cos - y * sin for x, y in box.corners]
         ys = [x * sin + y * cos for x, y in box.corners]
-        upright.append(_Row(box.page, min(xs), max(xs), (min(ys) + max(ys)) / 2, max(ys) - min(ys), box.text.strip(),
-                            box.confidence))
+        upright.append(
+            _Row(
+                box.page, min(xs), max(xs), (min(ys) + max(ys)) / 2, max(ys) - min(ys), box.text.strip(), box.confidence
+            )
+        )
     upright.sort(key=lambda row: row.middle)
     merged: list[list[_Row]] = []
     for row in upright:
@@ -143,8 +147,15 @@ def _join(parts: list[_Row]) -> _Row:
     text = _CJK.sub("", " ".join(part.text for part in parts))
     confidence = sum(part.confidence * len(part.text) for part in parts) / sum(len(part.text) for part in parts)
     first = parts[0]
-    return _Row(first.page, first.left, max(part.right for part in parts), first.middle,
-                max(part.height for part in parts), text, confidence)
+    return _Row(
+        first.page,
+        first.left,
+        max(part.right for part in parts),
+        first.middle,
+        max(part.height for part in parts),
+        text,
+        confidence,
+    )
 
 
 def _without_furniture(pages: list[list[_Row]]) -> list[list[_Row]]:
@@ -154,6 +165,7 @@ def _without_furniture(pages: list[list[_Row]]) -> list[list[_Row]]:
     digits left out, is at the edge of at least two pages and of half of them (a report's own text does not
     recur word for word at the top of every page).
     """
+
     def edges(page: list[_Row]) -> list[_Row]:
         return page[:_EDGE_ROWS] + page[-_EDGE_ROWS:]
 
@@ -162,8 +174,9 @@ def _without_furniture(pages: list[list[_Row]]) -> list[list[_Row]]:
     repeated = {key for key, count in counts.items() if count >= needed}
     kept = []
     for page in pages:
-        furniture = {id(row) for row in edges(page)
-                     if _PAGE_NUMBER.match(row.text) or _furniture_key(row.text) in repeated}
+        furniture = {
+            id(row) for row in edges(page) if _PAGE_NUMBER.match(row.text) or _furniture_key(row.text) in repeated
+        }
         kept.append([row for row in page if id(row) not in furniture])
     return kept
 

@@ -26,5 +26,7 @@ def is_ofd(data: bytes) -> bool:
 
 def refuse_ofd(path: Path) -> NoReturn:
     """Refuse an OFD document, saying what to do instead."""
-    raise InputError(f"{path}: an OFD document (GB/T 33190), which rolcov does not read; open it in an OFD "
-                     "reader and export or print it as PDF, then pass the PDF")
+    raise InputError(
+        f"{path}: an OFD document (GB/T 33190), which rolcov does not read; open it in an OFD "
+        "reader and export or print it as PDF, then pass the PDF"
+    )

@@ -51,36 +51,51 @@ def office_lines(path: Path, data: bytes, kind: str, timeout: float = CONVERT_TI
         ``timeout`` seconds, or it cannot convert the file (damaged, or not a document).
     """
     if kind == "doc" and _is_encrypted(data):
-        raise InputError(f"{path}: the document is password-protected; open it, save a copy without the "
-                         "password and try again")
+        raise InputError(
+            f"{path}: the document is password-protected; open it, save a copy without the password and try again"
+        )
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise InputError(f"{path}: reading old Word/WPS/RTF files needs LibreOffice, which is not installed; "
-                         f"{_INSTALL}, or save the file as .docx")
+        raise InputError(
+            f"{path}: reading old Word/WPS/RTF files needs LibreOffice, which is not installed; "
+            f"{_INSTALL}, or save the file as .docx"
+        )
     with tempfile.TemporaryDirectory(prefix="rolcov-office-") as work:
         source = Path(work, f"report.{kind}")  # LibreOffice then reads a Kingsoft .wps as the Word file it is
         source.write_bytes(data)
-        command = [soffice, f"-env:UserInstallation={Path(work, 'profile').as_uri()}", "--headless",
-                   "--norestore", "--convert-to", "txt:Text (encoded):UTF8", "--outdir", work, str(source)]
+        command = [
+            soffice,
+            f"-env:UserInstallation={Path(work, 'profile').as_uri()}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "txt:Text (encoded):UTF8",
+            "--outdir",
+            work,
+            str(source),
+        ]
         _run(command, path, timeout)
         converted = Path(work, "report.txt")
         if not converted.is_file():
-            raise InputError(f"{path}: LibreOffice could not convert it (a damaged file, or not a Word/WPS/RTF "
-                             "document); open it and save it as .docx")
+            raise InputError(
+                f"{path}: LibreOffice could not convert it (a damaged file, or not a Word/WPS/RTF "
+                "document); open it and save it as .docx"
+            )
         return converted.read_text(encoding="utf-8-sig").splitlines()
 
 
 def _run(command: list[str], path: Path, timeout: float) -> None:
     """Run LibreOffice in a session of its own, so that a timeout kills it and every process it started."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-        raise InputError(f"{path}: LibreOffice did not finish converting it within {timeout:g} s; open it and "
-                         "save it as .docx, or allow more time") from None
+        raise InputError(
+            f"{path}: LibreOffice did not finish converting it within {timeout:g} s; open it and "
+            "save it as .docx, or allow more time"
+        ) from None
 
 
 def _is_encrypted(data: bytes) -> bool:

@@ -48,16 +48,25 @@ def output_lock(out_dir: str | Path) -> Iterator[None]:
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        raise RolcovError(f"{out_dir}: another rolcov run{_holder(run_file)} is writing into this folder; wait "
-                          "for it to end, or give another output folder") from None
+        raise RolcovError(
+            f"{out_dir}: another rolcov run{_holder(run_file)} is writing into this folder; wait "
+            "for it to end, or give another output folder"
+        ) from None
     try:
         if run_file.exists():
-            _LOG.warning("%s: the run%s that wrote here last was stopped before it finished; taking over its "
-                         "lock and removing its temporary files (its finished reports are kept)",
-                         out_dir, _holder(run_file))
+            _LOG.warning(
+                "%s: the run%s that wrote here last was stopped before it finished; taking over its "
+                "lock and removing its temporary files (its finished reports are kept)",
+                out_dir,
+                _holder(run_file),
+            )
         _remove_temporaries(out_dir)
-        run_file.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                        "started": time.strftime("%Y-%m-%d %H:%M:%S")}), encoding="utf-8")
+        run_file.write_text(
+            json.dumps(
+                {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+            ),
+            encoding="utf-8",
+        )
         yield
     finally:
         run_file.unlink(missing_ok=True)

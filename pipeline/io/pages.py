@@ -19,8 +19,11 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 # The page number at the end of a stem, and the name before it; 1–3 digits, so that a year (report2019)
 # is not taken for a page number.
-_PAGE = re.compile(r"^(?P<name>.*?)(?:[_\-\s.]+(?:p|page)?\s*|(?<=\D)p|第)(?P<number>\d{1,3})(?:页)?$|"
-                   r"^(?P<name2>.*?)\s*[(（](?P<number2>\d{1,3})[)）]$", re.IGNORECASE)
+_PAGE = re.compile(
+    r"^(?P<name>.*?)(?:[_\-\s.]+(?:p|page)?\s*|(?<=\D)p|第)(?P<number>\d{1,3})(?:页)?$|"
+    r"^(?P<name2>.*?)\s*[(（](?P<number2>\d{1,3})[)）]$",
+    re.IGNORECASE,
+)
 
 
 def _series_key(path: Path) -> tuple[str, int] | None:
@@ -31,7 +34,8 @@ def _series_key(path: Path) -> tuple[str, int] | None:
     if not match:
         return None
     return (match.group("name") if match.group("number") else match.group("name2")).strip(), int(
-        match.group("number") or match.group("number2"))
+        match.group("number") or match.group("number2")
+    )
 
 
 def page_series(path: Path) -> list[Path]:

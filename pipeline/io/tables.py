@@ -1,11 +1,12 @@
 """Read and write the tables that pass between rolcov stages, choosing the format by file extension.
 
 Every write goes to a temporary file in the target's directory that is then renamed over the target, so a
-reader (or a crash) never sees half a file. CSV is written with a byte-order mark (``utf-8-sig``) because the people who open these tables most often do
-so in Excel, which otherwise shows Chinese text as mojibake. ``.xlsx`` is read and written for the same people
-(Excel/WPS workbooks keep Chinese intact whatever the locale; see :mod:`pipeline.io.excel`). Parquet keeps dtypes
-exactly; JSON Lines is what annotation tools export. Columns that hold identifiers or text are read as strings so that ``"007"`` stays
-``"007"`` and an empty ``labels`` cell stays ``""`` rather than becoming a number or NaN.
+reader (or a crash) never sees half a file. CSV is written with a byte-order mark (``utf-8-sig``) because the
+people who open these tables most often do so in Excel, which otherwise shows Chinese text as mojibake. ``.xlsx``
+is read and written for the same people (Excel/WPS workbooks keep Chinese intact whatever the locale; see
+:mod:`pipeline.io.excel`). Parquet keeps dtypes exactly; JSON Lines is what annotation tools export. Columns that
+hold identifiers or text are read as strings so that ``"007"`` stays ``"007"`` and an empty ``labels`` cell stays
+``""`` rather than becoming a number or NaN.
 
 A CSV cell is never a formula: Excel and WPS run a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or
 a carriage return, and report text or a file name can start so. Such text cells are written behind a ``'``
@@ -124,8 +125,9 @@ def write_table(table: pd.DataFrame, path: Path | str) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in WRITE_SUFFIXES:
-        raise InputError(f"{path}: cannot write a table as {suffix or '(none)'!r}; "
-                         f"use one of {', '.join(WRITE_SUFFIXES)}.")
+        raise InputError(
+            f"{path}: cannot write a table as {suffix or '(none)'!r}; use one of {', '.join(WRITE_SUFFIXES)}."
+        )
     with atomic_path(path) as tmp:
         if suffix == ".xlsx":
             write_xlsx({"table": table}, tmp, origin=path)
@@ -180,7 +182,7 @@ def _write_stata(table: pd.DataFrame, path: Path) -> None:
         for n in range(1, 100):
             if name not in taken:
                 break
-            name = f"{str(column)[:STATA_NAME_CHARS - 3]}_{n:02d}"
+            name = f"{str(column)[: STATA_NAME_CHARS - 3]}_{n:02d}"
         taken.add(name)
         names[column] = name
         if name != column:

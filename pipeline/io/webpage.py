@@ -28,8 +28,31 @@ EXTRACTOR = "readability-lxml"
 _LOG = logging.getLogger("rolcov")
 
 BLOCK_TAGS = (
-    "p", "div", "br", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd",
-    "section", "article", "table", "ul", "ol", "dl", "blockquote", "pre", "center", "caption",
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "td",
+    "th",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dt",
+    "dd",
+    "section",
+    "article",
+    "table",
+    "ul",
+    "ol",
+    "dl",
+    "blockquote",
+    "pre",
+    "center",
+    "caption",
 )
 _NEVER_TEXT = ("script", "style", "noscript", "template", "iframe", "object", "svg", "canvas", "select", "button")
 # A data table's cells are short values; a layout table has a cell that holds whole paragraphs.
@@ -45,11 +68,17 @@ _TITLE_SEARCH_LINES = 8
 #: date the page was generated).
 DISCLOSURE_FIELDS = {
     "索引号": ("index_number", 0),
-    "发布机构": ("issuer", 0), "发文机关": ("issuer", 1), "发文机构": ("issuer", 1),
-    "发文日期": ("published", 0), "成文日期": ("published", 1), "生成日期": ("published", 2),
+    "发布机构": ("issuer", 0),
+    "发文机关": ("issuer", 1),
+    "发文机构": ("issuer", 1),
+    "发文日期": ("published", 0),
+    "成文日期": ("published", 1),
+    "生成日期": ("published", 2),
     "发布日期": ("published", 3),
-    "文号": ("document_number", 0), "发文字号": ("document_number", 1),
-    "名称": ("title", 0), "标题": ("title", 1),
+    "文号": ("document_number", 0),
+    "发文字号": ("document_number", 1),
+    "名称": ("title", 0),
+    "标题": ("title", 1),
 }
 _LABEL = re.compile(
     r"(?<![\u4e00-\u9fff])(?P<label>" + "|".join(r"\s*".join(label) for label in DISCLOSURE_FIELDS) + r")\s*[:：]\s*"
@@ -233,8 +262,12 @@ def read_page(markup: str, name: str = "page") -> WebPage:
     lines = _clean_lines(_main_content(str(soup)))
     extracted = any(len(line) >= _MIN_CONTENT_CHARS for line in lines)
     if not extracted:
-        _LOG.warning("%s: no main content found by %s; reading every block of the page, so navigation "
-                     "and footers may come through as paragraphs", name, EXTRACTOR)
+        _LOG.warning(
+            "%s: no main content found by %s; reading every block of the page, so navigation "
+            "and footers may come through as paragraphs",
+            name,
+            EXTRACTOR,
+        )
         lines = _clean_lines(block_lines(soup.body or soup))
     return WebPage(_drop_title(lines, _title_candidates(soup, info)), info)
 
@@ -268,8 +301,12 @@ def _drop_title(lines: list[str], titles: list[str]) -> list[str]:
     what is above it in the content: column labels, breadcrumbs), and any later line that repeats it."""
     keys = {_key(title) for title in titles if _key(title)}
     after = next(
-        (end for start in range(min(_TITLE_SEARCH_LINES, len(lines)))
-         for end in range(start + 1, min(start + 5, len(lines) + 1)) if _key("".join(lines[start:end])) in keys),
+        (
+            end
+            for start in range(min(_TITLE_SEARCH_LINES, len(lines)))
+            for end in range(start + 1, min(start + 5, len(lines) + 1))
+            if _key("".join(lines[start:end])) in keys
+        ),
         0,
     )
     return [line for line in lines[after:] if _key(line) not in keys]
@@ -303,7 +340,7 @@ def disclosure_block(lines: list[str]) -> dict[str, str]:
     for index, line in enumerate(squeezed):
         matches = list(_LABEL.finditer(line))
         for match, following in zip(matches, [*matches[1:], None]):
-            value = line[match.end():following.start() if following else len(line)].strip()
+            value = line[match.end() : following.start() if following else len(line)].strip()
             if not value and following is None and index + 1 < len(squeezed) and not _LABEL.match(squeezed[index + 1]):
                 value = squeezed[index + 1]
             label = _key(match.group("label"))
@@ -335,8 +372,11 @@ def _title_candidates(soup: BeautifulSoup, info: PageInfo) -> list[str]:
     stated = [info.title, meta.get("articletitle", ""), soup.title.get_text() if soup.title else ""]
     titles = []
     for title in filter(None, map(_squeeze, stated)):
-        parts = [part for part in _TITLE_SEPARATOR.split(title)
-                 if _key(part) and _key(part) not in site_names and not _SITE_NAME.search(part)]
+        parts = [
+            part
+            for part in _TITLE_SEPARATOR.split(title)
+            if _key(part) and _key(part) not in site_names and not _SITE_NAME.search(part)
+        ]
         if parts:
             titles.append(max(parts, key=len))
     return list(dict.fromkeys(titles))

@@ -56,11 +56,11 @@ from pipeline.io.convert import ConvertOptions, ocr_page_count
 from pipeline.io.ingest import check_regular_file, find_report_files
 from pipeline.io.outdir import output_lock
 from pipeline.io.pages import report_sha256
+from pipeline.io.tables import READ_SUFFIXES, atomic_path, write_csv, write_table
 from pipeline.model.classifier import ParagraphClassifier
 from pipeline.model.store import RETRAIN, load_model, read_card
-from pipeline.text.segment import DROPPED_FIELD, paragraphs_to_frame, segment_file
-from pipeline.io.tables import READ_SUFFIXES, atomic_path, write_csv, write_table
 from pipeline.schema import renamed_para_ids, report_ids
+from pipeline.text.segment import DROPPED_FIELD, paragraphs_to_frame, segment_file
 
 BACKENDS = ("loky", "dask")
 PARTS_DIR, TABLE_FILE, CSV_FILE, FAILURES_FILE = "parts", "paragraphs.parquet", "paragraphs.csv", "failures.csv"
@@ -114,8 +114,9 @@ class _Outcome:
     warnings: tuple[tuple[str, int], ...] = ()  # (message, paragraph-like lines removed) logged reading it
 
 
-def classify_report(path: str | Path, model: ParagraphClassifier, report_id: str | None = None,
-                    convert: ConvertOptions | None = None) -> pd.DataFrame:
+def classify_report(
+    path: str | Path, model: ParagraphClassifier, report_id: str | None = None, convert: ConvertOptions | None = None
+) -> pd.DataFrame:
     """Read, segment and label one report file: the unit of work of every ``rolcov classify`` run.
 
     ``report_id`` is the file's id in its run (:func:`pipeline.schema.report_ids`); default its stem.
@@ -135,9 +136,18 @@ def classify_report(path: str | Path, model: ParagraphClassifier, report_id: str
     return model.classify(segment_file(path, report_id=report_id, convert=convert))
 
 
-def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir: str | Path, jobs: int = 1,
-                     backend: str = "loky", scheduler: str | None = None, force: bool = False,
-                     csv: bool = False, progress: bool = True, cache_dir: str | Path | None = None) -> BatchResult:
+def classify_reports(
+    paths: Sequence[str | Path],
+    model_dir: str | Path,
+    out_dir: str | Path,
+    jobs: int = 1,
+    backend: str = "loky",
+    scheduler: str | None = None,
+    force: bool = False,
+    csv: bool = False,
+    progress: bool = True,
+    cache_dir: str | Path | None = None,
+) -> BatchResult:
     """Classify every report file under ``paths`` into ``out_dir``, in parallel, skipping finished reports.
 
     Parameters
@@ -183,13 +193,24 @@ def classify_reports(paths: Sequence[str | Path], model_dir: str | Path, out_dir
     # Workers may run in another directory (a reused loky pool, a Dask worker): they get absolute paths.
     convert = ConvertOptions(cache_dir=Path(cache_dir or Path(out_dir) / CONVERTED_DIR).resolve(), ocr_threads=1)
     with output_lock(out_dir):
-        return _classify_locked(paths, model, model_dir, Path(out_dir), jobs, backend, scheduler, force, csv,
-                                progress, convert)
+        return _classify_locked(
+            paths, model, model_dir, Path(out_dir), jobs, backend, scheduler, force, csv, progress, convert
+        )
 
 
-def _classify_locked(paths: Sequence[str | Path], model: ParagraphClassifier, model_dir: str | Path, out_dir: Path,
-                     jobs: int, backend: str, scheduler: str | None, force: bool, csv: bool,
-                     progress: bool, convert: ConvertOptions) -> BatchResult:
+def _classify_locked(
+    paths: Sequence[str | Path],
+    model: ParagraphClassifier,
+    model_dir: str | Path,
+    out_dir: Path,
+    jobs: int,
+    backend: str,
+    scheduler: str | None,
+    force: bool,
+    csv: bool,
+    progress: bool,
+    convert: ConvertOptions,
+) -> BatchResult:
     """:func:`classify_reports` once it holds ``out_dir``'s lock."""
     started = time.perf_counter()
     model_sha256 = read_card(model_dir)["model_file"]["sha256"]
@@ -199,8 +220,14 @@ def _classify_locked(paths: Sequence[str | Path], model: ParagraphClassifier, mo
     todo = [(str(path), key) for path, key in inputs if force or not _part(parts, key).is_file()]
     scan_pages = {path: pages for path, key in todo if (pages := ocr_page_count(Path(path), key, convert))}
     tasks = _tasks(todo, scan_pages)
-    work = partial(_classify_chunk, model_dir=str(Path(model_dir).resolve()), model_sha256=model_sha256,
-                   parts=str(parts.resolve()), cwd=str(Path.cwd()), convert=convert)
+    work = partial(
+        _classify_chunk,
+        model_dir=str(Path(model_dir).resolve()),
+        model_sha256=model_sha256,
+        parts=str(parts.resolve()),
+        cwd=str(Path.cwd()),
+        convert=convert,
+    )
     with _progress_bars(len(inputs), len(inputs) - len(todo), sum(scan_pages.values()), progress) as bars:
         failed = _follow(_run_tasks(work, tasks, jobs, backend, scheduler), bars, scan_pages)
     order = {str(path): number for number, path in enumerate(files)}
@@ -221,8 +248,10 @@ def _classify_locked(paths: Sequence[str | Path], model: ParagraphClassifier, mo
 def _check_options(paths: Sequence[str | Path], backend: str, scheduler: str | None) -> None:
     tables = [str(path) for path in paths if Path(path).suffix.lower() in READ_SUFFIXES]
     if tables:
-        raise InputError(f"{tables[0]}: a batch run reads report files and folders, not tables; "
-                         "classify a paragraph table with `rolcov classify TABLE -o FILE`")
+        raise InputError(
+            f"{tables[0]}: a batch run reads report files and folders, not tables; "
+            "classify a paragraph table with `rolcov classify TABLE -o FILE`"
+        )
     if backend not in BACKENDS:
         raise InputError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
     if scheduler and backend != "dask":
@@ -253,8 +282,9 @@ def _content_keys(files: list[Path]) -> tuple[list[tuple[Path, str]], list[tuple
         except InputError as error:
             unreadable.append((str(path), str(error)))
         except OSError as error:
-            unreadable.append((str(path), f"{path}: cannot be read ({error.strerror}); check that it exists "
-                                          "and is readable"))
+            unreadable.append(
+                (str(path), f"{path}: cannot be read ({error.strerror}); check that it exists and is readable")
+            )
     return keyed, unreadable
 
 
@@ -263,12 +293,14 @@ def _tasks(todo: list[tuple[str, str]], scan_pages: dict[str, int]) -> list[list
     longest scan at the end); the other reports in chunks of :data:`CHUNK_REPORTS`."""
     scans = sorted((item for item in todo if item[0] in scan_pages), key=lambda item: -scan_pages[item[0]])
     rest = [item for item in todo if item[0] not in scan_pages]
-    return [[scan] for scan in scans] + [rest[start:start + CHUNK_REPORTS]
-                                         for start in range(0, len(rest), CHUNK_REPORTS)]
+    return [[scan] for scan in scans] + [
+        rest[start : start + CHUNK_REPORTS] for start in range(0, len(rest), CHUNK_REPORTS)
+    ]
 
 
-def _classify_chunk(chunk: list[tuple[str, str]], model_dir: str, model_sha256: str, parts: str,
-                    cwd: str, convert: ConvertOptions) -> list[_Outcome]:
+def _classify_chunk(
+    chunk: list[tuple[str, str]], model_dir: str, model_sha256: str, parts: str, cwd: str, convert: ConvertOptions
+) -> list[_Outcome]:
     """Worker task: classify a few reports and write each one's part; return only counts and errors.
 
     Report paths are as the user gave them (so outcomes match the inputs), read relative to ``cwd``.
@@ -335,13 +367,17 @@ def _serial_inside() -> Iterator[None]:
 def _worker_model(model_dir: str, model_sha256: str) -> ParagraphClassifier:
     """The model, loaded once per worker process; refused if it changed since the run started."""
     if read_card(model_dir)["model_file"]["sha256"] != model_sha256:
-        raise ModelError(f"{model_dir}: the model changed while the batch ran; rerun it ({RETRAIN} only "
-                         "between runs)")
+        raise ModelError(f"{model_dir}: the model changed while the batch ran; rerun it ({RETRAIN} only between runs)")
     return load_model(model_dir)
 
 
-def _run_tasks(work: Callable[[list[tuple[str, str]]], list[_Outcome]], tasks: list[list[tuple[str, str]]],
-               jobs: int, backend: str, scheduler: str | None) -> Iterator[list[_Outcome]]:
+def _run_tasks(
+    work: Callable[[list[tuple[str, str]]], list[_Outcome]],
+    tasks: list[list[tuple[str, str]]],
+    jobs: int,
+    backend: str,
+    scheduler: str | None,
+) -> Iterator[list[_Outcome]]:
     """``work(task)`` for every task, results in the order they finish, on local processes or a Dask cluster.
 
     Dask gets plain futures, one per task, not joblib's dask backend: that backend runs every task under
@@ -350,7 +386,8 @@ def _run_tasks(work: Callable[[list[tuple[str, str]]], list[_Outcome]], tasks: l
     """
     if backend != "dask":
         yield from Parallel(n_jobs=jobs, backend=backend, return_as="generator_unordered")(
-            delayed(work)(task) for task in tasks)
+            delayed(work)(task) for task in tasks
+        )
         return
     with _dask_client(jobs, scheduler) as client:
         from dask.distributed import as_completed  # importable: _dask_client checked it
@@ -378,8 +415,9 @@ def _dask_client(jobs: int, scheduler: str | None) -> Iterator[object]:
 @contextmanager
 def _progress_bars(reports: int, done: int, pages: int, progress: bool) -> Iterator[tuple[tqdm, tqdm | None]]:
     """The bar of reports, and below it one of OCR pages when there are scans to read."""
-    with tqdm(total=reports, initial=done, desc="classify", unit="report", file=sys.stderr,
-              disable=not progress) as bar:
+    with tqdm(
+        total=reports, initial=done, desc="classify", unit="report", file=sys.stderr, disable=not progress
+    ) as bar:
         if not pages:
             yield bar, None
             return
@@ -387,8 +425,9 @@ def _progress_bars(reports: int, done: int, pages: int, progress: bool) -> Itera
             yield bar, page_bar
 
 
-def _follow(results: Iterator[list[_Outcome]], bars: tuple[tqdm, tqdm | None],
-            scan_pages: dict[str, int]) -> list[tuple[str, str]]:
+def _follow(
+    results: Iterator[list[_Outcome]], bars: tuple[tqdm, tqdm | None], scan_pages: dict[str, int]
+) -> list[tuple[str, str]]:
     """Advance the progress bars as tasks finish; return (path, reason) of the reports that failed."""
     bar, page_bar = bars
     failures: list[tuple[str, str]] = []
@@ -401,8 +440,10 @@ def _follow(results: Iterator[list[_Outcome]], bars: tuple[tqdm, tqdm | None],
         if page_bar is not None:
             page_bar.update(sum(scan_pages.get(outcome.path, 0) for outcome in outcomes))
         bar.update(len(outcomes))
-        bar.set_postfix({"paragraphs/s": f"{paragraphs / (time.perf_counter() - started):.0f}",
-                         "failed": len(failures)}, refresh=False)
+        bar.set_postfix(
+            {"paragraphs/s": f"{paragraphs / (time.perf_counter() - started):.0f}", "failed": len(failures)},
+            refresh=False,
+        )
     return failures
 
 

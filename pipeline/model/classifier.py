@@ -73,8 +73,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         Hash of the taxonomy file the model was trained with.
     """
 
-    def __init__(self, settings: ModelSettings = ModelSettings(), taxonomy: Taxonomy | None = None,
-                 random_state: int = 0):
+    def __init__(
+        self, settings: ModelSettings = ModelSettings(), taxonomy: Taxonomy | None = None, random_state: int = 0
+    ):
         self.settings = settings
         self.taxonomy = taxonomy
         self.random_state = random_state
@@ -106,14 +107,16 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         if self.settings.heading_copies:
             X, Y, groups, weight = _with_headless_copies(X, Y, groups, weight)
         if self.settings.codebook_weight > 0:
-            X, Y, groups, weight = _with_codebook(X, Y, groups, weight, taxonomy, self.classes_,
-                                                  self.settings.codebook_weight)
+            X, Y, groups, weight = _with_codebook(
+                X, Y, groups, weight, taxonomy, self.classes_, self.settings.codebook_weight
+            )
         scores = self._out_of_report_scores(X, Y, groups, weight, taxonomy, shuffle=by_row)
         trusted = weight >= 1.0
         self.calibration_ = np.array(_platt(scores[trusted].ravel(), Y[trusted].ravel()))
         probabilities = _sigmoid(scores * self.calibration_[0] + self.calibration_[1])
-        self.thresholds_ = np.array([_best_threshold(probabilities[trusted, k], Y[trusted, k])
-                                     for k in range(Y.shape[1])])
+        self.thresholds_ = np.array(
+            [_best_threshold(probabilities[trusted, k], Y[trusted, k]) for k in range(Y.shape[1])]
+        )
         self.features_, self.estimators_ = self._fit_once(X, Y, groups, weight, taxonomy)
         self.primary_estimator_ = self._fit_primary(X, Y, weight)
         self.taxonomy_sha256_ = taxonomy.sha256
@@ -136,8 +139,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     def _fit_primary(self, X, Y, weight) -> LogisticRegression:
         target = primary_targets(X, Y, self.classes_)
         known = target != UNKNOWN
-        return self._logistic_regression(3000).fit(self.features_.transform(X[known]), target[known],
-                                                   sample_weight=weight[known])
+        return self._logistic_regression(3000).fit(
+            self.features_.transform(X[known]), target[known], sample_weight=weight[known]
+        )
 
     def _out_of_report_scores(self, X, Y, groups, weight, taxonomy, shuffle: bool) -> np.ndarray:
         """Every row's scores from a model fitted without its group (report, or row and its copy)."""
@@ -171,8 +175,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     def _primary_probabilities(self, matrix) -> np.ndarray:
         raw = self.primary_estimator_.predict_proba(matrix)
         known = list(self.primary_estimator_.classes_)
-        return np.column_stack([raw[:, known.index(label)] if label in known else np.zeros(len(raw))
-                                for label in [*self.classes_, ""]])
+        return np.column_stack(
+            [raw[:, known.index(label)] if label in known else np.zeros(len(raw)) for label in [*self.classes_, ""]]
+        )
 
     def _decide(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-label probabilities, assigned labels (boolean) and the primary label (``""`` for none)."""
@@ -181,8 +186,10 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             return empty, empty.astype(bool), np.zeros(0, dtype=object)
         matrix = self.features_.transform(_as_table(X))
         probabilities = self._calibrated(matrix)
-        return (probabilities, *_primary_and_labels(probabilities >= self.thresholds_,
-                                                    self._primary_probabilities(matrix), self.classes_))
+        return (
+            probabilities,
+            *_primary_and_labels(probabilities >= self.thresholds_, self._primary_probabilities(matrix), self.classes_),
+        )
 
     def predict_primary(self, X: pd.DataFrame) -> np.ndarray:
         """The primary theme of each paragraph (``""`` when it has none): the ``primary`` column of classify."""
@@ -199,8 +206,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         return pd.concat([frame.reset_index(drop=True), columns], axis=1)
 
 
-def label_columns(probabilities: np.ndarray, assigned: np.ndarray, classes: np.ndarray,
-                  primary: np.ndarray | None = None) -> pd.DataFrame:
+def label_columns(
+    probabilities: np.ndarray, assigned: np.ndarray, classes: np.ndarray, primary: np.ndarray | None = None
+) -> pd.DataFrame:
     """``labels``, ``primary`` and ``p_<label>`` columns.
 
     ``primary`` defaults to the most probable assigned label (empty when none is assigned), for models
@@ -263,8 +271,12 @@ def _with_codebook(X, Y, groups, weight, taxonomy, classes, codebook_weight):
     if "heading_path" in X:
         pseudo = pseudo.assign(heading_path="")
     X = pd.concat([X, with_normalized_columns(pseudo)], ignore_index=True)
-    return (X, np.vstack([Y, pseudo_Y]), np.concatenate([groups, np.full(len(pseudo), CODEBOOK_REPORT)]),
-            np.concatenate([weight, np.full(len(pseudo), codebook_weight)]))
+    return (
+        X,
+        np.vstack([Y, pseudo_Y]),
+        np.concatenate([groups, np.full(len(pseudo), CODEBOOK_REPORT)]),
+        np.concatenate([weight, np.full(len(pseudo), codebook_weight)]),
+    )
 
 
 def _with_headless_copies(X, Y, groups, weight):
@@ -273,13 +285,16 @@ def _with_headless_copies(X, Y, groups, weight):
         return X, Y, groups, weight
     headed = X["heading_path"].fillna("").astype(str).str.strip().ne("").to_numpy()
     copies = X[headed].assign(**{"heading_path": "", "heading_path" + NORMALIZED_SUFFIX: ""})
-    return (pd.concat([X, copies], ignore_index=True), np.vstack([Y, Y[headed]]),
-            np.concatenate([groups, groups[headed]]), np.concatenate([weight, weight[headed]]))
+    return (
+        pd.concat([X, copies], ignore_index=True),
+        np.vstack([Y, Y[headed]]),
+        np.concatenate([groups, groups[headed]]),
+        np.concatenate([weight, weight[headed]]),
+    )
 
 
 def _decision_scores(estimators, matrix) -> np.ndarray:
-    columns = [np.full(matrix.shape[0], e) if isinstance(e, float) else e.decision_function(matrix)
-               for e in estimators]
+    columns = [np.full(matrix.shape[0], e) if isinstance(e, float) else e.decision_function(matrix) for e in estimators]
     return np.column_stack(columns)
 
 
@@ -322,8 +337,9 @@ def primary_targets(X: pd.DataFrame, Y: np.ndarray, classes: np.ndarray) -> np.n
     return np.asarray(targets, dtype=str)  # plain strings: the fitted ``classes_`` stay a numpy str array
 
 
-def _primary_and_labels(passed: np.ndarray, primary_probabilities: np.ndarray,
-                        classes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _primary_and_labels(
+    passed: np.ndarray, primary_probabilities: np.ndarray, classes: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Assigned labels and primary from the thresholded labels and the primary model (module docstring, 5)."""
     best = np.argmax(primary_probabilities, axis=1)
     has_theme = best < len(classes)

@@ -27,18 +27,20 @@ from sklearn.base import clone
 from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from pipeline.errors import AnnotationError
+from pipeline.io.tables import atomic_path
 from pipeline.model.classifier import label_columns
 from pipeline.model.features import with_normalized_columns
-from pipeline.io.tables import atomic_path
-from pipeline.schema import is_item as enumeration_item, join_labels
+from pipeline.schema import is_item as enumeration_item
+from pipeline.schema import join_labels
 from pipeline.taxonomy import default_taxonomy
 
 NONE = "(none)"
 WORST_SHOWN = 10
 
 
-def loro_probabilities(frame: pd.DataFrame, Y: np.ndarray, classifier,
-                       sample_weight=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def loro_probabilities(
+    frame: pd.DataFrame, Y: np.ndarray, classifier, sample_weight=None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Out-of-report probabilities, 0/1 decisions and primary labels for every row, one fold per report.
 
     Parameters
@@ -64,16 +66,23 @@ def loro_probabilities(frame: pd.DataFrame, Y: np.ndarray, classifier,
     primary = np.full(len(frame), "", dtype=object)
     for report in frame.report_id.unique():
         held_out = (frame.report_id == report).to_numpy()
-        model = clone(classifier).fit(frame[~held_out], Y[~held_out], groups=frame.report_id[~held_out],
-                                      sample_weight=weight[~held_out])
+        model = clone(classifier).fit(
+            frame[~held_out], Y[~held_out], groups=frame.report_id[~held_out], sample_weight=weight[~held_out]
+        )
         probabilities[held_out] = model.predict_proba(frame[held_out])
         decisions[held_out] = model.predict(frame[held_out])
         primary[held_out] = model.predict_primary(frame[held_out])
     return probabilities, decisions, primary
 
 
-def score_rows(frame: pd.DataFrame, Y: np.ndarray, probabilities: np.ndarray, decisions: np.ndarray,
-               classes, primary: np.ndarray | None = None) -> dict:
+def score_rows(
+    frame: pd.DataFrame,
+    Y: np.ndarray,
+    probabilities: np.ndarray,
+    decisions: np.ndarray,
+    classes,
+    primary: np.ndarray | None = None,
+) -> dict:
     """Metrics of one set of rows (see the module docstring); ``frame`` needs ``primary`` and ``text``.
 
     ``primary`` is the model's own primary label per row (``""`` for none); without it, top-1 scores the
@@ -91,8 +100,10 @@ def score_rows(frame: pd.DataFrame, Y: np.ndarray, probabilities: np.ndarray, de
         "macro_f1": _round(f1_score(Y, decisions, average="macro", zero_division=0)),
         "top1_accuracy": _round(np.mean(top[has_primary] == gold_primary[has_primary])),
         "top1_rows": int(has_primary.sum()),
-        "per_label": {label: {"precision": _round(p), "recall": _round(r), "f1": _round(f), "support": int(s)}
-                      for label, p, r, f, s in zip(classes, precision, recall, f1, support)},
+        "per_label": {
+            label: {"precision": _round(p), "recall": _round(r), "f1": _round(f), "support": int(s)}
+            for label, p, r, f, s in zip(classes, precision, recall, f1, support)
+        },
         "confusion": _confusion(np.where(has_primary, gold_primary, NONE), predicted_primary.to_numpy(), classes),
         "worst": _worst_rows(frame, Y, probabilities, decisions, classes),
     }
@@ -108,9 +119,11 @@ def primary_scores(gold: np.ndarray, predicted: np.ndarray, classes) -> dict:
     gold = np.array([value if value in classes else NONE for value in gold], dtype=object)
     predicted = np.array([value if value in classes else NONE for value in predicted], dtype=object)
     per_label = f1_score(gold, predicted, labels=classes, average=None, zero_division=0)
-    return {"top1": _round(np.mean(gold == predicted)) if len(gold) else 0.0,
-            "macro_f1": _round(np.mean(per_label)),
-            "per_label_f1": {label: _round(f) for label, f in zip(classes, per_label)}}
+    return {
+        "top1": _round(np.mean(gold == predicted)) if len(gold) else 0.0,
+        "macro_f1": _round(np.mean(per_label)),
+        "per_label_f1": {label: _round(f) for label, f in zip(classes, per_label)},
+    }
 
 
 def _round(value) -> float:
@@ -129,9 +142,15 @@ def _worst_rows(frame, Y, probabilities, decisions, classes) -> list[dict]:
     gap = np.abs(Y - probabilities).sum(axis=1)
     rows = []
     for index in np.argsort(-gap, kind="stable")[:WORST_SHOWN]:
-        rows.append({"para_id": str(frame["para_id"].iloc[index]), "gap": _round(gap[index]),
-                     "gold": join_labels(classes[Y[index] == 1]), "predicted": join_labels(classes[decisions[index] == 1]),
-                     "text": str(frame["text"].iloc[index])[:80]})
+        rows.append(
+            {
+                "para_id": str(frame["para_id"].iloc[index]),
+                "gap": _round(gap[index]),
+                "gold": join_labels(classes[Y[index] == 1]),
+                "predicted": join_labels(classes[decisions[index] == 1]),
+                "text": str(frame["text"].iloc[index])[:80],
+            }
+        )
     return rows
 
 
@@ -156,8 +175,9 @@ def evaluate_classifier(frame: pd.DataFrame, Y: np.ndarray, classifier, sample_w
     result = {"reports": int(frame.report_id.nunique())}
     for name, rows in (("paragraphs", gold & ~is_item), ("items", gold & is_item)):
         if rows.any():
-            result[name] = score_rows(frame[rows], np.asarray(Y)[rows], probabilities[rows], decisions[rows], classes,
-                                      primary[rows])
+            result[name] = score_rows(
+                frame[rows], np.asarray(Y)[rows], probabilities[rows], decisions[rows], classes, primary[rows]
+            )
     return result
 
 
@@ -207,8 +227,14 @@ def calibration(Y: np.ndarray, probabilities: np.ndarray, classes) -> dict:
     for index, (low, high) in enumerate(zip(RELIABILITY_BINS, RELIABILITY_BINS[1:])):
         inside = bins == index
         if inside.any():
-            reliability.append({"bin": f"{low:.1f}–{high:.1f}", "n": int(inside.sum()),
-                                "mean_p": _round(flat_p[inside].mean()), "observed": _round(flat_y[inside].mean())})
+            reliability.append(
+                {
+                    "bin": f"{low:.1f}–{high:.1f}",
+                    "n": int(inside.sum()),
+                    "mean_p": _round(flat_p[inside].mean()),
+                    "observed": _round(flat_y[inside].mean()),
+                }
+            )
     return {"brier": brier, "brier_mean": _round(np.mean(list(brier.values()))), "reliability": reliability}
 
 
@@ -216,13 +242,20 @@ def format_model_scores(scores: dict, title: str) -> str:
     """Readable text of :func:`score_model`: the evaluation block plus primary and calibration."""
     lines = _format_block(title, scores, "model scored on a labelled sample")
     primary = scores["primary"]
-    lines += [f"primary theme (one per paragraph, no-theme included): top-1 {primary['top1']:.3f}, "
-              f"macro-F1 {primary['macro_f1']:.3f}", "",
-              f"calibration: mean Brier score {scores['calibration']['brier_mean']:.3f} "
-              "(per label: " + ", ".join(f"{k} {v:.3f}" for k, v in scores["calibration"]["brier"].items()) + ")",
-              "", "| predicted p | pairs | mean p | observed rate |", "|---|---|---|---|"]
-    lines += [f"| {r['bin']} | {r['n']} | {r['mean_p']:.3f} | {r['observed']:.3f} |"
-              for r in scores["calibration"]["reliability"]]
+    lines += [
+        f"primary theme (one per paragraph, no-theme included): top-1 {primary['top1']:.3f}, "
+        f"macro-F1 {primary['macro_f1']:.3f}",
+        "",
+        f"calibration: mean Brier score {scores['calibration']['brier_mean']:.3f} "
+        "(per label: " + ", ".join(f"{k} {v:.3f}" for k, v in scores["calibration"]["brier"].items()) + ")",
+        "",
+        "| predicted p | pairs | mean p | observed rate |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['bin']} | {r['n']} | {r['mean_p']:.3f} | {r['observed']:.3f} |"
+        for r in scores["calibration"]["reliability"]
+    ]
     return "\n".join(lines + [""])
 
 
@@ -239,17 +272,30 @@ def format_evaluation(results: dict) -> str:
 
 
 def _format_block(title: str, scores: dict, method: str = "leave-one-report-out") -> list[str]:
-    lines = [f"## {title} ({scores['rows']} rows, {method})", "",
-             f"macro-F1 {scores['macro_f1']:.3f}   micro-F1 {scores['micro_f1']:.3f}   "
-             f"top-1 {scores['top1_accuracy']:.3f} (of {scores['top1_rows']} rows with a gold primary)", "",
-             "| label | precision | recall | F1 | support |", "|---|---|---|---|---|"]
-    lines += [f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |"
-              for label, m in scores["per_label"].items()]
+    lines = [
+        f"## {title} ({scores['rows']} rows, {method})",
+        "",
+        f"macro-F1 {scores['macro_f1']:.3f}   micro-F1 {scores['micro_f1']:.3f}   "
+        f"top-1 {scores['top1_accuracy']:.3f} (of {scores['top1_rows']} rows with a gold primary)",
+        "",
+        "| label | precision | recall | F1 | support |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {label} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} |"
+        for label, m in scores["per_label"].items()
+    ]
     names = list(scores["confusion"])
-    lines += ["", "gold primary (rows) × predicted primary (columns):", "",
-              "| gold \\ predicted | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
-    lines += [f"| {gold} | " + " | ".join(str(row[p]) for p in names) + " |"
-              for gold, row in scores["confusion"].items()]
+    lines += [
+        "",
+        "gold primary (rows) × predicted primary (columns):",
+        "",
+        "| gold \\ predicted | " + " | ".join(names) + " |",
+        "|---" * (len(names) + 1) + "|",
+    ]
+    lines += [
+        f"| {gold} | " + " | ".join(str(row[p]) for p in names) + " |" for gold, row in scores["confusion"].items()
+    ]
     lines += ["", "furthest from gold:", ""]
     lines += [f"- {w['para_id']} gold [{w['gold']}] predicted [{w['predicted']}]: {w['text']}" for w in scores["worst"]]
     return lines + [""]

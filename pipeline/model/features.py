@@ -27,11 +27,11 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.pipeline import FeatureUnion
 
-from pipeline.text.normalize import normalize_text
+from pipeline.model.settings import ModelSettings
 from pipeline.patterns import FEATURE_LEAD_END
 from pipeline.schema import NORMALIZED_COLUMNS, NORMALIZED_SUFFIX, split_heading_path
-from pipeline.model.settings import ModelSettings
 from pipeline.taxonomy import Taxonomy, default_taxonomy
+from pipeline.text.normalize import normalize_text
 
 #: The carried pkuseg words of ``text``: space-separated, as the word n-gram block reads them.
 WORDS_COLUMN = "text_words"
@@ -48,8 +48,10 @@ def paragraph_words(texts: list[str]) -> list[str]:
         return []
     from pipeline.text.tokenize import tokenize_texts  # imported late: spaCy is only needed for word features
 
-    joined = {text: " ".join(word for word in words if _WORDLIKE.search(word))
-              for text, words in zip(distinct, tokenize_texts(distinct))}
+    joined = {
+        text: " ".join(word for word in words if _WORDLIKE.search(word))
+        for text, words in zip(distinct, tokenize_texts(distinct))
+    }
     return [joined[text] for text in texts]
 
 
@@ -95,8 +97,11 @@ def with_normalized_columns(frame: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``frame`` itself when nothing was added, else a new table.
     """
-    added = {column + NORMALIZED_SUFFIX: _normalized_values(frame[column]) for column in NORMALIZED_COLUMNS
-             if column in frame and column + NORMALIZED_SUFFIX not in frame}
+    added = {
+        column + NORMALIZED_SUFFIX: _normalized_values(frame[column])
+        for column in NORMALIZED_COLUMNS
+        if column in frame and column + NORMALIZED_SUFFIX not in frame
+    }
     if "text" in frame and WORDS_COLUMN not in frame:
         texts = added.get("text" + NORMALIZED_SUFFIX) or normalized_column(frame, "text")
         added[WORDS_COLUMN] = paragraph_words(texts)
@@ -148,10 +153,14 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
 
     def _counter(self, vocabulary=None) -> CountVectorizer:
         if self.analyzer == "word":
-            return CountVectorizer(tokenizer=_split_words, token_pattern=None, lowercase=False,
-                                   ngram_range=self.ngram_range, vocabulary=vocabulary)
-        return CountVectorizer(analyzer="char", lowercase=False, ngram_range=self.ngram_range,
-                               vocabulary=vocabulary)
+            return CountVectorizer(
+                tokenizer=_split_words,
+                token_pattern=None,
+                lowercase=False,
+                ngram_range=self.ngram_range,
+                vocabulary=vocabulary,
+            )
+        return CountVectorizer(analyzer="char", lowercase=False, ngram_range=self.ngram_range, vocabulary=vocabulary)
 
     def fit(self, X: pd.DataFrame, y=None, groups=None):
         """Learn the vocabulary (n-grams of at least ``min_reports`` groups) and its idf.
@@ -267,8 +276,10 @@ class HeadingCueFeatures(BaseEstimator, TransformerMixin):
         for path in normalized_column(X, "heading_path"):
             headings = split_heading_path(path)
             innermost = headings[-1:] if headings else []
-            rows.append([_matches(patterns, innermost) for patterns in compiled]
-                        + [_matches(patterns, headings) for patterns in compiled])
+            rows.append(
+                [_matches(patterns, innermost) for patterns in compiled]
+                + [_matches(patterns, headings) for patterns in compiled]
+            )
         return sparse.csr_matrix(np.asarray(rows, dtype=float).reshape(len(rows), 2 * len(compiled)))
 
     def get_feature_names_out(self, input_features=None):
@@ -303,12 +314,16 @@ def make_features(settings: ModelSettings = ModelSettings(), taxonomy: Taxonomy 
     pieces.append(("cues", CueFeatures(taxonomy)))
     weights["cues"] = settings.cue_weight
     if settings.lead_weight:
-        pieces += [("lead_cues", CueFeatures(taxonomy, column="lead")),
-                   ("lead_chars", NgramFeatures("char", (1, 2), settings.min_reports, column="lead"))]
+        pieces += [
+            ("lead_cues", CueFeatures(taxonomy, column="lead")),
+            ("lead_chars", NgramFeatures("char", (1, 2), settings.min_reports, column="lead")),
+        ]
         weights.update(lead_cues=settings.lead_weight, lead_chars=settings.lead_weight)
     if settings.use_headings:
-        pieces += [("heading_cues", HeadingCueFeatures(taxonomy)),
-                   ("heading_terms", CueFeatures(taxonomy, column="heading_path")),
-                   ("heading_chars", NgramFeatures("char", (1, 2), settings.min_reports, column="heading_path"))]
+        pieces += [
+            ("heading_cues", HeadingCueFeatures(taxonomy)),
+            ("heading_terms", CueFeatures(taxonomy, column="heading_path")),
+            ("heading_chars", NgramFeatures("char", (1, 2), settings.min_reports, column="heading_path")),
+        ]
         weights.update({name: settings.heading_weight for name in ("heading_cues", "heading_terms", "heading_chars")})
     return FeatureUnion(pieces, transformer_weights=weights)

@@ -87,8 +87,10 @@ def labelled_sample(paths: Sequence[str | Path], taxonomy: Taxonomy | None = Non
     taxonomy = taxonomy or default_taxonomy()
     tables, reports = _split_inputs(paths)
     if not tables:
-        raise AnnotationError("no labelled table given; add the annotation file (.csv/.jsonl/.parquet) whose "
-                              "labels the model is scored against")
+        raise AnnotationError(
+            "no labelled table given; add the annotation file (.csv/.jsonl/.parquet) whose "
+            "labels the model is scored against"
+        )
     gold = pd.concat([_labelled_table(path, taxonomy) for path in tables], ignore_index=True)
     if not reports or gold.empty:
         return _non_empty(gold, []), []
@@ -98,8 +100,10 @@ def labelled_sample(paths: Sequence[str | Path], taxonomy: Taxonomy | None = Non
     matched = segmented.merge(gold[[*keys, "labels", "primary"]], on=keys, how="inner")
     missing = len(gold) - len(matched)
     if missing:
-        failures.append(f"{missing} labelled row(s) have no paragraph with their report_id and para_id in the "
-                        "given reports; check that the reports are the annotated ones, unchanged")
+        failures.append(
+            f"{missing} labelled row(s) have no paragraph with their report_id and para_id in the "
+            "given reports; check that the reports are the annotated ones, unchanged"
+        )
     return _non_empty(matched, failures), failures
 
 
@@ -128,14 +132,18 @@ def _plain_labels(path: Path, taxonomy: Taxonomy) -> pd.DataFrame:
     for line, row in enumerate(labels, start=2):
         unknown = [label for label in row if label not in known]
         if unknown:
-            raise AnnotationError(f"{path}:{line}: unknown label id {', '.join(map(repr, unknown))}; known ids are "
-                                  f"{', '.join(taxonomy.ids)}")
-    primary = frame["primary"].fillna("").astype(str).str.strip() if "primary" in frame else labels.map(
-        lambda row: row[0] if row else "")
+            raise AnnotationError(
+                f"{path}:{line}: unknown label id {', '.join(map(repr, unknown))}; known ids are "
+                f"{', '.join(taxonomy.ids)}"
+            )
+    primary = (
+        frame["primary"].fillna("").astype(str).str.strip()
+        if "primary" in frame
+        else labels.map(lambda row: row[0] if row else "")
+    )
     frame = frame.assign(labels=labels.map(tuple), primary=primary)
     if "report_id" not in frame:
         frame["report_id"] = path.stem
     if "para_id" not in frame:
         frame["para_id"] = [f"{path.stem}:{line}" for line in range(2, len(frame) + 2)]
     return frame
-

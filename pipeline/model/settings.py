@@ -70,8 +70,13 @@ class ModelSettings:
     def from_dict(cls, values: Mapping) -> ModelSettings:
         """Settings from :meth:`as_dict` output, e.g. a model card read back from JSON (lists become tuples)."""
         names = {field.name for field in fields(cls)}
-        return cls(**{name: tuple(value) if isinstance(value, list) else value
-                      for name, value in values.items() if name in names})
+        return cls(
+            **{
+                name: tuple(value) if isinstance(value, list) else value
+                for name, value in values.items()
+                if name in names
+            }
+        )
 
 
 #: The name of the shipped configuration, the default of ``rolcov train --setting``.
@@ -79,8 +84,10 @@ SHIPPED = "shipped"
 #: Named configurations: ``shipped`` (heading evidence, and every training row also without its headings, so
 #: one model serves report files and bare tables); ``text_only`` and ``with_headings``, the two earlier
 #: configurations, kept for comparison.
-SETTINGS: Mapping[str, ModelSettings] = MappingProxyType({
-    SHIPPED: ModelSettings(),
-    "text_only": ModelSettings(use_headings=False, heading_copies=False),
-    "with_headings": ModelSettings(heading_copies=False),
-})
+SETTINGS: Mapping[str, ModelSettings] = MappingProxyType(
+    {
+        SHIPPED: ModelSettings(),
+        "text_only": ModelSettings(use_headings=False, heading_copies=False),
+        "with_headings": ModelSettings(heading_copies=False),
+    }
+)

@@ -45,10 +45,10 @@ from skops.io.exceptions import UntrustedTypesFoundException
 
 from pipeline import __version__
 from pipeline.errors import ModelError
-from pipeline.model.classifier import ParagraphClassifier
 from pipeline.io.checksum import file_sha256
 from pipeline.io.limits import MODEL_CARD, MODEL_UNZIPPED, check_zip_size
 from pipeline.io.tables import atomic_path
+from pipeline.model.classifier import ParagraphClassifier
 from pipeline.taxonomy import TAXONOMY_ENV_VAR, Taxonomy, default_taxonomy, load_taxonomy
 
 MODEL_FILE, TAXONOMY_FILE, CARD_FILE, README_FILE = "model.skops", "taxonomy.yaml", "model.json", "README.md"
@@ -66,9 +66,15 @@ def library_versions() -> dict[str, str]:
     """Versions that decide whether a saved model can be loaded and behaves the same."""
     import spacy
 
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__, "numpy": np.__version__,
-            "pandas": pd.__version__, "spacy": spacy.__version__, "skops": skops.__version__,
-            "rolcov": __version__}
+    return {
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "spacy": spacy.__version__,
+        "skops": skops.__version__,
+        "rolcov": __version__,
+    }
 
 
 def trusted_types() -> list[str]:
@@ -81,13 +87,17 @@ def trusted_types() -> list[str]:
     names = [*TRUSTED_FUNCTIONS, *TRUSTED_DATA]
     for module_name in TRUSTED_MODULES:
         module = importlib.import_module(module_name)
-        names += [f"{module_name}.{name}" for name, member in inspect.getmembers(module, inspect.isclass)
-                  if issubclass(member, BaseEstimator) and member.__module__ == module_name]
+        names += [
+            f"{module_name}.{name}"
+            for name, member in inspect.getmembers(module, inspect.isclass)
+            if issubclass(member, BaseEstimator) and member.__module__ == module_name
+        ]
     return sorted(names)
 
 
-def save_model(classifier: ParagraphClassifier, directory: str | Path, card: dict,
-               taxonomy: Taxonomy | None = None) -> Path:
+def save_model(
+    classifier: ParagraphClassifier, directory: str | Path, card: dict, taxonomy: Taxonomy | None = None
+) -> Path:
     """Write ``model.skops``, ``taxonomy.yaml``, ``model.json`` and ``README.md`` into ``directory``, each atomically.
 
     Parameters
@@ -113,8 +123,10 @@ def save_model(classifier: ParagraphClassifier, directory: str | Path, card: dic
     taxonomy = taxonomy or classifier.taxonomy or default_taxonomy()
     taxonomy_bytes = taxonomy.path.read_bytes()
     if hashlib.sha256(taxonomy_bytes).hexdigest() != classifier.taxonomy_sha256_:
-        raise ModelError(f"{taxonomy.path}: not the taxonomy the classifier was fitted with (or changed since); "
-                         "save the model with the taxonomy it was trained on")
+        raise ModelError(
+            f"{taxonomy.path}: not the taxonomy the classifier was fitted with (or changed since); "
+            "save the model with the taxonomy it was trained on"
+        )
     with atomic_path(directory / MODEL_FILE) as temporary:
         temporary.write_bytes(skops.io.dumps(_without_taxonomy(classifier), compression=zipfile.ZIP_DEFLATED))
         digest = file_sha256(temporary)
@@ -127,8 +139,12 @@ def save_model(classifier: ParagraphClassifier, directory: str | Path, card: dic
         "thresholds": {str(k): float(t) for k, t in zip(classifier.classes_, classifier.thresholds_)},
         **card,
         "taxonomy": {**taxonomy_summary(taxonomy), "file": TAXONOMY_FILE},
-        "model_file": {"name": MODEL_FILE, "format": "skops", "sha256": digest,
-                       "bytes": (directory / MODEL_FILE).stat().st_size},
+        "model_file": {
+            "name": MODEL_FILE,
+            "format": "skops",
+            "sha256": digest,
+            "bytes": (directory / MODEL_FILE).stat().st_size,
+        },
         "versions": library_versions(),
     }
     with atomic_path(directory / CARD_FILE) as temporary:
@@ -140,8 +156,12 @@ def save_model(classifier: ParagraphClassifier, directory: str | Path, card: dic
 
 
 # What load_model and a batch run read from a card, and the type each must have: (key, type) paths.
-CARD_FIELDS = ((("model_file", "sha256"), str), (("model_file", "name"), str), (("taxonomy", "sha256"), str),
-               (("versions", "scikit-learn"), str))
+CARD_FIELDS = (
+    (("model_file", "sha256"), str),
+    (("model_file", "name"), str),
+    (("taxonomy", "sha256"), str),
+    (("versions", "scikit-learn"), str),
+)
 
 
 def read_card(directory: str | Path) -> dict:
@@ -177,8 +197,9 @@ def _check_card_shape(card: object, path: Path) -> None:
         for key in keys:
             value = value.get(key) if isinstance(value, dict) else None
         if not isinstance(value, kind):
-            raise ModelError(f"{path}: model card has no {kind.__name__} {'.'.join(keys)} (found "
-                             f"{type(value).__name__}); {RETRAIN}")
+            raise ModelError(
+                f"{path}: model card has no {kind.__name__} {'.'.join(keys)} (found {type(value).__name__}); {RETRAIN}"
+            )
 
 
 def load_model(directory: str | Path, taxonomy: Taxonomy | None = None) -> ParagraphClassifier:
@@ -207,8 +228,10 @@ def load_model(directory: str | Path, taxonomy: Taxonomy | None = None) -> Parag
         raise ModelError(f"{path}: model file missing (model files are not in git); {RETRAIN}")
     data = path.read_bytes()  # hashed and loaded from the same bytes, so nothing can swap the file in between
     if hashlib.sha256(data).hexdigest() != card["model_file"]["sha256"]:
-        raise ModelError(f"{path}: sha256 differs from {CARD_FILE} (file changed or damaged); {RETRAIN} "
-                         "or copy the model directory again")
+        raise ModelError(
+            f"{path}: sha256 differs from {CARD_FILE} (file changed or damaged); {RETRAIN} "
+            "or copy the model directory again"
+        )
     _check_versions(card, path)
     own = _model_taxonomy(card, directory)
     _check_requested_taxonomy(own, taxonomy, directory / CARD_FILE)
@@ -223,9 +246,12 @@ def load_model(directory: str | Path, taxonomy: Taxonomy | None = None) -> Parag
 
 def _refuse_legacy(card: dict, directory: Path) -> None:
     if card.get("model_file", {}).get("name") == LEGACY_MODEL_FILE or (
-            (directory / LEGACY_MODEL_FILE).exists() and not (directory / MODEL_FILE).exists()):
-        raise ModelError(f"{directory / LEGACY_MODEL_FILE}: a pickle model from an older rolcov, refused because "
-                         f"loading a pickle runs code it holds; {RETRAIN}")
+        (directory / LEGACY_MODEL_FILE).exists() and not (directory / MODEL_FILE).exists()
+    ):
+        raise ModelError(
+            f"{directory / LEGACY_MODEL_FILE}: a pickle model from an older rolcov, refused because "
+            f"loading a pickle runs code it holds; {RETRAIN}"
+        )
 
 
 def _load_skops(data: bytes, path: Path) -> object:
@@ -237,12 +263,23 @@ def _load_skops(data: bytes, path: Path) -> object:
         return skops.io.loads(data, trusted=trusted)
     except UntrustedTypesFoundException:
         refused = sorted(set(skops.io.get_untrusted_types(data=data)) - set(trusted))
-        raise ModelError(f"{path}: refers to types rolcov does not trust ({', '.join(refused)}); loading would "
-                         f"build them, so it is refused; {RETRAIN}") from None
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, TypeError, AttributeError, ImportError,
-            KeyError) as error:
-        raise ModelError(f"{path}: cannot be read as a skops model ({type(error).__name__}: "
-                         f"{str(error)[:200]}); {RETRAIN}") from None
+        raise ModelError(
+            f"{path}: refers to types rolcov does not trust ({', '.join(refused)}); loading would "
+            f"build them, so it is refused; {RETRAIN}"
+        ) from None
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        ImportError,
+        KeyError,
+    ) as error:
+        raise ModelError(
+            f"{path}: cannot be read as a skops model ({type(error).__name__}: {str(error)[:200]}); {RETRAIN}"
+        ) from None
 
 
 def _without_taxonomy(classifier: ParagraphClassifier) -> ParagraphClassifier:
@@ -276,8 +313,10 @@ def _model_taxonomy(card: dict, directory: Path) -> Taxonomy:
         raise ModelError(f"{path}: the model's taxonomy copy is missing; copy the whole model directory or {RETRAIN}")
     own = load_taxonomy(path)
     if own.sha256 != card.get("taxonomy", {}).get("sha256"):
-        raise ModelError(f"{path}: differs from the taxonomy in {CARD_FILE} (file changed or damaged); copy the "
-                         f"model directory again or {RETRAIN}")
+        raise ModelError(
+            f"{path}: differs from the taxonomy in {CARD_FILE} (file changed or damaged); copy the "
+            f"model directory again or {RETRAIN}"
+        )
     return own
 
 
@@ -289,14 +328,17 @@ def _check_requested_taxonomy(own: Taxonomy, requested: Taxonomy | None, card_pa
             f"{card_path}: model was trained with taxonomy {own.name} {own.version} (sha256 {own.sha256[:12]}…, "
             f"copy in {TAXONOMY_FILE}) but {requested.path} ({requested.name} {requested.version}, sha256 "
             f"{requested.sha256[:12]}…) was asked for; drop that request (unset ${TAXONOMY_ENV_VAR}) to use the "
-            "model's own, or retrain the model with the other taxonomy")
+            "model's own, or retrain the model with the other taxonomy"
+        )
 
 
 def _check_versions(card: dict, path: Path) -> None:
     saved = str(card.get("versions", {}).get("scikit-learn", "?"))
     if saved.split(".")[:2] != sklearn.__version__.split(".")[:2]:
-        raise ModelError(f"{path}: saved with scikit-learn {saved}, this environment has {sklearn.__version__}; "
-                         f"{RETRAIN} here, or install scikit-learn=={saved}")
+        raise ModelError(
+            f"{path}: saved with scikit-learn {saved}, this environment has {sklearn.__version__}; "
+            f"{RETRAIN} here, or install scikit-learn=={saved}"
+        )
 
 
 def taxonomy_summary(taxonomy: Taxonomy) -> dict:
@@ -308,34 +350,60 @@ def card_readme(card: dict) -> str:
     """The human-readable model card (``README.md``) for a ``model.json`` dictionary."""
     data, evaluation = card.get("training_data", {}), card.get("evaluation", {})
     lines = [
-        f"# rolcov paragraph classifier `{card['name']}`", "",
+        f"# rolcov paragraph classifier `{card['name']}`",
+        "",
         f"Trained {card['created']} with rolcov {card['versions']['rolcov']}, scikit-learn "
         f"{card['versions']['scikit-learn']}; taxonomy {card['taxonomy']['name']} {card['taxonomy']['version']} "
-        f"(sha256 `{card['taxonomy']['sha256'][:12]}…`).", "",
-        "## Intended use", "",
+        f"(sha256 `{card['taxonomy']['sha256'][:12]}…`).",
+        "",
+        "## Intended use",
+        "",
         "Labels paragraphs of Chinese local-government annual rule-of-law reports (法治政府建设情况报告) with the "
         "taxonomy's themes, as input to per-report coverage profiles. It is a research aid: read the labels of "
-        "any report you draw conclusions from. Not for other document genres.", "",
-        "## Data", "",
+        "any report you draw conclusions from. Not for other document genres.",
+        "",
+        "## Data",
+        "",
         f"{data.get('rows', '?')} annotated rows from {data.get('reports', '?')} reports "
-        f"({', '.join(f'{n} {s}' for s, n in data.get('per_source', {}).items())}); files:", "",
-        *[f"- `{f['path']}` (sha256 `{f['sha256'][:12]}…`)" for f in data.get("files", [])], "",
+        f"({', '.join(f'{n} {s}' for s, n in data.get('per_source', {}).items())}); files:",
+        "",
+        *[f"- `{f['path']}` (sha256 `{f['sha256'][:12]}…`)" for f in data.get("files", [])],
+        "",
         "| label | threshold | " + " | ".join(data.get("per_source", {})) + " |",
         "|---|---|" + "---|" * len(data.get("per_source", {})),
-        *[f"| {label} | {card['thresholds'][label]:.3f} | "
-          + " | ".join(str(data.get("per_label", {}).get(label, {}).get(s, 0)) for s in data.get("per_source", {}))
-          + " |" for label in card["labels"]], "",
-        "## Leave-one-report-out metrics", "",
-        *(_metric_lines(evaluation) if evaluation else [
-            "Not evaluated (trained with `rolcov train --no-evaluate`); `rolcov evaluate` on the training files "
-            "gives these figures."]), "",
-        "## Limitations", "",
-        *[f"- {line}" for line in card.get("limitations", [])], "",
+        *[
+            f"| {label} | {card['thresholds'][label]:.3f} | "
+            + " | ".join(str(data.get("per_label", {}).get(label, {}).get(s, 0)) for s in data.get("per_source", {}))
+            + " |"
+            for label in card["labels"]
+        ],
+        "",
+        "## Leave-one-report-out metrics",
+        "",
+        *(
+            _metric_lines(evaluation)
+            if evaluation
+            else [
+                "Not evaluated (trained with `rolcov train --no-evaluate`); `rolcov evaluate` on the training files "
+                "gives these figures."
+            ]
+        ),
+        "",
+        "## Limitations",
+        "",
+        *[f"- {line}" for line in card.get("limitations", [])],
+        "",
     ]
     return "\n".join(lines)
 
 
 def _metric_lines(evaluation: dict) -> list[str]:
-    return ["| rows | macro-F1 | micro-F1 | top-1 |", "|---|---|---|---|",
-            *[f"| {unit} ({m['rows']}) | {m['macro_f1']:.3f} | {m['micro_f1']:.3f} | {m['top1_accuracy']:.3f} |"
-              for unit, m in evaluation.items() if isinstance(m, dict) and "macro_f1" in m]]
+    return [
+        "| rows | macro-F1 | micro-F1 | top-1 |",
+        "|---|---|---|---|",
+        *[
+            f"| {unit} ({m['rows']}) | {m['macro_f1']:.3f} | {m['micro_f1']:.3f} | {m['top1_accuracy']:.3f} |"
+            for unit, m in evaluation.items()
+            if isinstance(m, dict) and "macro_f1" in m
+        ],
+    ]

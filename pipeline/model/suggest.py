@@ -41,13 +41,13 @@ import pandas as pd
 from sklearn.preprocessing import normalize
 
 from pipeline.annotate.annotations import label_matrix
+from pipeline.annotate.silver import silver_labels
 from pipeline.errors import InputError
 from pipeline.model.classifier import ParagraphClassifier, label_columns
 from pipeline.model.features import with_normalized_columns
 from pipeline.model.store import read_card
-from pipeline.annotate.silver import silver_labels
-from pipeline.taxonomy import default_taxonomy
 from pipeline.schema import ANNOTATION_FILE_COLUMNS
+from pipeline.taxonomy import default_taxonomy
 
 DIVERSITY_WEIGHT = 0.5
 NEAR_DUPLICATE = 0.9
@@ -56,9 +56,15 @@ SUGGESTION_COLUMNS = (*ANNOTATION_FILE_COLUMNS, "silver_labels", "model_labels",
 _KEY = ["report_id", "para_id"]
 
 
-def suggest_paragraphs(classifier: ParagraphClassifier, table: pd.DataFrame, k: int,
-                       exclude: pd.DataFrame | None = None, reference: str = "silver", random_state: int = 0,
-                       annotator: str = "model") -> pd.DataFrame:
+def suggest_paragraphs(
+    classifier: ParagraphClassifier,
+    table: pd.DataFrame,
+    k: int,
+    exclude: pd.DataFrame | None = None,
+    reference: str = "silver",
+    random_state: int = 0,
+    annotator: str = "model",
+) -> pd.DataFrame:
     """The ``k`` paragraphs of ``table`` whose labels an annotator would most likely change, pre-filled.
 
     Parameters
@@ -128,8 +134,15 @@ def expected_corrections(probabilities: np.ndarray, labels: np.ndarray) -> tuple
     return wrong.mean(axis=1), wrong.argmax(axis=1)
 
 
-def select_diverse(score: np.ndarray, vectors, reports: np.ndarray, focus: np.ndarray, k: int,
-                   rng: np.random.Generator, covered: np.ndarray | None = None) -> np.ndarray:
+def select_diverse(
+    score: np.ndarray,
+    vectors,
+    reports: np.ndarray,
+    focus: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    covered: np.ndarray | None = None,
+) -> np.ndarray:
     """Greedy pick of up to ``k`` row indices: high-scoring, unlike each other, spread over reports and labels.
 
     Parameters
@@ -189,8 +202,10 @@ def _similarity_to_annotated(vectors, classifier: ParagraphClassifier, annotated
 def _paragraph_table(table: pd.DataFrame) -> pd.DataFrame:
     missing = [column for column in ("report_id", "para_id", "text") if column not in table]
     if missing:
-        raise InputError(f"the paragraph table has no {', '.join(missing)} column; suggestions must point back to "
-                         "a paragraph, so give report files or a table from `rolcov segment -o`")
+        raise InputError(
+            f"the paragraph table has no {', '.join(missing)} column; suggestions must point back to "
+            "a paragraph, so give report files or a table from `rolcov segment -o`"
+        )
     table = table.reset_index(drop=True).copy()
     for column in ("part", "heading_path"):
         table[column] = table[column].fillna("").astype(str) if column in table else ""

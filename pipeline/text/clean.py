@@ -27,7 +27,8 @@ CHROME_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"^Produced By|^Copyright|版权所有|ICP备|技术支持\s*:|主办单位\s*:|网站地图|联系我们",
         r"^[×xX✕✖]$",  # lone close buttons
         r"^(责任)?编辑\s*:|^(相关|关联)(链接|文件|阅读|稿件|新闻|信息)\s*:?$|^附件\s*:?$",  # article furniture
-        r"^(索\s*引\s*号|发\s*布\s*机\s*构|发文机关|(生成|发文|成文)日期|文\s*号|发文字号|主题分类|公开方式)\s*:",  # 信息公开 fields
+        # 信息公开 fields
+        r"^(索\s*引\s*号|发\s*布\s*机\s*构|发文机关|(生成|发文|成文)日期|文\s*号|发文字号|主题分类|公开方式)\s*:",
         r"^抄送\s*:",
         r"\d\s*日印(发)?$|^印发\s*:",  # 印发 line at the foot of an official document
         r"^[-—–]?\s*\d{1,3}\s*[-—–]?$|^第\s*\d+\s*页",  # page numbers
@@ -35,10 +36,14 @@ CHROME_PATTERNS: tuple[re.Pattern[str], ...] = tuple(
 )
 
 _SENTENCE_PUNCT = re.compile(r"[。,，;；!?！？]")
-_DATE_LINE = re.compile(r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{4}年?\d{0,4}日?)$")
+_DATE_LINE = re.compile(
+    r"^(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{4}年?\d{0,4}日?)$"
+)
 # Narrower than patterns.BODY_NAME_END: a short unpunctuated line ending in 中心, 部 or 处 is more often a
 # heading or a caption than a signature.
-_ORG_LINE = re.compile(r"^(中共)?\S{2,25}(人民政府|委员会|区委|县委|市委|州委|办公室|办事处|党组|党委|司法局|局|厅|大队)$")
+_ORG_LINE = re.compile(
+    r"^(中共)?\S{2,25}(人民政府|委员会|区委|县委|市委|州委|办公室|办事处|党组|党委|司法局|局|厅|大队)$"
+)
 _ENCLOSED = re.compile(r"^\((.+)\)$")
 # "（2007年6月29日第十届…会议通过）" under a title: the date the document was adopted or issued
 _ADOPTED = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日\S*(通过|印发|发布|公布|批准)$")
@@ -56,8 +61,13 @@ def is_breadcrumb(line: str) -> bool:
     a paragraph with two ``>`` signs (满意度>95%,办结率>98%) or quoted markup (``x<b>y</b>``) is never one.
     """
     crumbs = _CRUMB_SEPARATOR.split(line.strip())
-    return (len(crumbs) >= 2 and len(line) <= _MAX_TRAIL_CHARS and not _SENTENCE_PUNCT.search(line)
-            and all(len(crumb) <= _MAX_CRUMB_CHARS for crumb in crumbs) and any(crumbs))
+    return (
+        len(crumbs) >= 2
+        and len(line) <= _MAX_TRAIL_CHARS
+        and not _SENTENCE_PUNCT.search(line)
+        and all(len(crumb) <= _MAX_CRUMB_CHARS for crumb in crumbs)
+        and any(crumbs)
+    )
 
 
 def reads_like_paragraph(line: str) -> bool:
@@ -92,8 +102,12 @@ def is_signature_or_date(line: str) -> bool:
     if _DATE_LINE.match(compact):
         return True
     parts = [arabic_dates(part) for part in line.split()]
-    return (bool(parts) and len(compact) <= 40 and any(_ORG_LINE.match(part) for part in parts)
-            and all(_ORG_LINE.match(part) or _DATE_LINE.match(part) for part in parts))
+    return (
+        bool(parts)
+        and len(compact) <= 40
+        and any(_ORG_LINE.match(part) for part in parts)
+        and all(_ORG_LINE.match(part) or _DATE_LINE.match(part) for part in parts)
+    )
 
 
 def is_addressee(line: str) -> bool:

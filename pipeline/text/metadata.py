@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from pipeline.dates import arabic_dates, iso_date
-from pipeline.text.normalize import normalize_text
 from pipeline.io.webpage import PageInfo
 from pipeline.patterns import BODY_NAME_END, PLACE_NAME_END, TITLE_HEADING_START
 from pipeline.text.clean import is_chrome, is_signature_or_date
+from pipeline.text.normalize import normalize_text
 
 T = TypeVar("T")
 
@@ -55,7 +55,9 @@ _PLANNED = re.compile(r"要点|计划|思路|打算|安排|方案|展望")
 _REPORTED = re.compile(r"报告|总结|情况|汇报|年报")
 # Where the issuer's place in a title ends: the topic (法治政府…, 依法行政…) or the work it reports.
 # (not inside a body's name: 法制办, 依法治县委员会办公室, 工作委员会).
-_TOPIC_START = re.compile(r"(?<!依)法治|依法(?!治[省市县区州旗](?:委员会|办))|法制(?!办|局|处)|执法|普法|公共法律|推进|贯彻|落实|工作(?!委员会|部)")
+_TOPIC_START = re.compile(
+    r"(?<!依)法治|依法(?!治[省市县区州旗](?:委员会|办))|法制(?!办|局|处)|执法|普法|公共法律|推进|贯彻|落实|工作(?!委员会|部)"
+)
 _ISSUER_BREAK = re.compile(r"关于|近年来|近?[一二三四五六七八九十]+年(?:来|以来)?|上半年|下半年|全年|年度")
 _ISSUER_NAME = re.compile(rf"^(?!我|本|全|各|在)[\u4e00-\u9fff ]{{0,40}}(?:{BODY_NAME_END}|{PLACE_NAME_END})$")
 _OPENING_YEAR = re.compile(r"^(?:在|过去的?一年|回顾)?((?:19|20)\d{2})\s*年(?:度|以来|上半年|,|是|我|全)")
@@ -113,8 +115,14 @@ def find_title(lines: Sequence[str]) -> slice | None:
             issuer_above = index > 0 and line.startswith("关于") and _issuer_name(lines[index - 1])
             return slice(index - 1 if issuer_above else index, index + 1)
         tail = lines[index + 1] if index + 1 < len(lines) else ""
-        if (tail and len(tail) <= _MAX_TITLE_TAIL_CHARS and _title_shaped(line) and _title_shaped(tail)
-                and not _is_title(tail) and _is_title(line + tail)):
+        if (
+            tail
+            and len(tail) <= _MAX_TITLE_TAIL_CHARS
+            and _title_shaped(line)
+            and _title_shaped(tail)
+            and not _is_title(tail)
+            and _is_title(line + tail)
+        ):
             return slice(index, index + 2)
     return None
 
@@ -189,8 +197,8 @@ def _title_years(title: str) -> list[re.Match[str]]:
     """The years a title names, leaving out those inside a document's name (《…(2015-2020年)》), ranges and counts."""
     years = []
     for match in _YEAR.finditer(title):
-        before = title[:match.start()]
-        after = title[match.end():]
+        before = title[: match.start()]
+        after = title[match.end() :]
         if before.count("《") > before.count("》") or _RANGE_BEFORE.search(before):
             continue
         if _NOT_A_YEAR_AFTER.match(title, match.end(1)):
@@ -210,7 +218,7 @@ def work_year(title: str) -> int | None:
     title = arabic_dates(title)
     years = _title_years(title)
     for year, following in zip(years, [*years[1:], None]):
-        words = title[year.end():following.start() if following else len(title)]
+        words = title[year.end() : following.start() if following else len(title)]
         if not (_PLANNED.search(words) and not _REPORTED.search(words)):
             return int(year.group(1))
     return int(years[0].group(1)) if years else None
@@ -224,7 +232,7 @@ def title_issuer(title: str) -> str:
     """
     title = arabic_dates(title)
     topic = _TOPIC_START.search(title)
-    head = title[:topic.start()] if topic else title
+    head = title[: topic.start()] if topic else title
     cuts = sorted((cut.start(), cut.end()) for cut in [*_YEAR.finditer(head), *_ISSUER_BREAK.finditer(head)])
     pieces, start = [], 0
     for cut_start, cut_end in cuts:
@@ -266,8 +274,11 @@ def _publication_date(lines: Sequence[str], page: PageInfo) -> tuple[str, str]:
     """
     if page.published:
         return page.published, "page"
-    dated = [(is_chrome(line), found) for line in reversed(lines)
-             if (is_chrome(line) or is_signature_or_date(line)) and (found := iso_date(line))]
+    dated = [
+        (is_chrome(line), found)
+        for line in reversed(lines)
+        if (is_chrome(line) or is_signature_or_date(line)) and (found := iso_date(line))
+    ]
     for chrome, found in dated:
         if chrome:
             return found, "page"

@@ -38,8 +38,17 @@ GAZETTEER = "jionlp"
 #: Levels of government, from the top; ``department`` is a body of one of them (its ``place_level``).
 LEVELS = ("province", "prefecture", "county", "township", "department")
 #: Columns :func:`report_places` adds per report.
-PLACE_COLUMNS = ("province", "city", "county", "admin_code", "level", "place_level", "department_kind",
-                 "place_source", "place_problem")
+PLACE_COLUMNS = (
+    "province",
+    "city",
+    "county",
+    "admin_code",
+    "level",
+    "place_level",
+    "department_kind",
+    "place_source",
+    "place_problem",
+)
 
 _TOWN_ENDINGS = ("镇", "乡", "街道", "苏木")
 # Township governments and their offices: a 街道办事处 is the township-level government, not a department.
@@ -56,7 +65,9 @@ _PARTY_SUFFIX = re.compile(r"(?:党组|党委|党工委)$")
 # Where the issuer's part of a title ends: 关于, a year, or the report's own words.
 _TITLE_ISSUER_END = re.compile(r"关于|(?:19|20)[\dxX]{2}|年度|法治|依法行政|近年|上半年")
 # The opening sentence names its issuer first: "2022年,清河县人民政府坚持…", "今年以来,巩义市全面…".
-_OPENING_PREFIX = re.compile(r"^(?:(?:19|20)\d{2}\s*年(?:度|以来)?|今年以来|[一二]〇[一二〇三四五六七八九]{2}年)\s*[,，]?\s*")
+_OPENING_PREFIX = re.compile(
+    r"^(?:(?:19|20)\d{2}\s*年(?:度|以来)?|今年以来|[一二]〇[一二〇三四五六七八九]{2}年)\s*[,，]?\s*"
+)
 _OPENING_CHARS = 40
 # 县教育局 is a county's department; 市 is not read (a 市 may be a prefecture or a county-level city).
 _GENERIC_PLACE = {"省": "province", "州": "prefecture", "县": "county", "区": "county"}
@@ -143,7 +154,7 @@ class Gazetteer:
 
     def _longest_at(self, phrase: str, start: int) -> tuple[str, list[Place]] | None:
         for length in self.lengths:
-            name = phrase[start:start + length]
+            name = phrase[start : start + length]
             if len(name) < length:
                 continue
             if name in self.full:
@@ -159,7 +170,7 @@ class Gazetteer:
             return ReportPlace()
         mentions = self.mentions(phrase)
         if mentions:
-            tail = phrase[mentions[-1][0] + len(mentions[-1][1]):]
+            tail = phrase[mentions[-1][0] + len(mentions[-1][1]) :]
         else:
             tail = phrase[1:] if phrase[:1] in "省市县区州" and len(phrase) > 2 else phrase
         place, problem = _pick_place([places for _, _, places in mentions], [n for _, n, _ in mentions])
@@ -242,12 +253,21 @@ def _report_place(place: Place | None, level: str, place_level: str, kind: str, 
     if place is None:
         return ReportPlace(level=level, place_level=place_level, department_kind=kind, place_problem=problem)
     county = place.county if place.level in ("county", "township") else ""
-    return ReportPlace(province=place.province, city=place.city, county=county, admin_code=place.code,
-                       level=level, place_level=place_level, department_kind=kind, place_problem=problem)
+    return ReportPlace(
+        province=place.province,
+        city=place.city,
+        county=county,
+        admin_code=place.code,
+        level=level,
+        place_level=place_level,
+        department_kind=kind,
+        place_problem=problem,
+    )
 
 
-def resolve_report(issuer: str = "", title: str = "", opening: str = "",
-                   gazetteer: Gazetteer | None = None) -> ReportPlace:
+def resolve_report(
+    issuer: str = "", title: str = "", opening: str = "", gazetteer: Gazetteer | None = None
+) -> ReportPlace:
     """Place and level of one report from its issuer, title and opening, tried in that order.
 
     The first text that names a place gives it; failing that, the first that gives a level (县教育局: a
@@ -314,8 +334,9 @@ def report_places(paragraphs: pd.DataFrame, gazetteer: Gazetteer | None = None) 
     rows = []
     for report_id in first.index:
         meta = first.loc[report_id]
-        place = resolve_report(str(meta.get("issuer", "") or ""), str(meta.get("title", "") or ""),
-                               str(opening.loc[report_id]), gazetteer)
+        place = resolve_report(
+            str(meta.get("issuer", "") or ""), str(meta.get("title", "") or ""), str(opening.loc[report_id]), gazetteer
+        )
         rows.append({"report_id": report_id, **place.__dict__})
     return pd.DataFrame(rows, columns=["report_id", *PLACE_COLUMNS])
 
@@ -327,9 +348,11 @@ def place_summary(places: pd.DataFrame) -> str:
     ambiguous = problems.str.startswith("ambiguous").sum()
     unknown = problems.str.startswith("unknown").sum()
     no_issuer = ((places["level"].fillna("") == "") & (problems == "")).sum()
-    return (f"places: province for {int((places['province'].fillna('') != '').sum())} of {n} reports, level for "
-            f"{int((places['level'].fillna('') != '').sum())}; left empty: {int(ambiguous)} ambiguous name(s), "
-            f"{int(unknown)} unknown, {int(no_issuer)} naming no issuer (see place_problem in panel.csv)")
+    return (
+        f"places: province for {int((places['province'].fillna('') != '').sum())} of {n} reports, level for "
+        f"{int((places['level'].fillna('') != '').sum())}; left empty: {int(ambiguous)} ambiguous name(s), "
+        f"{int(unknown)} unknown, {int(no_issuer)} naming no issuer (see place_problem in panel.csv)"
+    )
 
 
 @lru_cache(maxsize=1)

