@@ -52,7 +52,7 @@ from pipeline.coverage.required_block import REQUIRED_CSS, required_contents_blo
 from pipeline.coverage.templating import render
 from pipeline.io.tables import write_text_atomic
 from pipeline.schema import PROFILE_PARTS
-from pipeline.text.places import LEVELS, place_summary
+from pipeline.text.places import LEVELS, PLACE_COLUMNS, place_summary
 
 #: Up to this many reports ``rolcov coverage`` writes today's single page; above it, the site (``--handful``).
 HANDFUL = 10
@@ -100,21 +100,7 @@ td.scale{{position:relative;width:320px;height:18px;padding:0}}td.scale div{{pos
 .bar{{background:#0072B2;opacity:.8;left:0}}td.flag{{color:#b00020;font-weight:bold}}.meta-table th{{width:160px}}
 """
 #: Report variables shown on a report's page, in order (user columns from ``--metadata`` follow).
-SHOWN_VARIABLES = (
-    "issuer",
-    "year",
-    "published",
-    "province",
-    "city",
-    "county",
-    "admin_code",
-    "level",
-    "place_level",
-    "department_kind",
-    "place_source",
-    "place_problem",
-    "source",
-)
+SHOWN_VARIABLES = ("issuer", "year", "published", *PLACE_COLUMNS, "source")
 
 
 def render_coverage_site(
