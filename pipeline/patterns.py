@@ -17,12 +17,13 @@ asking a different question, so the module holds one pattern per question, all b
 * :data:`MAX_HEADING_CHARS`, :data:`MAX_LEAD_CHARS` (segmentation and line-break repair): how long a heading
   and a lead can be.
 
-The lead sentence ends differently for its two users, on purpose:
+A lead and a first sentence are two ideas:
 
-* :data:`LEAD_END` (segmentation) also ends a lead where an enumeration (``一是…``) starts without a full
-  stop, so that a heading is not run into its first item.
-* :data:`FEATURE_LEAD_END` (the ``lead`` feature column) ends only at punctuation: the trained models were
-  fitted on leads cut this way, and changing it would change their predictions.
+* :data:`LEAD_END` (segmentation): where an inline heading (``（一）深化行政审批制度改革。``) that opens a
+  paragraph ends — also where an enumeration (``一是…``) starts without a full stop, so that a heading is not
+  run into its first item. The paragraph table carries it as ``lead`` (empty when the paragraph has none).
+* :data:`FIRST_SENTENCE_END` (the model's first-sentence block): where any paragraph's first sentence ends,
+  at punctuation only; the model reads it whether or not the paragraph opens with a heading.
 """
 
 from __future__ import annotations
@@ -66,8 +67,8 @@ TITLE_HEADING_START = re.compile(rf"^({_NUM}、|\(|\d+[.、])")
 
 #: Where a segmentation lead phrase ends: the first full stop, or where an enumeration (一是…) starts.
 LEAD_END = re.compile(r"[。:;!?]|(?=一是)")
-#: Where the ``lead`` feature column ends: the first sentence punctuation only (see the module docstring).
-FEATURE_LEAD_END = re.compile(r"[。;:!?]")
+#: Where a paragraph's first sentence ends, for the model (see the module docstring).
+FIRST_SENTENCE_END = re.compile(r"[。;:!?]")
 
 #: A heading and its lead are short: a longer line is a paragraph (segmentation), and a line-less report is
 #: not cut into one (line-break repair).

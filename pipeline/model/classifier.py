@@ -3,7 +3,7 @@
 How a paragraph gets its labels
 -------------------------------
 1. :func:`pipeline.model.features.make_features` turns the table into word/char n-grams (only those seen in
-   ``min_reports`` — three — or more training reports) plus codebook-cue counts, lead-sentence features and
+   ``min_reports`` — three — or more training reports) plus codebook-cue counts, first-sentence features and
    heading evidence, as :class:`pipeline.model.settings.ModelSettings` says.
 2. One L2 logistic regression per label scores the paragraph.
 3. Inner cross-validation, grouped by report, gives every training paragraph a score from a model that did

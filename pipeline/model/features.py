@@ -28,13 +28,15 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.pipeline import FeatureUnion
 
 from pipeline.model.settings import ModelSettings
-from pipeline.patterns import FEATURE_LEAD_END
+from pipeline.patterns import FIRST_SENTENCE_END
 from pipeline.schema import NORMALIZED_COLUMNS, NORMALIZED_SUFFIX, split_heading_path
 from pipeline.taxonomy import Taxonomy, default_taxonomy
 from pipeline.text.normalize import normalize_text
 
 #: The carried pkuseg words of ``text``: space-separated, as the word n-gram block reads them.
 WORDS_COLUMN = "text_words"
+#: The derived column the first-sentence block reads (:func:`normalized_column`).
+FIRST_SENTENCE = "first_sentence"
 _WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]")
 
 
@@ -72,12 +74,12 @@ def normalized_column(frame: pd.DataFrame, column: str) -> list[str]:
 
     The normalized copy ``<column>_norm`` is used when the table carries one (:func:`with_normalized_columns`),
     so a table normalized once is not normalized again by each of the five or more feature blocks.
-    ``"lead"`` is the first sentence of ``text``: reports open a paragraph with a lead-in that states its
-    theme (``(二)严格实行政府信息公开制度。``, ``一是强化督察,…``), which the codebook uses to break ties
-    for the primary label.
+    ``"first_sentence"`` is the first sentence of ``text``, whatever opens it: reports open a paragraph with
+    a sentence that states its theme (``(二)严格实行政府信息公开制度。``, ``一是强化督察,…``), which the codebook
+    uses to break ties for the primary label. (Segmentation's ``lead`` is narrower: only an inline heading.)
     """
-    if column == "lead":
-        return [FEATURE_LEAD_END.split(text, maxsplit=1)[0] for text in normalized_column(frame, "text")]
+    if column == FIRST_SENTENCE:
+        return [FIRST_SENTENCE_END.split(text, maxsplit=1)[0] for text in normalized_column(frame, "text")]
     if column + NORMALIZED_SUFFIX in frame:
         return list(frame[column + NORMALIZED_SUFFIX])
     if column not in frame:
@@ -296,7 +298,7 @@ def make_features(settings: ModelSettings = ModelSettings(), taxonomy: Taxonomy 
     Parameters
     ----------
     settings : ModelSettings
-        Which blocks (word and character n-grams, codebook cues, lead sentence, headings), their n-gram
+        Which blocks (word and character n-grams, codebook cues, first sentence, headings), their n-gram
         ranges, the report rule's ``min_reports`` and each block's weight; default the shipped settings.
     taxonomy : Taxonomy, optional
         Label set whose cues and heading cues are used.
@@ -313,12 +315,13 @@ def make_features(settings: ModelSettings = ModelSettings(), taxonomy: Taxonomy 
         pieces.append(("chars", NgramFeatures("char", tuple(settings.char_ngrams), settings.min_reports)))
     pieces.append(("cues", CueFeatures(taxonomy)))
     weights["cues"] = settings.cue_weight
-    if settings.lead_weight:
+    if settings.first_sentence_weight:
         pieces += [
-            ("lead_cues", CueFeatures(taxonomy, column="lead")),
-            ("lead_chars", NgramFeatures("char", (1, 2), settings.min_reports, column="lead")),
+            ("first_sentence_cues", CueFeatures(taxonomy, column=FIRST_SENTENCE)),
+            ("first_sentence_chars", NgramFeatures("char", (1, 2), settings.min_reports, column=FIRST_SENTENCE)),
         ]
-        weights.update(lead_cues=settings.lead_weight, lead_chars=settings.lead_weight)
+        weights.update(first_sentence_cues=settings.first_sentence_weight,
+                       first_sentence_chars=settings.first_sentence_weight)
     if settings.use_headings:
         pieces += [
             ("heading_cues", HeadingCueFeatures(taxonomy)),

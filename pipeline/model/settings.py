@@ -35,8 +35,8 @@ class ModelSettings:
         reports, not one county's names and brands (devset: files top-1 0.911 → 0.930).
     word_ngrams, char_ngrams : tuple of int or None
         n-gram ranges of the pkuseg-word and character blocks; ``None`` leaves that block out.
-    cue_weight, lead_weight, heading_weight : float
-        Scale of the codebook-cue, lead-sentence (cues and character n-grams of the first sentence; 0 leaves
+    cue_weight, first_sentence_weight, heading_weight : float
+        Scale of the codebook-cue, first-sentence (cues and character n-grams of the first sentence; 0 leaves
         it out) and heading blocks relative to the L2-normalized n-gram blocks.
     C : float
         Inverse L2 strength of every logistic regression; small because there are few reports.
@@ -55,7 +55,7 @@ class ModelSettings:
     word_ngrams: tuple[int, int] | None = (1, 2)
     char_ngrams: tuple[int, int] | None = (1, 3)
     cue_weight: float = 0.5
-    lead_weight: float = 1.0
+    first_sentence_weight: float = 1.0
     heading_weight: float = 1.0
     C: float = 4.0
     class_weight: str | None = "balanced"

@@ -326,6 +326,7 @@ def paragraphs_to_frame(paragraphs: Sequence[Paragraph]) -> pd.DataFrame:
             "para_id": p.para_id,
             "part": p.part,
             "heading_path": HEADING_SEPARATOR.join(p.heading_path),
+            "lead": p.lead,
             "text": p.text,
             "n_chars": p.n_chars,
             "source": p.source,
