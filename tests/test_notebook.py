@@ -29,5 +29,10 @@ def test_coverage_notebook_executes(saved_model_dir, seed_paths, tmp_path, monke
     assert "114 paragraphs of 5 reports" in text
     assert any("image/png" in o.get("data", {}) for o in outputs), "the heatmap was not drawn"
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
-    assert "below_reference" in html or "thin" in html or "missing" in html
+    gaps_cell = next(cell for cell in notebook.cells if cell.source.startswith("gaps = coverage_gaps"))
+    gaps_html = "".join(o.get("data", {}).get("text/html", "") for o in gaps_cell.outputs)
+    assert "000_751c6dcf84680b70" in gaps_html and "<td>thin</td>" in gaps_html  # 清河县's thin themes are listed
+    required_cell = notebook.cells[-1]
+    required_html = "".join(o.get("data", {}).get("text/html", "") for o in required_cell.outputs)
+    assert "2020-01-22" in required_html and "on_time" in required_html  # 柳城县 published before 1 April
     assert "邢台市" in html and "450222" in html  # the corpus cells: the panel with each report's place
