@@ -243,3 +243,11 @@ def test_small_corpora_train_or_fail_with_a_clear_message(trained_dir, tmp_path,
     assert main(["train", str(subset), "-o", str(tmp_path / "model1")]) == EXIT_FAILED
     assert "needs at least 2" in capsys.readouterr().err
     assert not (tmp_path / "model1").exists()
+
+
+def test_ngrams_no_two_reports_share_leave_an_empty_block_not_an_error(seed_tables):
+    from pipeline.model.features import NgramFeatures
+
+    rows = pd.concat([seed_tables["000"].head(1), seed_tables["001"].head(1)], ignore_index=True)
+    block = NgramFeatures("word", (8, 8), min_reports=2).fit(rows, groups=rows["report_id"])  # no 8 words alike
+    assert block.transform(rows).shape == (2, 0) and list(block.get_feature_names_out()) == []

@@ -187,6 +187,9 @@ class NgramFeatures(BaseEstimator, TransformerMixin):
             self.vectorizer_, self.tfidf_ = None, None
             return self
         vocabulary = counter.get_feature_names_out()[_reports_per_feature(counts, groups) >= needed]
+        if not len(vocabulary):  # no n-gram shared by enough reports (a few paragraphs of a small sample)
+            self.vectorizer_, self.tfidf_ = None, None
+            return self
         self.vectorizer_ = self._counter(vocabulary=list(vocabulary))
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(self.vectorizer_.transform(documents))
         return self
@@ -320,8 +323,9 @@ def make_features(settings: ModelSettings = ModelSettings(), taxonomy: Taxonomy 
             ("first_sentence_cues", CueFeatures(taxonomy, column=FIRST_SENTENCE)),
             ("first_sentence_chars", NgramFeatures("char", (1, 2), settings.min_reports, column=FIRST_SENTENCE)),
         ]
-        weights.update(first_sentence_cues=settings.first_sentence_weight,
-                       first_sentence_chars=settings.first_sentence_weight)
+        weights.update(
+            first_sentence_cues=settings.first_sentence_weight, first_sentence_chars=settings.first_sentence_weight
+        )
     if settings.use_headings:
         pieces += [
             ("heading_cues", HeadingCueFeatures(taxonomy)),
