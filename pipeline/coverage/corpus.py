@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.coverage.gaps import peer_limits
-from pipeline.coverage.profile import CoverageThresholds, label_names
+from pipeline.coverage.profile import CoverageThresholds, label_names, report_values
 from pipeline.coverage.requirements import REQUIRED_CONTENTS, required_contents_summary
 from pipeline.coverage.task_coverage import TASK_STATUSES
 from pipeline.taxonomy import load_taxonomy
@@ -77,7 +77,9 @@ def corpus_panel(
             "year": first["year"].to_numpy(),
         }
     )
-    panel = panel.merge(_table_columns(table), on="report_id", how="left")
+    carried = ["source", *(c for c in table.columns if c == "published" or str(c).endswith("_source"))]
+    carried = [column for column in dict.fromkeys(carried) if column in table.columns]
+    panel = panel.merge(report_values(table, carried), on="report_id", how="left")
     places = report_places(table) if places is None else places
     panel = panel.merge(places, on="report_id", how="left")
     panel["n_paragraphs"] = first["part_paragraphs"].to_numpy()
@@ -92,17 +94,6 @@ def corpus_panel(
         measures.append(wide[list(dict.fromkeys(task_rows["task"]))].add_prefix(TASK_PREFIX))
     panel = panel.merge(pd.concat(measures, axis=1), left_on="report_id", right_index=True, how="left")
     return _ordered(panel.fillna({c: "" for c in (*PLACE_COLUMNS, "source")}))
-
-
-def _table_columns(table: pd.DataFrame) -> pd.DataFrame:
-    """Per report, the first non-empty ``source``, ``published`` and ``*_source`` value of its paragraphs."""
-    wanted = ["source", *(c for c in table.columns if c == "published" or str(c).endswith("_source"))]
-    present = [c for c in dict.fromkeys(wanted) if c in table.columns]
-    if not present:
-        return pd.DataFrame({"report_id": table["report_id"].unique()})
-    values = table[["report_id", *present]].copy()
-    values[present] = values[present].astype("string").replace("", pd.NA)
-    return values.groupby("report_id", sort=False).first().fillna("").astype(str).reset_index()
 
 
 def _ordered(panel: pd.DataFrame) -> pd.DataFrame:

@@ -260,7 +260,7 @@ def coverage_profile(
     probs = label_probabilities(table, indicators)
     sums = _theme_sums(table, indicators, probs)
     profile = _with_shares(sums, thresholds)
-    profile = profile.merge(_report_metadata(table), on="report_id", how="left")
+    profile = profile.merge(report_values(table), on="report_id", how="left")
     return _ordered(profile, table["report_id"].unique(), themes)
 
 
@@ -310,14 +310,24 @@ def coverage_status(n_paragraphs: pd.Series, char_share: pd.Series, thresholds: 
     return pd.Series(status, index=n_paragraphs.index, dtype=object)
 
 
-def _report_metadata(table: pd.DataFrame) -> pd.DataFrame:
-    """First non-empty year, issuer and title per report (segmenters repeat them on every row)."""
-    meta = table[["report_id", *METADATA_COLUMNS]].copy()
-    for column in ("issuer", "title"):
-        meta[column] = meta[column].replace("", np.nan)
-    first = meta.groupby("report_id", sort=False).first()
-    first[["issuer", "title"]] = first[["issuer", "title"]].fillna("")
-    return first.reset_index()
+def report_values(table: pd.DataFrame, columns: Sequence[str] = METADATA_COLUMNS) -> pd.DataFrame:
+    """One row per report: the first non-empty value of each of ``columns`` among its paragraphs.
+
+    Segmenters repeat a report's variables (year, issuer, title, published, source …) on every row, and a row
+    may leave one empty; every stage that needs them per report reads them here. ``year`` stays a number
+    (missing: NA), the other columns are text (missing: ``""``), and a column the table lacks reads as missing.
+    """
+    present = [column for column in columns if column in table.columns]
+    text = [column for column in present if column != "year"]
+    values = table[["report_id", *present]].copy()
+    values[text] = values[text].astype("string").replace("", pd.NA)
+    first = values.groupby("report_id", sort=False).first()
+    for column in columns:
+        if column == "year":
+            first[column] = first[column] if column in first else pd.NA
+        else:
+            first[column] = first[column].fillna("").astype(str) if column in first else ""
+    return first.reset_index()[["report_id", *columns]]
 
 
 def _ordered(profile: pd.DataFrame, report_ids: Sequence[str], themes: Sequence[str]) -> pd.DataFrame:

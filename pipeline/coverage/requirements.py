@@ -30,6 +30,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from pipeline.coverage.evidence import CONCRETE, evidence_strength
+from pipeline.coverage.profile import report_values
 from pipeline.coverage.timeliness import ON_TIME, UNKNOWN, publication_deadline, timeliness
 from pipeline.errors import InputError
 from pipeline.patterns import PART_CUES
@@ -118,7 +119,7 @@ def required_contents(table: pd.DataFrame) -> pd.DataFrame:
         heading_path=table["heading_path"].fillna("").astype(str), text=table["text"].fillna("").astype(str)
     )
     rows = [_report_row(report_id, paragraphs) for report_id, paragraphs in table.groupby("report_id", sort=False)]
-    frame = pd.DataFrame(rows).merge(_report_values(table), on="report_id", how="left")
+    frame = pd.DataFrame(rows).merge(report_values(table, METADATA), on="report_id", how="left")
     frame["deadline"] = [_iso(publication_deadline(year)) for year in frame["year"]]
     frame["timeliness"] = [timeliness(date, year) for date, year in zip(frame["published"], frame["year"])]
     return frame.reindex(columns=list(REQUIRED_COLUMNS))
@@ -267,18 +268,6 @@ def _shares(reports: pd.DataFrame) -> dict[str, object]:
         "n_late": len(dated) - n_on_time,
         "share_on_time": n_on_time / len(dated) if len(dated) else float("nan"),
     }
-
-
-def _report_values(table: pd.DataFrame) -> pd.DataFrame:
-    """First non-empty ``year``, ``issuer``, ``title``, ``published`` per report (empty where a column is absent)."""
-    present = [column for column in METADATA if column in table.columns]
-    values = table[["report_id", *present]].replace("", pd.NA).groupby("report_id", sort=False).first()
-    for column in METADATA:
-        if column not in values.columns:
-            values[column] = pd.NA
-        if column != "year":
-            values[column] = values[column].fillna("").astype(str)
-    return values.reset_index()
 
 
 def _iso(date: object) -> str:

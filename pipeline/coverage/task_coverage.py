@@ -23,7 +23,7 @@ import pandas as pd
 
 from pipeline.coverage.evidence import CONCRETE, EVIDENCE_COLUMN, tag_evidence
 from pipeline.coverage.gaps import previous_reports
-from pipeline.coverage.profile import METADATA_COLUMNS, _report_metadata, label_indicators, label_names
+from pipeline.coverage.profile import METADATA_COLUMNS, label_indicators, label_names, report_values
 from pipeline.coverage.tasks import CUES_COLUMN, TASKS_COLUMN, TaskTagger, parse_cues, task_ids
 from pipeline.schema import BODY_PARTS, split_labels
 from pipeline.taxonomy import Task, load_taxonomy
@@ -94,7 +94,7 @@ def task_coverage(
         [list(dict.fromkeys(tagged["report_id"])), range(len(keys))], names=["report_id", "key"]
     ).to_frame(index=False)
     frame = grid.join(keys, on="key").merge(counts, on=["report_id", "level", "task"], how="left")
-    frame = _with_status(frame).merge(_report_metadata(tagged), on="report_id", how="left")
+    frame = _with_status(frame).merge(report_values(tagged), on="report_id", how="left")
     return frame[list(TASK_COLUMNS)]
 
 
