@@ -241,3 +241,28 @@ def test_task_changes_compare_with_the_issuers_earlier_year_as_theme_gaps_do(han
     changes = changes[changes["kind"].isin(["appeared", "disappeared"])]
     assert set(changes["report_id"]) == {"lc-2019-a"} and set(changes["kind"]) == {"disappeared"}
     assert all("2018 report lc-2018" in detail for detail in changes["detail"])
+
+
+def test_task_cues_are_the_same_in_every_process():
+    """The hit text must not depend on Python's string-hash seed (a set's order), or two runs of one report differ."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from conftest import RAW; from pipeline.text.segment import segment_files; "
+        "from pipeline.coverage.tasks import tag_tasks; "
+        "table, _ = segment_files([RAW]); print(tag_tasks(table)['task_cues'].tolist())"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+            env={**os.environ, "PYTHONHASHSEED": str(seed), "PYTHONPATH": str(ROOT)},
+        ).stdout
+        for seed in range(6)
+    }
+    assert len(outputs) == 1

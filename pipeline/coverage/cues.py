@@ -60,9 +60,10 @@ def cue_pattern(task: Task) -> re.Pattern[str]:
 def term_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
     """Terms in the cue syntax (a task's ``cues`` or ``unless``) as one alternation, longest first (cached).
 
-    Longest first, so 八五普法 is reported as itself and not as the 普法 inside it.
+    Longest first, so 八五普法 is reported as itself and not as the 普法 inside it; terms of one length in the
+    order the taxonomy lists them (not a set's order, which changes from run to run and with it the hit text).
     """
-    return re.compile("|".join(_term_regex(term) for term in sorted(set(terms), key=len, reverse=True)))
+    return re.compile("|".join(_term_regex(term) for term in sorted(dict.fromkeys(terms), key=len, reverse=True)))
 
 
 def _term_regex(term: str) -> str:

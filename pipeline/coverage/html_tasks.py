@@ -135,7 +135,7 @@ def highlight(text: str, cues: list[str]) -> Markup:
     """
     if not cues:
         return escape(text)
-    alternation = re.compile("|".join(re.escape(c) for c in sorted(set(cues), key=len, reverse=True)))
+    alternation = re.compile("|".join(re.escape(c) for c in sorted(dict.fromkeys(cues), key=len, reverse=True)))
     pieces, end = [], 0
     for match in alternation.finditer(text):
         pieces += [escape(text[end : match.start()]), Markup("<mark>%s</mark>") % match.group(0)]
