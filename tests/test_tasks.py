@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from opencc import OpenCC
 
+from pipeline.coverage.cues import found_cues
 from pipeline.coverage.evidence import evidence_strength, tag_evidence
 from pipeline.coverage.html_tasks import highlight
 from pipeline.coverage.profile import validate_table
@@ -20,7 +21,7 @@ from pipeline.coverage.task_coverage import most_missing_tasks, task_coverage, t
 from pipeline.coverage.tasks import parse_cues, read_task_annotations, tag_tasks, task_ids
 from pipeline.errors import AnnotationError, TaxonomyError
 from pipeline.io.tables import read_table, write_table
-from pipeline.taxonomy import DEFAULT_TAXONOMY_PATH, load_taxonomy
+from pipeline.taxonomy import DEFAULT_TAXONOMY_PATH, Task, load_taxonomy
 
 ROOT = Path(__file__).resolve().parent.parent
 ANNOTATIONS = ROOT / "corpus" / "annotations.csv"
@@ -75,8 +76,10 @@ def test_passing_mentions_are_not_tags_and_the_theme_gate_is_an_option(hand_labe
     # 000:0010 (三项制度 work plan) names a 三项制度工作领导小组办公室 (an office) and 营商环境 (a slogan) in passing.
     row = para(hand_labelled, "000_751c6dcf84680b70", "0010")
     assert parse_cues(tag_tasks(row)["task_cues"].iloc[0]) == {"three_enforcement_systems": ["三项制度"]}
-    # 004:0017 only follows the plans it cites (认真落实《…法治政府建设实施方案》): no planning of its own.
-    assert tag_tasks(para(hand_labelled, R004, "0017"))["tasks"].iloc[0] == ""
+    # 004:0017 follows the plans it cites (认真落实《…法治政府建设实施方案》): those are no planning of its own; its
+    # own planning is the conference that 安排部署全县当年法治政府建设各项工作.
+    [hit] = parse_cues(tag_tasks(para(hand_labelled, R004, "0017"))["task_cues"].iloc[0])["party_leadership_planning"]
+    assert hit.startswith("安排部署") and "实施方案" not in hit
     # 004:0013 lists what the assessment covers (将行政复议和行政诉讼、…重大行政决策、…等纳入考评范围): areas, not work.
     listed = tag_tasks(para(hand_labelled, R004, "0013"))
     assert set(task_ids(listed["tasks"].iloc[0])) == {"congress_cppcc_oversight", "assessment_evaluation"}
@@ -90,6 +93,24 @@ def test_a_leading_group_set_up_is_found_across_its_long_description_and_marked_
     [hit] = parse_cues(tag_tasks(row)["task_cues"].iloc[0])["party_leadership_planning"]
     assert hit.startswith("调整了以县政府主要领导任组长") and hit.endswith("县依法行政工作领导小组")
     assert f"<mark>{hit}</mark>" in highlight(row["text"].iloc[0], [hit])
+
+
+def test_study_of_law_in_the_theory_group_is_found_across_commas(hand_labelled):
+    # 002:0001: 将习近平法治思想纳入区委常委会、区政府常务会、各级党委(党组)理论学习中心组重点学习内容 — the plan's
+    # own wording, with the meetings listed between the two words.
+    hits = parse_cues(tag_tasks(para(hand_labelled, "002_705c59168de025e6", "0001"))["task_cues"].iloc[0])
+    assert any(h.startswith("法治思想纳入") and h.endswith("中心组") for h in hits["leaders_law_study"])
+
+
+def test_a_body_named_as_who_leads_is_not_reported_on(hand_labelled):
+    """在…领导下 names who leads the reporting body: a cue inside that frame is not the body's own work."""
+    # 003:0000 opens 在市法治政府建设领导小组的正确领导下; a task whose cue is that group's name is not found there.
+    opening = para(hand_labelled, "003_0298e319a692b31d", "0000")["text"].iloc[0]
+    body = Task(id="leading_group", theme="leadership", name_zh="小组", name_en="", definition="d", cues=("领导小组",))
+    assert "市法治政府建设领导小组" in opening and found_cues(opening, [body]) == {}
+    assert found_cues(opening.replace("在市", "成立市").replace("的正确领导下", ""), [body]) == {
+        "leading_group": ["领导小组"]
+    }
 
 
 def test_every_tag_on_the_seeds_has_its_words_in_the_paragraph(hand_labelled):
@@ -122,6 +143,8 @@ def test_evidence_rule_on_seed_paragraphs(hand_labelled):
     assert value == "concrete" and any(r.startswith("document: 印发《") for r in reasons)
     issued = para(hand_labelled, "000_751c6dcf84680b70", "0010")["text"].iloc[0]
     assert evidence_strength(issued.replace("印发《", "学习《")) == ("general", [])  # studied: title and 文号 cited
+    adopted = evidence_strength(issued.replace("印发《", "审议并通过了《"))  # a body that adopts a document issues it
+    assert any(r.startswith("document: 审议并通过了《") for r in adopted[1])
     assert judged("000_751c6dcf84680b70", "0004") == ("general", [])  # cites 《政府信息公开条例》, no result
     assert judged(R004, "0017")[0] == "general"  # 认真落实《…实施方案》: a plan followed, not a result
     assert judged(R004, "0030")[0] == "general"

@@ -15,7 +15,8 @@ discount the hits a reader would not count:
    :func:`~pipeline.coverage.evidence.cited_title_spans`), or in the few characters a citing verb governs
    (按照…方案, 对照…规定: :data:`CITING`).
 2. **A body's name**: a hit that is the start of an office's name (信访局, 普法办, 法律顾问室:
-   :data:`BODY_NAME_AFTER`) names who acts, not the task.
+   :data:`BODY_NAME_AFTER`) names who acts, not the task; so does a hit in the frame that names who leads or
+   guides the reporting body (在县委依法治县委员会的指导下: :data:`GUIDED_BY`).
 3. **A list of areas**: a hit that is one item (…、X、…等) of a clause listing cues of three or more tasks
    (a seed report's 将行政复议和行政诉讼、…重大行政决策、…等纳入法治建设考评范围) — such a list names the areas an
    assessment covers; none of them is reported on.
@@ -43,6 +44,9 @@ _GAP_SPLIT = re.compile("(……|…)")
 CLAUSE = re.compile(r"[^。;,!?:]+")
 #: A citing verb and the few characters it governs: what it names is followed, not done.
 CITING = re.compile(r"(?:按照|对照|根据|依据|依照|遵照|参照|对标)[^。;,!?:]{0,16}")
+#: The frame that names who leads or guides the reporting body (在县委依法治县委员会的指导下): that body acts; the
+#: paragraph does not report its work.
+GUIDED_BY = re.compile(r"在[^。;,!?:]{0,40}?(?:领导|指导|支持|帮助|关心|督促)下")
 #: Right after a hit, the end of an office's name: the hit names the office (信访局, 普法办, 法律顾问室).
 BODY_NAME_AFTER = re.compile(r"管理委员会|委员会|局|厅|部(?![署门分])|办公室|办(?![理事结法件])|室|科(?!学)")
 #: A clause listing cues of this many different tasks is a list of areas.
@@ -93,7 +97,11 @@ def found_cues(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
         cue matched (all of it for a gapped cue, ``成立了…法治政府建设工作领导小组``; a hit across a comma in
         pieces, since ``,`` separates cues in the ``task_cues`` cell), so the HTML report can mark them.
     """
-    cited = cited_title_spans(text) + [m.span() for m in CITING.finditer(text)]
+    cited = (
+        cited_title_spans(text)
+        + [m.span() for m in CITING.finditer(text)]
+        + [m.span() for m in GUIDED_BY.finditer(text)]
+    )
     clauses = [m.span() for m in CLAUSE.finditer(text)]
     hits = {
         task.id: [

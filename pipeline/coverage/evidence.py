@@ -43,7 +43,7 @@ _NUMBER = r"(?<![\d.第\-~～])\d+(?:\.\d+)?(?:余|多)?"
 _MASKED = r"(?<![A-Za-z])(?:[*＊×]+|[Xx]{1,3})(?:余|多)?"
 _CHINESE_NUMBER = r"(?<![第前后一二三四五六七八九十两百千万])[两二三四五六七八九十百千]+(?:余|多)?"
 #: Verbs by which a body issues or revises a document itself (shared with the task tagger's cited-title rule).
-ISSUING_VERBS = "印发|出台|制定|制订|制发|下发|编撰|编制|编印|发布|修订|修改|签订|起草|出版"
+ISSUING_VERBS = "印发|出台|制定|制订|制发|下发|编撰|编制|编印|发布|修订|修改|签订|起草|出版|审议通过|审议并通过"
 _ISSUED_BEFORE = re.compile(rf"(?:{ISSUING_VERBS})(?:了|实施|并印发|完善|下发)?[^。;《》]{{0,12}}$")
 _TITLE = re.compile(r"《[^《》]{1,80}》")
 _TITLE_JOINERS = re.compile(r"[、和及与,]?")
