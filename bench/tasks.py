@@ -306,6 +306,62 @@ def devset_section(devset_dir: Path, tasks: list[str], model) -> list[str]:
     ]
 
 
+def read_further_readings(folder: Path) -> tuple[pd.DataFrame, dict[str, dict[str, list[str]]]]:
+    """Paragraphs (``paragraphs_<part>.jsonl``) and blind readings (``reading_<reader>_<part>.jsonl``) of a folder."""
+    paragraphs = pd.concat(
+        [
+            pd.read_json(path, lines=True).assign(batch=path.stem.split("_", 1)[1])
+            for path in sorted(folder.glob("paragraphs_*.jsonl"))
+        ],
+        ignore_index=True,
+    )
+    readings: dict[str, dict[str, list[str]]] = {}
+    for path in sorted(folder.glob("reading_*_*.jsonl")):
+        reader = path.stem.split("_")[1]
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                readings.setdefault(reader, {})[row["id"]] = row["tasks"]
+    return paragraphs, readings
+
+
+def further_section(folder: Path, tasks: list[str]) -> list[str]:
+    """Further real reports read blind by two readers: the shipped tagger against each reading, and reader vs reader."""
+    paragraphs, readings = read_further_readings(folder)
+    tagged = TaskTagger().tag(paragraphs)
+    lines = [
+        f"## Further real reports: {len(paragraphs)} paragraphs of {paragraphs['report'].nunique()} reports "
+        f"(`{folder}`, not in the repository)",
+        "",
+        "| batch | reader | paragraphs | micro P | micro R | micro F1 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for batch in [*sorted(paragraphs["batch"].unique()), "all"]:
+        rows = paragraphs["batch"].eq(batch) if batch != "all" else paragraphs["batch"].notna()
+        for reader, reading in sorted(readings.items()):
+            read = rows & paragraphs["id"].isin(reading.keys())
+            if read.any():
+                gold = paragraphs.loc[read, "id"].map(lambda i, r=reading: ";".join(r[i]))
+                s = summary(pair_scores(tagged.loc[read, "tasks"], gold, tasks))
+                lines.append(
+                    f"| {batch} | {reader} | {int(read.sum())} | {s['P']:.3f} | {s['R']:.3f} | {s['F1']:.3f} |"
+                )
+    if len(readings) == 2:
+        first, second = readings.values()
+        both = [i for i in paragraphs["id"] if i in first and i in second]
+        s = summary(
+            pair_scores(
+                pd.Series([";".join(second[i]) for i in both]), pd.Series([";".join(first[i]) for i in both]), tasks
+            )
+        )
+        lines += [
+            "",
+            f"Reader against reader on the same {len(both)} paragraphs: "
+            f"P {s['P']:.3f}, R {s['R']:.3f}, F1 {s['F1']:.3f}.",
+        ]
+    return lines + [""]
+
+
 def seed_section(tasks: list[str]) -> list[str]:
     """Seeds (in-sample): settings with status agreement, per task, evidence, status matrix."""
     table = seed_table()
@@ -341,6 +397,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("devset", nargs="?", type=Path, default=DEFAULT_DEVSET, help="devset directory")
     parser.add_argument("-o", "--output", type=Path, default=RESULTS, help="Markdown file to write")
+    parser.add_argument(
+        "--further",
+        type=Path,
+        help="folder of further readings (paragraphs_<batch>.jsonl, reading_<reader>_<batch>.jsonl) to score too",
+    )
     args = parser.parse_args(argv)
     tasks = [t.id for t in load_taxonomy().tasks]
     lines = [
@@ -354,6 +415,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"no devset reading at {args.devset} (task_reading.jsonl missing): scoring the seeds only")
         lines += [f"No devset at `{args.devset}`: seeds only.", ""]
+    if args.further is not None:
+        lines += further_section(args.further, tasks)
     lines += seed_section(tasks)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text("\n".join(lines), encoding="utf-8")

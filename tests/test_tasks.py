@@ -102,6 +102,17 @@ def test_study_of_law_in_the_theory_group_is_found_across_commas(hand_labelled):
     assert any(h.startswith("法治思想纳入") and h.endswith("中心组") for h in hits["leaders_law_study"])
 
 
+def test_a_cue_inside_a_longer_item_of_a_list_of_areas_is_listed_too(hand_labelled):
+    # 004:0013's assessment covers 行政复议和行政诉讼、按照法定程序进行重大行政决策、执行行政执法制度等: make the
+    # middle item name legal advisers inside it; it is still one item of the list, not work on the adviser system.
+    row = para(hand_labelled, R004, "0013")
+    item = row.assign(text=row["text"].str.replace("按照法定程序进行重大行政决策", "重大决策听取法律顾问意见"))
+    assert "legal_advisers" not in task_ids(tag_tasks(item)["tasks"].iloc[0])
+    # Out of the list (its own sentence), the same words are work on the adviser system.
+    alone = item.assign(text=item["text"].str.replace("、重大决策听取法律顾问意见、", "。重大决策听取法律顾问意见。"))
+    assert "legal_advisers" in task_ids(tag_tasks(alone)["tasks"].iloc[0])
+
+
 def test_a_body_named_as_who_leads_is_not_reported_on(hand_labelled):
     """在…领导下 names who leads the reporting body: a cue inside that frame is not the body's own work."""
     # 003:0000 opens 在市法治政府建设领导小组的正确领导下; a task whose cue is that group's name is not found there.

@@ -17,9 +17,10 @@ discount the hits a reader would not count:
 2. **A body's name**: a hit that is the start of an office's name (信访局, 普法办, 法律顾问室:
    :data:`BODY_NAME_AFTER`) names who acts, not the task; so does a hit in the frame that names who leads or
    guides the reporting body (在县委依法治县委员会的指导下: :data:`GUIDED_BY`).
-3. **A list of areas**: a hit that is one item (…、X、…等) of a clause listing cues of three or more tasks
-   (a seed report's 将行政复议和行政诉讼、…重大行政决策、…等纳入法治建设考评范围) — such a list names the areas an
-   assessment covers; none of them is reported on.
+3. **A list of areas**: a hit inside one short item (…、X、…等, at most :data:`LIST_ITEM_MAX` characters, so
+   法律顾问 in …、重大决策听取法律顾问意见、…) of a clause listing cues of three or more tasks (a seed report's
+   将行政复议和行政诉讼、…重大行政决策、…等纳入法治建设考评范围) — such a list names the areas an assessment or a
+   set of rules covers; none of them is reported on.
 4. **The task's own boundary**: a hit whose clause has one of the task's ``unless`` terms — the codebook's
    boundaries between neighbouring tasks (普法 aimed at 领导干部 is their law study, not law popularization;
    接受社会监督 is a formula, not supervision work).
@@ -51,8 +52,8 @@ GUIDED_BY = re.compile(r"在[^。;,!?:]{0,40}?(?:领导|指导|支持|帮助|关
 BODY_NAME_AFTER = re.compile(r"管理委员会|委员会|局|厅|部(?![署门分])|办公室|办(?![理事结法件])|室|科(?!学)")
 #: A clause listing cues of this many different tasks is a list of areas.
 LIST_MIN_TASKS = 3
-#: What follows a list item: the next separator, or the 等 that closes the list.
-LIST_ITEM_END = re.compile(r"[、和及与等]")
+#: The longest list item a hit may sit in (法律顾问 in 重大决策听取法律顾问意见): longer, it is a clause of its own.
+LIST_ITEM_MAX = 16
 
 
 def cue_pattern(task: Task) -> re.Pattern[str]:
@@ -144,6 +145,15 @@ def _list_items(text: str, hits: dict[str, list[re.Match[str]]]) -> set[tuple[in
         m.span()
         for matches in hits.values()
         for m in matches
-        if _inside(m.span(), crowded)
-        and (text[m.start() - 1 : m.start()] == "、" or LIST_ITEM_END.match(text, m.end()))
+        if any(start <= m.start() < end and _is_item(text, m, start, end) for start, end in crowded)
     }
+
+
+def _is_item(text: str, hit: re.Match[str], start: int, end: int) -> bool:
+    """Whether ``hit`` lies in one short item of the clause's 、-list (重大决策听取法律顾问意见、…、…制度等)."""
+    before = text.rfind("、", start, hit.start())
+    after = min((i for i in (text.find("、", hit.end(), end), text.find("等", hit.end(), end)) if i >= 0), default=-1)
+    if before < 0 and after < 0:
+        return False
+    item = (before + 1 if before >= 0 else start, after if after >= 0 else end)
+    return item[1] - item[0] <= LIST_ITEM_MAX
