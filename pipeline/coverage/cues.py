@@ -65,10 +65,18 @@ def cue_pattern(task: Task) -> re.Pattern[str]:
 def term_pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
     """Terms in the cue syntax (a task's ``cues`` or ``unless``) as one alternation, longest first (cached).
 
-    Longest first, so 八五普法 is reported as itself and not as the 普法 inside it; terms of one length in the
-    order the taxonomy lists them (not a set's order, which changes from run to run and with it the hit text).
+    Longest words first, so 八五普法 is reported as itself and not as the 普法 inside it; of two terms with the
+    same words, the one with the narrower gap first (中心组…学法 before 中心组……法治), so a hit is the shortest
+    reading that carries it; otherwise in the order the taxonomy lists them (not a set's order, which changes
+    from run to run and with it the hit text).
     """
-    return re.compile("|".join(_term_regex(term) for term in sorted(dict.fromkeys(terms), key=len, reverse=True)))
+    return re.compile("|".join(_term_regex(term) for term in sorted(dict.fromkeys(terms), key=_term_order)))
+
+
+def _term_order(term: str) -> tuple[int, int]:
+    """Sort key: more literal characters first, then fewer gap characters (``…`` before ``……``)."""
+    gaps = term.count("…")
+    return (-(len(term) - gaps), gaps)
 
 
 def _term_regex(term: str) -> str:
