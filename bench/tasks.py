@@ -317,11 +317,8 @@ def read_further_readings(folder: Path) -> tuple[pd.DataFrame, dict[str, dict[st
     )
     readings: dict[str, dict[str, list[str]]] = {}
     for path in sorted(folder.glob("reading_*_*.jsonl")):
-        reader = path.stem.split("_")[1]
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                readings.setdefault(reader, {})[row["id"]] = row["tasks"]
+        reading = pd.read_json(path, lines=True)
+        readings.setdefault(path.stem.split("_")[1], {}).update(zip(reading["id"], reading["tasks"]))
     return paragraphs, readings
 
 

@@ -106,7 +106,7 @@ def found_cues(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
         cue matched (all of it for a gapped cue, ``成立了…法治政府建设工作领导小组``; a hit across a comma in
         pieces, since ``,`` separates cues in the ``task_cues`` cell), so the HTML report can mark them.
     """
-    cited = (
+    not_own_work = (
         cited_title_spans(text)
         + [m.span() for m in CITING.finditer(text)]
         + [m.span() for m in GUIDED_BY.finditer(text)]
@@ -116,7 +116,7 @@ def found_cues(text: str, tasks: Sequence[Task]) -> dict[str, list[str]]:
         task.id: [
             m
             for m in cue_pattern(task).finditer(text)
-            if not _inside(m.span(), cited)
+            if not _inside(m.span(), not_own_work)
             and not BODY_NAME_AFTER.match(text, m.end())
             and not _excepted(text, m, task, clauses)
         ]
